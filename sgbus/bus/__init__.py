@@ -1,0 +1,1 @@
+"""Core library shared by every service: settings, envelope, serde, topics, calendar, policies."""

@@ -1,0 +1,62 @@
+"""Process settings, read from ``SGBUS_*`` environment variables and an optional ``.env`` file.
+
+Every service validates its settings at start-up so that a typo in a variable fails loudly,
+naming the variable, instead of surfacing later as a connection error.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "sgbus"
+
+
+class Settings(BaseSettings):
+    """Settings shared by the CLI and every service."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SGBUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    home: Path = Field(default_factory=_default_home, description="cache folder: jars, data, logs")
+    bootstrap: str | None = Field(
+        default=None, description="Kafka bootstrap servers; unset means the local stack"
+    )
+    schema_registry: str | None = Field(
+        default=None, description="Confluent-compatible registry URL; unset means the local stack"
+    )
+    kafka_port: int = Field(default=19092, ge=1, le=65535)
+    controller_port: int = Field(default=19093, ge=1, le=65535)
+    registry_port: int = Field(default=18081, ge=1, le=65535)
+    kafka_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
+    registry_heap: str = Field(default="384m", pattern=r"^\d+[mMgG]$")
+    metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the endpoint")
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+class SettingsError(Exception):
+    """Settings failed validation; the message lists each bad variable."""
+
+
+def format_validation_error(exc: ValidationError, prefix: str = "SGBUS_") -> str:
+    """Render a pydantic error as one line per bad variable, without echoing values."""
+    lines = []
+    for err in exc.errors():
+        name = prefix + "_".join(str(p) for p in err["loc"]).upper()
+        lines.append(f"{name}: {err['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Load and validate settings once per process."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(format_validation_error(exc)) from None

@@ -1,0 +1,1 @@
+"""Connector SDK and built-in connectors for legacy systems."""

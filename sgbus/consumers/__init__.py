@@ -1,0 +1,1 @@
+"""Long-running services: router, department service, watchdog."""

@@ -1,0 +1,1 @@
+"""Metric definitions and the periodic status report (通报)."""

@@ -1,0 +1,1 @@
+"""Publisher SDK that department and approval systems call, and the outbox relay."""
