@@ -1,0 +1,42 @@
+"""Party identifiers: who may write which outbox and read which inbox.
+
+A party id becomes part of Kafka topic names (``sg.<party>.outbox``), so it is restricted to
+lower-case ASCII letters, digits and hyphens, starting with a letter.
+"""
+
+from __future__ import annotations
+
+import re
+
+PARTY_ID_PATTERN = r"^[a-z][a-z0-9-]{1,47}$"
+_PARTY_ID = re.compile(PARTY_ID_PATTERN)
+
+WATCHDOG_PARTY = "watchdog"
+
+
+class BadPartyId(ValueError):
+    """A party id that cannot be used in a topic name."""
+
+
+def check_party_id(party: str) -> str:
+    """Return ``party`` unchanged if it is a valid party id, else raise :class:`BadPartyId`."""
+    if not _PARTY_ID.fullmatch(party):
+        raise BadPartyId(
+            f"bad party id {party!r}: use 2-48 characters of a-z, 0-9 and '-',"
+            " starting with a letter"
+        )
+    return party
+
+
+def outbox_topic(party: str) -> str:
+    """The topic only ``party`` may write."""
+    return f"sg.{check_party_id(party)}.outbox"
+
+
+def inbox_topic(party: str) -> str:
+    """The topic only ``party`` may read."""
+    return f"sg.{check_party_id(party)}.inbox"
+
+
+AUDIT_TOPIC = "sg.audit"
+DEAD_LETTER_TOPIC = "sg.deadletter"
