@@ -1,0 +1,24 @@
+"""Run the packaged Alembic migrations programmatically (no alembic.ini needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+_SCRIPTS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config pointing at the packaged migrations and at ``engine``."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_SCRIPTS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database behind ``engine`` to the newest schema; safe to call at every start."""
+    command.upgrade(alembic_config(engine), "head")
