@@ -41,7 +41,9 @@ def test_offsets_round_trip_and_move_forward(engine: Engine) -> None:
 
 
 def test_outbox_skips_known_event_ids_and_relays_in_order(engine: Engine) -> None:
-    msgs = [OutgoingMessage(f"id-{i}", "sg.x.outbox", b"k", b"v%d" % i, {"h": "1"}) for i in range(3)]
+    msgs = [
+        OutgoingMessage(f"id-{i}", "sg.x.outbox", b"k", b"v%d" % i, {"h": "1"}) for i in range(3)
+    ]
     with engine.begin() as conn:
         assert enqueue(conn, msgs) == 3
     with engine.begin() as conn:

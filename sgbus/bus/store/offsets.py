@@ -15,13 +15,16 @@ TopicPartition = tuple[str, int]
 def load_offsets(conn: Connection, group_id: str) -> dict[TopicPartition, int]:
     """Next offset to read for each (topic, partition) this group has stored."""
     rows = conn.execute(
-        select(consumer_offsets.c.topic, consumer_offsets.c.partition, consumer_offsets.c.next_offset)
-        .where(consumer_offsets.c.group_id == group_id)
+        select(
+            consumer_offsets.c.topic, consumer_offsets.c.partition, consumer_offsets.c.next_offset
+        ).where(consumer_offsets.c.group_id == group_id)
     )
     return {(r.topic, r.partition): r.next_offset for r in rows}
 
 
-def save_offsets(conn: Connection, group_id: str, next_offsets: Mapping[TopicPartition, int]) -> None:
+def save_offsets(
+    conn: Connection, group_id: str, next_offsets: Mapping[TopicPartition, int]
+) -> None:
     """Record the next offset to read; call inside the transaction that stored the records."""
     upsert(
         conn,

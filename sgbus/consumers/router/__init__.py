@@ -1,0 +1,1 @@
+"""The router: outboxes → inboxes and the audit log, in Kafka transactions."""

@@ -1,0 +1,96 @@
+"""Pure routing decisions: which inboxes get an event, or why it is refused.
+
+No Kafka here: the service decodes a record, asks :func:`decide`, and writes what it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class RejectReason(StrEnum):
+    """Why a record goes to the dead-letter topic. Bounded set: also a metric label."""
+
+    UNDECODABLE = "undecodable"
+    INVALID_PAYLOAD = "invalid-payload"
+    FORGED_SENDER = "forged-sender"
+    UNKNOWN_PARTY = "unknown-party"
+    NO_RECIPIENTS = "no-recipients"
+    NOT_AN_OUTBOX = "not-an-outbox"
+
+
+@dataclass(frozen=True)
+class RoutableEvent:
+    """The envelope facts routing needs, taken from a decoded event."""
+
+    event_id: str
+    event_type: str
+    sender: str
+    recipients: Sequence[str] | None
+    case_key: str
+    matter_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Deliver:
+    """Write one copy to each inbox of ``parties`` (and always one to the audit log)."""
+
+    parties: tuple[str, ...]
+    unassigned: bool = False
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Send the record to the dead-letter topic with this reason."""
+
+    reason: RejectReason
+    detail: str
+
+
+class Directory(Protocol):
+    """What the router knows about parties and matters (the catalogue implements it)."""
+
+    def known_parties(self) -> Collection[str]:
+        """Every party that has an inbox."""
+        ...
+
+    def supervisors_of_matter(self, matter_code: str) -> Sequence[str]:
+        """Departments that supervise a matter; empty when the catalogue does not map it."""
+        ...
+
+
+CATALOGUE_ROUTED = frozenset({"ApprovalResult"})
+
+
+def decide(
+    source_party: str, event: RoutableEvent, directory: Directory, unassigned_pool: str
+) -> Deliver | Reject:
+    """Decide where ``event``, read from ``source_party``'s outbox, must go."""
+    known = directory.known_parties()
+    if event.sender != source_party:
+        return Reject(
+            RejectReason.FORGED_SENDER,
+            f"declared sender {event.sender!r} does not own outbox of {source_party!r}",
+        )
+    if source_party not in known:
+        return Reject(
+            RejectReason.UNKNOWN_PARTY, f"sender {source_party!r} is not a configured party"
+        )
+    if event.recipients:
+        unknown = sorted(set(event.recipients) - set(known))
+        if unknown:
+            return Reject(RejectReason.UNKNOWN_PARTY, f"unknown recipient(s): {', '.join(unknown)}")
+        return Deliver(_unique(event.recipients))
+    if event.event_type in CATALOGUE_ROUTED and event.matter_code:
+        supervisors = directory.supervisors_of_matter(event.matter_code)
+        if supervisors:
+            return Deliver(_unique(supervisors))
+        return Deliver((unassigned_pool,), unassigned=True)
+    return Reject(RejectReason.NO_RECIPIENTS, f"{event.event_type} names no recipients")
+
+
+def _unique(parties: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(parties))

@@ -1,0 +1,66 @@
+from collections.abc import Collection, Sequence
+
+from sgbus.consumers.router.decision import (
+    Deliver,
+    Reject,
+    RejectReason,
+    RoutableEvent,
+    decide,
+)
+
+
+class FakeDirectory:
+    def known_parties(self) -> Collection[str]:
+        return {"wh-approval", "wh-market", "wh-health", "wh-oversight"}
+
+    def supervisors_of_matter(self, matter_code: str) -> Sequence[str]:
+        return {"M1": ["wh-market", "wh-health", "wh-market"]}.get(matter_code, [])
+
+
+def ev(**kw: object) -> RoutableEvent:
+    base: dict[str, object] = dict(
+        event_id="e1",
+        event_type="ApprovalResult",
+        sender="wh-approval",
+        recipients=None,
+        case_key="c1",
+        matter_code="M1",
+    )
+    base.update(kw)
+    return RoutableEvent(**base)  # type: ignore[arg-type]
+
+
+def route(source: str, e: RoutableEvent) -> Deliver | Reject:
+    return decide(source, e, FakeDirectory(), "wh-oversight")
+
+
+def test_approval_result_goes_to_catalogue_supervisors_once_each() -> None:
+    assert route("wh-approval", ev()) == Deliver(("wh-market", "wh-health"))
+
+
+def test_explicit_recipients_win_over_catalogue() -> None:
+    assert route("wh-approval", ev(recipients=["wh-health"])) == Deliver(("wh-health",))
+
+
+def test_unmapped_matter_goes_to_unassigned_pool() -> None:
+    assert route("wh-approval", ev(matter_code="NOPE")) == Deliver(("wh-oversight",), True)
+
+
+def test_forged_sender_is_rejected() -> None:
+    out = route("wh-market", ev())
+    assert isinstance(out, Reject) and out.reason is RejectReason.FORGED_SENDER
+
+
+def test_unknown_recipient_is_rejected_and_named() -> None:
+    out = route("wh-approval", ev(recipients=["wh-health", "ghost"]))
+    assert out == Reject(RejectReason.UNKNOWN_PARTY, "unknown recipient(s): ghost")
+
+
+def test_unknown_sender_party_is_rejected() -> None:
+    out = route("ghost", ev(sender="ghost"))
+    assert isinstance(out, Reject) and out.reason is RejectReason.UNKNOWN_PARTY
+
+
+def test_non_catalogue_event_without_recipients_is_rejected() -> None:
+    out = route("wh-market", ev(event_type="SupervisionAction", sender="wh-market"))
+    assert isinstance(out, Reject) and out.reason is RejectReason.NO_RECIPIENTS
