@@ -37,7 +37,25 @@ class Settings(BaseSettings):
     kafka_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
     registry_heap: str = Field(default="384m", pattern=r"^\d+[mMgG]$")
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the endpoint")
+    # Topic layout (``sgbus topics apply``). Locally one broker; production raises these.
+    topic_partitions: int = Field(default=3, ge=1, le=1000)
+    topic_replication: int = Field(default=1, ge=1, le=16)
+    topic_min_isr: int = Field(default=1, ge=1, le=16)
+    outbox_retention_days: float = Field(default=7, gt=0)
+    inbox_retention_days: float = Field(default=30, gt=0)
+    deadletter_retention_days: float = Field(default=90, gt=0)
+    audit_retention_days: float = Field(
+        default=-1, description="-1 keeps the audit log forever: it is the evidence"
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    def bootstrap_servers(self) -> str:
+        """The configured brokers, or the local stack's listener."""
+        return self.bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    def registry_url(self) -> str:
+        """The configured registry, or the local stack's."""
+        return self.schema_registry or f"http://127.0.0.1:{self.registry_port}/apis/ccompat/v7"
 
 
 class SettingsError(Exception):
