@@ -1,0 +1,140 @@
+"""A party's received items in SQL: idempotent storage and claim bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, select, update
+
+from sgbus.bus.store.tables import inbox_items
+from sgbus.bus.store.upsert import insert_ignore
+
+# Events that a recipient must claim (签收); everything else is stored for the record only.
+CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})
+
+
+class ClaimState(StrEnum):
+    """Where an item stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    INFO = "info"  # not something to claim
+
+
+class ClaimMode(StrEnum):
+    """How a claim came about."""
+
+    MANUAL = "manual"
+    INTEGRATED = "integrated"  # the party's own system claims on receipt
+    AUTOMATIC = "automatic"  # the watchdog claimed on the party's behalf at expiry
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One event as received from a party's inbox topic."""
+
+    event_id: str
+    event_type: str
+    case_key: str
+    sender: str
+    occurred_at: datetime
+    received_at: datetime
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    value: bytes
+
+    @property
+    def claimable(self) -> bool:
+        """Whether the recipient owes a claim for this item."""
+        return self.event_type in CLAIMABLE
+
+
+def store_items(conn: Connection, party: str, items: Sequence[InboxItem]) -> list[InboxItem]:
+    """Store ``items`` not seen before (by event id); return those that were new."""
+    if not items:
+        return []
+    ids = [i.event_id for i in items]
+    known = set(
+        conn.execute(
+            select(inbox_items.c.event_id).where(inbox_items.c.event_id.in_(ids))
+        ).scalars()
+    )
+    fresh: dict[str, InboxItem] = {}
+    for item in items:
+        if item.event_id not in known:
+            fresh.setdefault(item.event_id, item)
+    insert_ignore(conn, inbox_items, [_row(party, i) for i in fresh.values()])
+    return list(fresh.values())
+
+
+def _row(party: str, i: InboxItem) -> dict[str, object]:
+    return {
+        "event_id": i.event_id,
+        "party": party,
+        "event_type": i.event_type,
+        "case_key": i.case_key,
+        "sender": i.sender,
+        "occurred_at": i.occurred_at,
+        "received_at": i.received_at,
+        "source_topic": i.source_topic,
+        "source_partition": i.source_partition,
+        "source_offset": i.source_offset,
+        "value": i.value,
+        "claim_state": ClaimState.PENDING if i.claimable else ClaimState.INFO,
+    }
+
+
+def mark_claimed(
+    conn: Connection,
+    event_id: str,
+    mode: ClaimMode,
+    by: str,
+    at: datetime,
+    claim_event_id: str | None,
+) -> bool:
+    """Record a claim on a pending item; False if it was not pending (already claimed)."""
+    result = conn.execute(
+        update(inbox_items)
+        .where(inbox_items.c.event_id == event_id)
+        .where(inbox_items.c.claim_state == ClaimState.PENDING)
+        .values(
+            claim_state=ClaimState.CLAIMED,
+            claimed_at=at,
+            claim_mode=mode,
+            claimed_by=by,
+            claim_event_id=claim_event_id,
+        )
+    )
+    return result.rowcount == 1
+
+
+def find_items(
+    conn: Connection,
+    party: str,
+    *,
+    case_key: str | None = None,
+    pending_only: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, object]]:
+    """Items of ``party`` (newest first), optionally of one case or still pending a claim."""
+    cols = [c for c in inbox_items.c if c.name != "value"]
+    q = select(*cols).where(inbox_items.c.party == party)
+    if case_key is not None:
+        q = q.where(inbox_items.c.case_key == case_key)
+    if pending_only:
+        q = q.where(inbox_items.c.claim_state == ClaimState.PENDING)
+    q = q.order_by(inbox_items.c.received_at.desc(), inbox_items.c.event_id)
+    if limit:
+        q = q.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def item_value(conn: Connection, event_id: str) -> bytes | None:
+    """The exact bytes received for an item, kept as evidence."""
+    return conn.execute(
+        select(inbox_items.c.value).where(inbox_items.c.event_id == event_id)
+    ).scalar_one_or_none()

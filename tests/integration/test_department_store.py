@@ -1,0 +1,65 @@
+"""Department store semantics on SQLite and PostgreSQL: dedupe, claims, queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from sgbus.consumers.department.store import (
+    ClaimMode,
+    InboxItem,
+    find_items,
+    item_value,
+    mark_claimed,
+    store_items,
+)
+
+T0 = datetime(2026, 9, 30, 8, 0, tzinfo=UTC)
+
+
+def item(n: int, event_type: str = "ApprovalResult", case: str = "c") -> InboxItem:
+    return InboxItem(
+        event_id=f"00000000-0000-0000-0000-{n:012d}",
+        event_type=event_type,
+        case_key=f"{case}{n}",
+        sender="wh-approval",
+        occurred_at=T0,
+        received_at=T0 + timedelta(seconds=n),
+        source_topic="sg.wh-market.inbox",
+        source_partition=0,
+        source_offset=n,
+        value=b"bytes-%d" % n,
+    )
+
+
+def test_duplicates_in_and_across_batches_are_stored_once(store_engine: Engine) -> None:
+    with store_engine.begin() as conn:
+        new = store_items(conn, "wh-market", [item(1), item(2), item(1)])
+        assert [i.event_id for i in new] == [item(1).event_id, item(2).event_id]
+    with store_engine.begin() as conn:
+        assert store_items(conn, "wh-market", [item(2), item(3)]) == [item(3)]
+    with store_engine.connect() as conn:
+        assert len(find_items(conn, "wh-market")) == 3
+        assert item_value(conn, item(3).event_id) == b"bytes-3"
+
+
+def test_only_claimable_items_are_pending_and_a_claim_happens_once(store_engine: Engine) -> None:
+    with store_engine.begin() as conn:
+        store_items(conn, "wh-market", [item(1), item(2, "PolicyChangeReceipt")])
+    with store_engine.connect() as conn:
+        pending = find_items(conn, "wh-market", pending_only=True)
+        assert [p["event_id"] for p in pending] == [item(1).event_id]
+    with store_engine.begin() as conn:
+        assert mark_claimed(conn, item(1).event_id, ClaimMode.MANUAL, "张三", T0, "claim-1")
+        assert not mark_claimed(conn, item(1).event_id, ClaimMode.AUTOMATIC, "x", T0, "claim-2")
+        assert not mark_claimed(conn, item(2).event_id, ClaimMode.MANUAL, "x", T0, None)
+    with store_engine.connect() as conn:
+        (row,) = find_items(conn, "wh-market", case_key="c1")
+        assert (row["claim_state"], row["claim_mode"], row["claim_event_id"]) == (
+            "claimed",
+            "manual",
+            "claim-1",
+        )
+        assert find_items(conn, "wh-market", pending_only=True) == []
+        assert find_items(conn, "other-party") == []
