@@ -1,0 +1,113 @@
+"""Obligation records, states, expiry actions and the outcomes they produce."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# Fixed namespace: obligation and outcome ids are derived from what caused them, so every
+# watchdog instance (and every replay after a crash) computes the same ids.
+_NS = uuid.UUID("6f1d2b1e-5b8a-4c55-9a53-2f0e6c1a9d42")
+
+
+class State(StrEnum):
+    """Life of an obligation. Every state but OPEN is final."""
+
+    OPEN = "open"
+    DISCHARGED = "discharged"  # answered on time
+    BREACHED = "breached"  # deadline passed without an answer
+    AUTO_RESOLVED = "auto-resolved"  # the system answered for the debtor (auto-claim, consent)
+
+
+class ExpiryAction(StrEnum):
+    """What the policy does when the deadline passes."""
+
+    AUTO_CLAIM = "auto-claim"
+    DEEMED_CONSENT = "deemed-consent"
+    BREACH_REPORT = "breach-report"
+    ESCALATE = "escalate"
+
+
+class OutcomeKind(StrEnum):
+    """Events the watchdog publishes."""
+
+    REMINDER = "ObligationReminder"
+    AUTO_CLAIM = "AutoClaim"
+    DEEMED_CONSENT = "DeemedConsent"
+    BREACH = "ObligationBreach"
+    ESCALATION = "Escalation"
+
+
+def obligation_id(flow: str, request_event_id: str, debtor: str) -> str:
+    """Stable id of the obligation a request puts on one debtor."""
+    return str(uuid.uuid5(_NS, f"{flow}|{request_event_id}|{debtor}"))
+
+
+def outcome_id(obligation: str, kind: OutcomeKind) -> str:
+    """Stable event id of an outcome: at most one of each kind per obligation."""
+    return str(uuid.uuid5(_NS, f"{obligation}|{kind.value}"))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A request seen on the audit log, with its deadline already computed."""
+
+    flow: str
+    request_event_id: str
+    request_event_type: str
+    debtor: str
+    creditor: str
+    case_key: str
+    region: str
+    opened_at: datetime
+    due_at: datetime
+    remind_at: datetime | None
+    provisional: bool
+    action: ExpiryAction
+    escalate_to: str | None
+    source: str
+
+    @property
+    def id(self) -> str:
+        """The obligation id."""
+        return obligation_id(self.flow, self.request_event_id, self.debtor)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer seen on the audit log: it discharges the debtor's obligation for a request."""
+
+    request_event_id: str
+    debtor: str
+    answer_event_id: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """An obligation and its history."""
+
+    opening: Opening
+    state: State = State.OPEN
+    reminded_at: datetime | None = None
+    closed_at: datetime | None = None
+    answer_event_id: str | None = None
+    answered_at: datetime | None = None
+    transitions: tuple[tuple[str, datetime], ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        """The obligation id."""
+        return self.opening.id
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An event the watchdog must publish, with its deterministic id."""
+
+    event_id: str
+    kind: OutcomeKind
+    obligation: Obligation
+    at: datetime
