@@ -175,3 +175,11 @@ def test_reminder_once_then_discharge() -> None:
     ob, out = answer(ob, Answer("req-1", "wh-market", "a", REMIND + timedelta(hours=1)))
     assert ob.state is State.DISCHARGED and out == []
     assert [s for s, _ in ob.transitions] == ["open", "discharged"]
+
+
+def test_answer_exactly_at_due_time_is_on_time_and_at_remind_time_needs_no_reminder() -> None:
+    ob, out = answer(open_obligation(opening()), Answer("req-1", "wh-market", "a", DUE))
+    assert ob.state is State.DISCHARGED
+    assert [o.kind for o in out] == [OutcomeKind.REMINDER]
+    ob, out = answer(open_obligation(opening()), Answer("req-1", "wh-market", "a", REMIND))
+    assert ob.state is State.DISCHARGED and out == []
