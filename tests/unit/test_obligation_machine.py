@@ -139,7 +139,7 @@ def test_final_state_and_outcomes_do_not_depend_on_order(
 ) -> None:
     items: list[object] = ["open", "open"]
     if answered_at is not None:
-        items += [Answer("req-1", "wh-market", "ans-1", answered_at)] * dup
+        items += [Answer("claim", "req-1", "wh-market", "ans-1", answered_at)] * dup
     order = _answers_before_later_ticks(data.draw(st.permutations(items + ticks)), answered_at)
     tracker = Tracker(action)
     for item in order:
@@ -162,7 +162,7 @@ def test_late_answer_after_expiry_is_recorded_but_state_stays() -> None:
         OutcomeKind.BREACH,
     ]
     late = DUE + timedelta(days=1)
-    ob2, out2 = answer(ob, Answer("req-1", "wh-market", "ans-1", late))
+    ob2, out2 = answer(ob, Answer("claim", "req-1", "wh-market", "ans-1", late))
     assert (ob2.state, ob2.answered_at, out2) == (State.BREACHED, late, [])
 
 
@@ -172,14 +172,14 @@ def test_reminder_once_then_discharge() -> None:
     assert [o.kind for o in out] == [OutcomeKind.REMINDER]
     ob, out = tick(ob, REMIND + timedelta(minutes=2))
     assert out == []
-    ob, out = answer(ob, Answer("req-1", "wh-market", "a", REMIND + timedelta(hours=1)))
+    ob, out = answer(ob, Answer("claim", "req-1", "wh-market", "a", REMIND + timedelta(hours=1)))
     assert ob.state is State.DISCHARGED and out == []
     assert [s for s, _ in ob.transitions] == ["open", "discharged"]
 
 
 def test_answer_exactly_at_due_time_is_on_time_and_at_remind_time_needs_no_reminder() -> None:
-    ob, out = answer(open_obligation(opening()), Answer("req-1", "wh-market", "a", DUE))
+    ob, out = answer(open_obligation(opening()), Answer("claim", "req-1", "wh-market", "a", DUE))
     assert ob.state is State.DISCHARGED
     assert [o.kind for o in out] == [OutcomeKind.REMINDER]
-    ob, out = answer(open_obligation(opening()), Answer("req-1", "wh-market", "a", REMIND))
+    ob, out = answer(open_obligation(opening()), Answer("claim", "req-1", "wh-market", "a", REMIND))
     assert ob.state is State.DISCHARGED and out == []

@@ -79,10 +79,16 @@ class Opening:
 class Answer:
     """An answer seen on the audit log: it discharges the debtor's obligation for a request."""
 
+    flow: str
     request_event_id: str
     debtor: str
     answer_event_id: str
     answered_at: datetime
+
+    @property
+    def obligation_id(self) -> str:
+        """The obligation this answer discharges (which may not be open yet)."""
+        return obligation_id(self.flow, self.request_event_id, self.debtor)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -14,6 +14,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from sgbus.bus.store.types import UTCDateTime
 
 metadata = MetaData()
 
@@ -38,8 +40,8 @@ outbox = Table(
     Column("key", LargeBinary, nullable=True),
     Column("value", LargeBinary, nullable=False),
     Column("headers", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
 )
 Index("ix_outbox_unsent", outbox.c.sent_at, outbox.c.seq)
 
@@ -52,17 +54,60 @@ inbox_items = Table(
     Column("event_type", String(64), nullable=False),
     Column("case_key", String(200), nullable=False),
     Column("sender", String(48), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
     Column("source_topic", String(249), nullable=False),
     Column("source_partition", Integer, nullable=False),
     Column("source_offset", BigInteger, nullable=False),
     Column("value", LargeBinary, nullable=False),
     Column("claim_state", String(16), nullable=False),
-    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("claimed_at", UTCDateTime(), nullable=True),
     Column("claim_mode", String(16), nullable=True),
     Column("claimed_by", String(100), nullable=True),
     Column("claim_event_id", String(36), nullable=True),
 )
 Index("ix_inbox_party_state", inbox_items.c.party, inbox_items.c.claim_state)
 Index("ix_inbox_case", inbox_items.c.case_key)
+
+# The watchdog's obligations. ``next_check_at`` is the earliest instant the sweep must look
+# at the row again (reminder or due time); NULL once the obligation is final. One index on
+# it keeps the sweep a range scan however many obligations are open.
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("flow", String(32), nullable=False),
+    Column("request_event_id", String(36), nullable=False),
+    Column("request_event_type", String(64), nullable=False),
+    Column("debtor", String(48), nullable=False),
+    Column("creditor", String(48), nullable=False),
+    Column("case_key", String(200), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("remind_at", UTCDateTime(), nullable=True),
+    Column("provisional", Boolean, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("escalate_to", String(48), nullable=True),
+    Column("source", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reminded_at", UTCDateTime(), nullable=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("answer_event_id", String(36), nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=True),
+    Column("transitions", Text, nullable=False),
+    Column("next_check_at", UTCDateTime(), nullable=True),
+)
+Index("ix_obligations_next_check", obligations.c.next_check_at)
+Index("ix_obligations_debtor_state", obligations.c.debtor, obligations.c.state)
+Index("ix_obligations_case", obligations.c.case_key)
+Index("ix_obligations_request", obligations.c.request_event_id)
+
+# Answers seen before their request: applied when the request opens the obligation.
+early_answers = Table(
+    "early_answers",
+    metadata,
+    Column("obligation_id", String(36), primary_key=True),
+    Column("answer_event_id", String(36), nullable=False),
+    Column("answered_at", UTCDateTime(), nullable=False),
+)

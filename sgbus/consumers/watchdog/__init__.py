@@ -1,0 +1,1 @@
+"""The watchdog: obligations from the audit log, deadlines, reminders and expiry actions."""
