@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     kafka_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
     registry_heap: str = Field(default="384m", pattern=r"^\d+[mMgG]$")
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the endpoint")
+    metrics_host: str = Field(
+        default="127.0.0.1", description="address the metrics endpoint binds; 0.0.0.0 in containers"
+    )
     # Topic layout (``sgbus topics apply``). Locally one broker; production raises these.
     topic_partitions: int = Field(default=3, ge=1, le=1000)
     topic_replication: int = Field(default=1, ge=1, le=16)

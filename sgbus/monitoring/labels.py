@@ -1,0 +1,74 @@
+"""Bounded label values for metrics.
+
+A label value that is not from a known, small set would create one time series per value and
+could leak a case key or a name into the monitoring system. Every helper in
+:mod:`sgbus.monitoring.metrics` passes its label values through these functions, which map
+anything unexpected to ``"other"`` instead of echoing it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sgbus.bus.parties import PARTY_ID_PATTERN
+from sgbus.consumers.router.decision import RejectReason
+
+OTHER = "other"
+
+#: Flow ids of the obligation policies (requirements F1–F11).
+FLOW_IDS: frozenset[str] = frozenset(
+    {
+        "approval-push",
+        "claim",
+        "supervision-push",
+        "supervision-claim",
+        "change-decision",
+        "verification-claim",
+        "verification-result",
+        "joint-opinion",
+        "lead-opinion",
+        "consultation-reply",
+        "policy-notice",
+        "transfer-decision",
+        "meeting-agenda",
+        "meeting-minutes",
+    }
+)
+
+#: Dead-letter reasons: the router's, plus ``OTHER`` for a service that dead-letters for a
+#: reason of its own not yet listed here.
+REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)
+
+#: Services that expose metrics. Also the ``service`` label and the Prometheus job names.
+SERVICES: frozenset[str] = frozenset(
+    {"router", "watchdog", "department", "relay", "connector", "demo"}
+)
+
+_PARTY = re.compile(PARTY_ID_PATTERN)
+# Avro record names of the event contracts: CamelCase, no namespace.
+_EVENT_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+
+
+def party(value: str) -> str:
+    """A party id as a label; configured parties are few, so their ids are bounded."""
+    return value if _PARTY.fullmatch(value) else OTHER
+
+
+def flow(value: str) -> str:
+    """A flow id as a label."""
+    return value if value in FLOW_IDS else OTHER
+
+
+def event_type(value: str) -> str:
+    """An event type (Avro record name) as a label."""
+    return value if _EVENT_TYPE.fullmatch(value) else OTHER
+
+
+def reason(value: str) -> str:
+    """A dead-letter reason as a label."""
+    return value if value in REASONS else OTHER
+
+
+def service(value: str) -> str:
+    """A service name as a label."""
+    return value if value in SERVICES else OTHER

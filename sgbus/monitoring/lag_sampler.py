@@ -1,0 +1,65 @@
+"""Background sampling of consumer lag into :data:`sgbus.monitoring.metrics.CONSUMER_LAG`.
+
+A service that owns a consumer starts one sampler next to its poll loop::
+
+    sampler = start_lag_sampler({"sgbus-router": ConsumerOffsetReader(consumer)})
+    ...
+    sampler.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+from sgbus.monitoring.lag import ConsumerLagCollector, OffsetReader
+from sgbus.monitoring.metrics import CONSUMER_LAG, LAG_SAMPLE_ERRORS
+
+log = logging.getLogger(__name__)
+
+
+class LagSampler:
+    """Samples each group's offsets every ``interval`` seconds on a daemon thread."""
+
+    def __init__(
+        self,
+        readers: Mapping[str, OffsetReader],
+        interval: float = 15.0,
+        collector: ConsumerLagCollector = CONSUMER_LAG,
+    ) -> None:
+        self._readers = dict(readers)
+        self._interval = interval
+        self._collector = collector
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sgbus-lag-sampler", daemon=True)
+
+    def sample_once(self) -> None:
+        """Sample every group now; a failing group is counted and logged, the others go on."""
+        for group, reader in self._readers.items():
+            try:
+                self._collector.update(group, reader.sample())
+            except Exception as exc:  # any client error: keep sampling the other groups
+                LAG_SAMPLE_ERRORS.labels(group).inc()
+                log.warning("consumer lag of group %s not sampled: %s", group, type(exc).__name__)
+
+    def start(self) -> LagSampler:
+        """Start the background thread; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling and wait for the thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self._interval + 5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample_once()
+            self._stop.wait(self._interval)
+
+
+def start_lag_sampler(readers: Mapping[str, OffsetReader], interval: float = 15.0) -> LagSampler:
+    """Start sampling ``readers`` (group → reader) into the shared lag metric."""
+    return LagSampler(readers, interval).start()

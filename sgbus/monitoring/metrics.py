@@ -1,0 +1,240 @@
+"""Every Prometheus metric of sgbus, defined once, and the helpers services call to update them.
+
+Services import this module, call :func:`sgbus.monitoring.endpoint.serve_metrics` at start-up,
+and then only the ``record_*`` / ``observe_*`` / ``mark_*`` helpers below; they clean label
+values (see :mod:`sgbus.monitoring.labels`), so a case key, a person or free text can never
+become a label. Labels are limited to: service, party, flow, event_type, reason, group, topic,
+partition.
+
+Who updates what, and when
+--------------------------
+
+================================================  ========================================
+metric (helper)                                   who, at what point
+================================================  ========================================
+``sgbus_events_in_total``                         every consumer, once per record it has
+(:func:`record_event_in`)                         decoded and accepted, *after* the
+                                                  transaction / commit that consumed it.
+                                                  ``party`` is the owner of the topic read:
+                                                  router → the sending party (outbox owner);
+                                                  department service → its own party;
+                                                  watchdog → the event's sender on sg.audit.
+``sgbus_events_out_total``                        every producer side, once per event
+(:func:`record_event_out`)                        written, after the commit. Router → one
+                                                  per recipient inbox copy (``party`` =
+                                                  recipient; the sg.audit copy is not
+                                                  counted); department service → claims and
+                                                  answers on its outbox (``party`` = itself);
+                                                  watchdog → outcomes (``party`` =
+                                                  ``watchdog``); relay → each relayed row.
+``sgbus_dead_letters_total``                      router (and any service that dead-letters),
+(:func:`record_dead_letter`)                      once per record written to sg.deadletter,
+                                                  after the commit; ``reason`` is a
+                                                  ``RejectReason`` value or ``undecodable``.
+``sgbus_transaction_aborts_total``                router / relay, each time a Kafka
+(:func:`record_transaction_abort`)                transaction is aborted (before the retry).
+``sgbus_heartbeat_timestamp_seconds``             every long-running loop, once per
+(:func:`mark_heartbeat`)                          iteration that completed (also when it
+                                                  polled nothing): it proves the loop runs.
+``sgbus_delivery_delay_seconds``                  department service, when it stores an
+(:func:`observe_delivery_delay`)                  inbox item: received_at − the event's
+                                                  publish time (envelope ``occurred_at``).
+``sgbus_answer_delay_working_hours``              watchdog, when an answer reaches an
+(:func:`observe_answer_delay`)                    obligation (on time or late): working
+                                                  hours from the request (push) to the
+                                                  answer (claim). ``party`` = debtor.
+``sgbus_obligations_opened_total``                watchdog, after committing ``open_all``:
+(:func:`record_obligations_opened`)               one per new obligation.
+``sgbus_obligations_discharged_total``            watchdog, after committing ``answer_all``:
+(:func:`record_discharged`)                       one per obligation answered on time.
+``sgbus_obligation_outcomes_total``               watchdog, after committing the outcomes of
+(:func:`record_outcomes`)                         ``open_all`` / ``answer_all`` / ``sweep``:
+                                                  reminders, auto-claims, deemed consents,
+                                                  breaches, escalations (``event_type`` =
+                                                  the outcome kind).
+``sgbus_obligations_open``,                       watchdog, after each sweep, from SQL:
+``sgbus_obligations_overdue``,                    :func:`sgbus.monitoring.obligation_gauges.
+``sgbus_obligations_provisional``                 refresh_obligation_gauges`.
+``sgbus_consumer_lag_records``                    :class:`sgbus.monitoring.lag.
+                                                  ConsumerLagCollector`, sampled in the
+                                                  background by any service that owns a
+                                                  consumer group (router, department,
+                                                  watchdog).
+``sgbus_build_info``                              :func:`serve_metrics`, once at start-up.
+================================================  ========================================
+
+Units: seconds for wall-clock durations; *working hours* (hours that fall on working days of
+the Asia/Shanghai calendar, 24 per working day) for obligation delays, because deadlines are
+set in working days and a weekend would otherwise dominate every number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info
+
+from sgbus.bus.obligations.model import Opening, Outcome
+from sgbus.monitoring import labels
+from sgbus.monitoring.lag import ConsumerLagCollector
+
+# -- traffic ---------------------------------------------------------------------------
+
+EVENTS_IN = Counter(
+    "sgbus_events_in_total",
+    "Events a service consumed and accepted, by the party whose topic it read.",
+    ["service", "party", "event_type"],
+)
+EVENTS_OUT = Counter(
+    "sgbus_events_out_total",
+    "Events a service wrote, by the party whose topic it wrote.",
+    ["service", "party", "event_type"],
+)
+DEAD_LETTERS = Counter(
+    "sgbus_dead_letters_total",
+    "Records sent to the dead-letter topic, by reason.",
+    ["service", "reason"],
+)
+TRANSACTION_ABORTS = Counter(
+    "sgbus_transaction_aborts_total",
+    "Kafka transactions aborted (each is retried).",
+    ["service"],
+)
+HEARTBEAT = Gauge(
+    "sgbus_heartbeat_timestamp_seconds",
+    "Unix time at which the service last completed an iteration of its main loop.",
+    ["service"],
+)
+
+# -- delays ------------------------------------------------------------------------------
+
+DELIVERY_DELAY = Histogram(
+    "sgbus_delivery_delay_seconds",
+    "Seconds from an event's publication to its storage in the recipient's inbox.",
+    ["party"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
+# 24 working hours make one working day; deadlines are 1 to 7 working days.
+ANSWER_DELAY = Histogram(
+    "sgbus_answer_delay_working_hours",
+    "Working hours from a request (e.g. a push) to its answer (e.g. the claim).",
+    ["party", "flow"],
+    buckets=(1, 4, 8, 12, 24, 36, 48, 60, 72, 96, 120, 168, 240),
+)
+
+# -- obligations -------------------------------------------------------------------------
+
+OBLIGATIONS_OPENED = Counter(
+    "sgbus_obligations_opened_total",
+    "Obligations opened, by debtor party and flow.",
+    ["party", "flow"],
+)
+OBLIGATIONS_DISCHARGED = Counter(
+    "sgbus_obligations_discharged_total",
+    "Obligations answered on time, by debtor party and flow.",
+    ["party", "flow"],
+)
+OBLIGATION_OUTCOMES = Counter(
+    "sgbus_obligation_outcomes_total",
+    "Watchdog outcomes (reminder, auto-claim, deemed consent, breach, escalation).",
+    ["party", "flow", "event_type"],
+)
+OBLIGATIONS_OPEN = Gauge(
+    "sgbus_obligations_open",
+    "Obligations not yet answered and not yet due, by debtor party and flow.",
+    ["party", "flow"],
+)
+OBLIGATIONS_OVERDUE = Gauge(
+    "sgbus_obligations_overdue",
+    "Obligations past their deadline and still unanswered, by debtor party and flow.",
+    ["party", "flow"],
+)
+OBLIGATIONS_PROVISIONAL = Gauge(
+    "sgbus_obligations_provisional",
+    "Open obligations whose deadline rests on a provisional (non-official) calendar year.",
+    ["party", "flow"],
+)
+
+# -- consumer lag ------------------------------------------------------------------------
+
+#: ``sgbus_consumer_lag_records{group, topic, partition}``, served from background samples.
+CONSUMER_LAG = ConsumerLagCollector()
+REGISTRY.register(CONSUMER_LAG)
+LAG_SAMPLE_ERRORS = Counter(
+    "sgbus_consumer_lag_sample_errors_total",
+    "Failed attempts to read a consumer group's offsets for the lag metric.",
+    ["group"],
+)
+
+BUILD_INFO = Info("sgbus_build", "sgbus version running in this process.")
+
+#: Outcome kinds that close an obligation (every outcome but the reminder).
+CLOSING_OUTCOMES = frozenset({"AutoClaim", "DeemedConsent", "ObligationBreach", "Escalation"})
+
+
+def record_event_in(service: str, party: str, event_type: str, n: int = 1) -> None:
+    """Count ``n`` accepted events read from ``party``'s topic."""
+    EVENTS_IN.labels(
+        labels.service(service), labels.party(party), labels.event_type(event_type)
+    ).inc(n)
+
+
+def record_event_out(service: str, party: str, event_type: str, n: int = 1) -> None:
+    """Count ``n`` events written to ``party``'s topic."""
+    EVENTS_OUT.labels(
+        labels.service(service), labels.party(party), labels.event_type(event_type)
+    ).inc(n)
+
+
+def record_dead_letter(service: str, reason: str) -> None:
+    """Count one record sent to the dead-letter topic."""
+    DEAD_LETTERS.labels(labels.service(service), labels.reason(reason)).inc()
+
+
+def record_transaction_abort(service: str) -> None:
+    """Count one aborted Kafka transaction."""
+    TRANSACTION_ABORTS.labels(labels.service(service)).inc()
+
+
+def mark_heartbeat(service: str, now: float | None = None) -> None:
+    """Record that ``service`` completed a loop iteration at ``now`` (default: the clock)."""
+    HEARTBEAT.labels(labels.service(service)).set(time.time() if now is None else now)
+
+
+def observe_delivery_delay(party: str, seconds: float) -> None:
+    """Observe publish → inbox delay for an item stored in ``party``'s inbox.
+
+    Negative values (clock skew between hosts) are recorded as zero rather than dropped, so
+    the count still matches the number of items.
+    """
+    DELIVERY_DELAY.labels(labels.party(party)).observe(max(0.0, seconds))
+
+
+def observe_answer_delay(party: str, flow: str, working_hours: float) -> None:
+    """Observe request → answer delay, in working hours, of ``party``'s obligation in ``flow``.
+
+    The caller computes the working hours with the working-day calendar; this module does
+    no calendar arithmetic so that the metric and the status report use one definition.
+    """
+    ANSWER_DELAY.labels(labels.party(party), labels.flow(flow)).observe(max(0.0, working_hours))
+
+
+def record_obligations_opened(openings: Iterable[Opening]) -> None:
+    """Count newly opened obligations."""
+    for o in openings:
+        OBLIGATIONS_OPENED.labels(labels.party(o.debtor), labels.flow(o.flow)).inc()
+
+
+def record_discharged(party: str, flow: str) -> None:
+    """Count one obligation of ``party`` in ``flow`` answered on time."""
+    OBLIGATIONS_DISCHARGED.labels(labels.party(party), labels.flow(flow)).inc()
+
+
+def record_outcomes(outcomes: Iterable[Outcome]) -> None:
+    """Count the watchdog's outcomes, exactly as the ledger returned them."""
+    for out in outcomes:
+        o = out.obligation.opening
+        OBLIGATION_OUTCOMES.labels(
+            labels.party(o.debtor), labels.flow(o.flow), labels.event_type(out.kind.value)
+        ).inc()

@@ -1,0 +1,125 @@
+"""Obligation gauges computed from the watchdog's SQL store.
+
+Counting in SQL (rather than keeping counters in memory) makes the gauges right after a
+restart and the same whichever watchdog instance answers the scrape. The watchdog calls
+:func:`refresh_obligation_gauges` after each sweep.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter as Tally
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from sgbus.bus.obligations.model import State
+from sgbus.bus.store.tables import obligations
+from sgbus.monitoring import labels
+from sgbus.monitoring.metrics import (
+    OBLIGATIONS_OPEN,
+    OBLIGATIONS_OVERDUE,
+    OBLIGATIONS_PROVISIONAL,
+)
+
+Key = tuple[str, str]  # (party, flow)
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """Obligations sharing one combination of the facts the gauges depend on."""
+
+    debtor: str
+    flow: str
+    state: str
+    past_due: bool
+    answered: bool
+    provisional: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class GaugeValues:
+    """Values of the three obligation gauges, by (party, flow)."""
+
+    open: dict[Key, int]
+    overdue: dict[Key, int]
+    provisional: dict[Key, int]
+
+
+def gauge_values(groups: Iterable[GroupCount]) -> GaugeValues:
+    """Fold grouped counts into gauge values.
+
+    * open: state open and the deadline not reached;
+    * overdue: deadline passed and nobody answered — still open because the sweep has not
+      reached it, or breached without even a late answer (auto-resolved ones were answered
+      by the system and are not overdue);
+    * provisional: open (due or not) with a deadline from a provisional calendar year.
+    """
+    open_, overdue, provisional = Tally[Key](), Tally[Key](), Tally[Key]()
+    for g in groups:
+        key = (labels.party(g.debtor), labels.flow(g.flow))
+        is_open = g.state == State.OPEN.value
+        if is_open and not g.past_due:
+            open_[key] += g.count
+        if (is_open and g.past_due) or (g.state == State.BREACHED.value and not g.answered):
+            overdue[key] += g.count
+        if is_open and g.provisional:
+            provisional[key] += g.count
+    return GaugeValues(dict(open_), dict(overdue), dict(provisional))
+
+
+def count_groups(conn: Connection, now: datetime) -> list[GroupCount]:
+    """Grouped counts of the obligations that can affect a gauge (open or breached)."""
+    past_due = (obligations.c.due_at <= now).label("past_due")
+    answered = obligations.c.answered_at.is_not(None).label("answered")
+    cols = (
+        obligations.c.debtor,
+        obligations.c.flow,
+        obligations.c.state,
+        past_due,
+        answered,
+        obligations.c.provisional,
+    )
+    q = (
+        select(*cols, func.count().label("n"))
+        .where(obligations.c.state.in_([State.OPEN.value, State.BREACHED.value]))
+        .group_by(*cols)
+    )
+    return [
+        GroupCount(
+            r.debtor,
+            r.flow,
+            r.state,
+            bool(r.past_due),
+            bool(r.answered),
+            bool(r.provisional),
+            int(r.n),
+        )
+        for r in conn.execute(q)
+    ]
+
+
+_lock = threading.Lock()
+_published: set[Key] = set()
+
+
+def publish(values: GaugeValues) -> None:
+    """Set the gauges; a (party, flow) seen before but absent now is set to zero, not left
+    at its old value."""
+    with _lock:
+        keys = set(values.open) | set(values.overdue) | set(values.provisional) | _published
+        for key in keys:
+            OBLIGATIONS_OPEN.labels(*key).set(values.open.get(key, 0))
+            OBLIGATIONS_OVERDUE.labels(*key).set(values.overdue.get(key, 0))
+            OBLIGATIONS_PROVISIONAL.labels(*key).set(values.provisional.get(key, 0))
+        _published.update(keys)
+
+
+def refresh_obligation_gauges(conn: Connection, now: datetime) -> GaugeValues:
+    """Count obligations in the store as of ``now`` and publish the gauges."""
+    values = gauge_values(count_groups(conn, now))
+    publish(values)
+    return values
