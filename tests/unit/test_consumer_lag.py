@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from sgbus.monitoring.lag import (
+    AdminOffsetReader,
     ConsumerLagCollector,
     ConsumerOffsetReader,
     PartitionOffsets,
@@ -64,7 +65,7 @@ def test_collector_serves_fresh_samples_and_drops_stale_groups() -> None:
     assert reg.get_sample_value("sgbus_consumer_lag_records", lab) is None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TP:
     topic: str
     partition: int
@@ -115,3 +116,42 @@ def test_sampler_keeps_going_when_one_group_fails() -> None:
     assert {g for g, _, _ in c.lags()} == {"good"}
     after = REGISTRY.get_sample_value("sgbus_consumer_lag_sample_errors_total", {"group": "bad"})
     assert after == (errors or 0) + 1
+
+
+class Done:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def result(self, timeout: float) -> object:
+        return self.value
+
+
+@dataclass
+class GroupResult:
+    topic_partitions: list[TP]
+
+
+@dataclass
+class OffsetInfo:
+    offset: int
+
+
+class FakeAdmin:
+    def list_consumer_group_offsets(self, requests: list[object], **kw: object) -> dict[str, Done]:
+        group = requests[0].group_id  # type: ignore[attr-defined]
+        return {group: Done(GroupResult([TP("sg.audit", 1, 30), TP("sg.audit", 0, -1001)]))}
+
+    def list_offsets(self, specs: dict[object, object], **kw: object) -> dict[TP, Done]:
+        latest = "Latest" in type(next(iter(specs.values()))).__name__
+        return {
+            TP(tp.topic, tp.partition): Done(OffsetInfo((40 if latest else 3) + tp.partition))
+            for tp in specs  # type: ignore[attr-defined]
+        }
+
+
+def test_admin_reader_reports_every_partition_the_group_committed() -> None:
+    got = AdminOffsetReader(FakeAdmin(), "sgbus-watchdog").sample()
+    assert got == [
+        PartitionOffsets("sg.audit", 0, None, 3, 40),
+        PartitionOffsets("sg.audit", 1, 30, 4, 41),
+    ]
