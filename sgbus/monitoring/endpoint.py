@@ -17,7 +17,7 @@ from prometheus_client import start_http_server
 from sgbus import __version__
 from sgbus.bus.settings import Settings
 from sgbus.monitoring import labels
-from sgbus.monitoring.metrics import BUILD_INFO
+from sgbus.monitoring.metrics import BUILD_INFO, initialise_series
 
 #: Metrics port of each service when all run on one machine (the local demo).
 LOCAL_PORTS: dict[str, int] = {
@@ -45,12 +45,14 @@ class MetricsServer:
 
 
 def serve_metrics(settings: Settings, service: str) -> MetricsServer | None:
-    """Record build info and serve ``/metrics`` on the configured port; None when disabled.
+    """Record build info, create the error counters at zero, and serve ``/metrics`` on the
+    configured port; None when disabled.
 
     A port already in use raises ``OSError`` naming the port: two services configured with one
     port is a deployment mistake that must not go unnoticed.
     """
     BUILD_INFO.info({"version": __version__, "service": labels.service(service)})
+    initialise_series(service)
     if settings.metrics_port == 0:
         return None
     try:

@@ -39,7 +39,7 @@ metric (helper)                                   who, at what point
 ``sgbus_delivery_delay_seconds``                  department service, when it stores an
 (:func:`observe_delivery_delay`)                  inbox item: received_at − the event's
                                                   publish time (envelope ``occurred_at``).
-``sgbus_answer_delay_working_hours``              watchdog, when an answer reaches an
+``sgbus_answer_delay_working_seconds``            watchdog, when an answer reaches an
 (:func:`observe_answer_delay`)                    obligation (on time or late): working
                                                   hours from the request (push) to the
                                                   answer (claim). ``party`` = debtor.
@@ -63,9 +63,10 @@ metric (helper)                                   who, at what point
 ``sgbus_build_info``                              :func:`serve_metrics`, once at start-up.
 ================================================  ========================================
 
-Units: seconds for wall-clock durations; *working hours* (hours that fall on working days of
-the Asia/Shanghai calendar, 24 per working day) for obligation delays, because deadlines are
-set in working days and a weekend would otherwise dominate every number.
+Units: seconds. Obligation delays count *working* seconds (time that falls on working days of
+the Asia/Shanghai calendar, 24 hours per working day), because deadlines are set in working
+days and a weekend would otherwise dominate every number; :func:`observe_answer_delay` takes
+working hours, as the calendar's reports speak of them, and converts.
 """
 
 from __future__ import annotations
@@ -73,11 +74,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info, disable_created_metrics
 
 from sgbus.bus.obligations.model import Opening, Outcome
 from sgbus.monitoring import labels
 from sgbus.monitoring.lag import ConsumerLagCollector
+
+# ``*_created`` series double the series count and no query here uses them.
+disable_created_metrics()
 
 # -- traffic ---------------------------------------------------------------------------
 
@@ -115,12 +119,15 @@ DELIVERY_DELAY = Histogram(
     ["party"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
 )
-# 24 working hours make one working day; deadlines are 1 to 7 working days.
+# Working time: seconds that fall on working days (Asia/Shanghai), 24 hours per working day,
+# so a push on Friday 16:00 claimed on Monday 09:00 took 17 working hours. Deadlines run from
+# 1 to 7 working days; the buckets are in hours × 3600 to stay in the base unit.
+_H = 3600
 ANSWER_DELAY = Histogram(
-    "sgbus_answer_delay_working_hours",
-    "Working hours from a request (e.g. a push) to its answer (e.g. the claim).",
+    "sgbus_answer_delay_working_seconds",
+    "Working time from a request (e.g. a push) to its answer (e.g. the claim).",
     ["party", "flow"],
-    buckets=(1, 4, 8, 12, 24, 36, 48, 60, 72, 96, 120, 168, 240),
+    buckets=tuple(h * _H for h in (1, 4, 8, 12, 24, 36, 48, 60, 72, 96, 120, 168, 240)),
 )
 
 # -- obligations -------------------------------------------------------------------------
@@ -173,6 +180,18 @@ BUILD_INFO = Info("sgbus_build", "sgbus version running in this process.")
 CLOSING_OUTCOMES = frozenset({"AutoClaim", "DeemedConsent", "ObligationBreach", "Escalation"})
 
 
+def initialise_series(service: str) -> None:
+    """Create the zero-valued series of ``service``'s error counters at start-up.
+
+    ``increase()`` cannot see the first increment of a series that did not exist before it,
+    so the dead-letter alert would miss the first dead letter after every restart.
+    """
+    svc = labels.service(service)
+    for reason in sorted(labels.REASONS):
+        DEAD_LETTERS.labels(svc, reason)
+    TRANSACTION_ABORTS.labels(svc)
+
+
 def record_event_in(service: str, party: str, event_type: str, n: int = 1) -> None:
     """Count ``n`` accepted events read from ``party``'s topic."""
     EVENTS_IN.labels(
@@ -217,7 +236,8 @@ def observe_answer_delay(party: str, flow: str, working_hours: float) -> None:
     The caller computes the working hours with the working-day calendar; this module does
     no calendar arithmetic so that the metric and the status report use one definition.
     """
-    ANSWER_DELAY.labels(labels.party(party), labels.flow(flow)).observe(max(0.0, working_hours))
+    seconds = max(0.0, working_hours) * _H
+    ANSWER_DELAY.labels(labels.party(party), labels.flow(flow)).observe(seconds)
 
 
 def record_obligations_opened(openings: Iterable[Opening]) -> None:

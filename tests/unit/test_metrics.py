@@ -76,12 +76,14 @@ def test_delay_histograms_clamp_negative_values_to_zero() -> None:
     assert value("sgbus_delivery_delay_seconds_count", party="wh-health") >= 2
 
     lab = {"party": "wh-health", "flow": "claim"}
-    c0 = value("sgbus_answer_delay_working_hours_count", **lab)
-    s0 = value("sgbus_answer_delay_working_hours_sum", **lab)
-    metrics.observe_answer_delay("wh-health", "claim", 17.0)
-    assert value("sgbus_answer_delay_working_hours_count", **lab) == c0 + 1
-    assert value("sgbus_answer_delay_working_hours_sum", **lab) == s0 + 17.0
-    assert value("sgbus_answer_delay_working_hours_bucket", le="24.0", **lab) >= 1
+    c0 = value("sgbus_answer_delay_working_seconds_count", **lab)
+    s0 = value("sgbus_answer_delay_working_seconds_sum", **lab)
+    b0 = value("sgbus_answer_delay_working_seconds_bucket", le="43200.0", **lab)  # 12 h
+    metrics.observe_answer_delay("wh-health", "claim", 17.0)  # hours in, seconds stored
+    assert value("sgbus_answer_delay_working_seconds_count", **lab) == c0 + 1
+    assert value("sgbus_answer_delay_working_seconds_sum", **lab) == s0 + 17.0 * 3600
+    assert value("sgbus_answer_delay_working_seconds_bucket", le="43200.0", **lab) == b0
+    assert value("sgbus_answer_delay_working_seconds_bucket", le="86400.0", **lab) >= 1
 
 
 def _opening(debtor: str, flow: str) -> Opening:
@@ -127,6 +129,11 @@ def test_heartbeat_is_a_unix_timestamp() -> None:
 def test_endpoint_disabled_by_port_zero_still_records_build_info() -> None:
     assert serve_metrics(Settings(metrics_port=0), "router") is None
     assert value("sgbus_build_info", version=__import__("sgbus").__version__, service="router") == 1
+    for reason in labels.REASONS:  # present at zero, so increase() sees the first dead letter
+        got = REGISTRY.get_sample_value(
+            "sgbus_dead_letters_total", {"service": "router", "reason": reason}
+        )
+        assert got is not None
 
 
 def test_endpoint_serves_the_metrics_and_reports_a_busy_port() -> None:
