@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sgbus.bus.calendar.official import has_official_data, official_working_days
 from sgbus.bus.calendar.override import CalendarOverride
@@ -38,6 +38,7 @@ from sgbus.bus.calendar.timeutil import (
     NaiveTimestamp,
     china_date,
     china_midnight,
+    china_ordinal,
 )
 
 _DAY = timedelta(days=1)
@@ -49,8 +50,7 @@ class OutOfCalendar(ValueError):
     """A date, or a deadline, outside the years the calendar covers."""
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
     """A computed deadline. ``due_at`` is exclusive: on time means ``answered_at < due_at``."""
 
     due_at: datetime
@@ -75,15 +75,16 @@ class WorkingCalendar:
             for year in range(FIRST_YEAR, LAST_YEAR + 1)
             if year not in covered and not has_official_data(year)
         )
-        self._provisional_flag = [
-            year in self.provisional_years for year in range(FIRST_YEAR, LAST_YEAR + 2)
-        ]
         working = self._base_working_days(covered)
         for override in self.overrides:
             working.difference_update(d.toordinal() for d in override.holidays)
             working.update(d.toordinal() for d in override.workdays)
         self._ordinals = sorted(working)
         self._ordinal_set = frozenset(working)
+        # The hot path returns these prebuilt instants instead of constructing one per call.
+        self._due_after = [china_midnight(date.fromordinal(o + 1)) for o in self._ordinals]
+        self._provisional_spans = _spans(self.provisional_years)
+        self._span_ends = [end for _, end in self._provisional_spans]
 
     def _base_working_days(self, covered: set[int]) -> set[int]:
         working: set[int] = set()
@@ -105,8 +106,11 @@ class WorkingCalendar:
 
     def is_provisional(self, first: date, last: date) -> bool:
         """Whether any day of ``first..last`` lies in a year without official data or override."""
-        flags = self._provisional_flag
-        return any(flags[year - FIRST_YEAR] for year in range(first.year, last.year + 1))
+        return self._provisional_ordinals(first.toordinal(), last.toordinal())
+
+    def _provisional_ordinals(self, first: int, last: int) -> bool:
+        i = bisect_left(self._span_ends, first)
+        return i < len(self._provisional_spans) and self._provisional_spans[i][0] <= last
 
     def add_working_days(self, day: date, n: int) -> date:
         """The Nth working day after ``day`` (``day`` itself not counted); ``n=0`` is ``day``."""
@@ -134,15 +138,26 @@ class WorkingCalendar:
 
     def deadline(self, event_at: datetime, working_days: int) -> Deadline:
         """Deadline ``working_days`` after an aware instant; see the module doc for the rule."""
+        if working_days <= 0:
+            return self._same_day_or_before(event_at, working_days)
+        ordinal = china_ordinal(event_at)
+        if not _FIRST_ORDINAL <= ordinal <= _LAST_ORDINAL:
+            _check_ordinal(ordinal)
+        index = bisect_right(self._ordinals, ordinal) + working_days - 1
+        if index >= len(self._ordinals):
+            raise OutOfCalendar(
+                f"{working_days} working days after {date.fromordinal(ordinal)}"
+                f" lies beyond {LAST_YEAR}"
+            )
+        provisional = self._provisional_ordinals(ordinal, self._ordinals[index])
+        return Deadline(self._due_after[index], provisional, working_days)
+
+    def _same_day_or_before(self, event_at: datetime, working_days: int) -> Deadline:
         if working_days < 0:
             return self.deadline_before(event_at, -working_days)
         day = china_date(event_at)
-        last = self.add_working_days(day, working_days)
-        return Deadline(
-            due_at=china_midnight(last + _DAY),
-            provisional=self.is_provisional(day, last),
-            working_days=working_days,
-        )
+        _check_ordinal(day.toordinal())
+        return Deadline(china_midnight(day + _DAY), self.is_provisional(day, day), 0)
 
     def deadline_before(self, anchor_at: datetime, working_days: int) -> Deadline:
         """Deadline ``working_days`` before an aware instant: 00:00 of that working day."""
@@ -209,6 +224,18 @@ def _statutory_working_days(year: int) -> tuple[int, ...]:
 @cache
 def _official_working_days(year: int) -> tuple[int, ...]:
     return tuple(d.toordinal() for d in official_working_days(year))
+
+
+def _spans(years: frozenset[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive years as (first ordinal, last ordinal), in order."""
+    spans: list[tuple[int, int]] = []
+    for year in sorted(years):
+        first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        if spans and spans[-1][1] == first - 1:
+            spans[-1] = (spans[-1][0], last)
+        else:
+            spans.append((first, last))
+    return spans
 
 
 def _check_ordinal(ordinal: int) -> None:

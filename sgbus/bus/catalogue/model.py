@@ -15,9 +15,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Self
+from functools import cached_property
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sgbus.bus.parties import PARTY_ID_PATTERN
 
@@ -98,8 +99,6 @@ class Catalogue(BaseModel):
     source: str | None = None
     parties: list[Party] = Field(min_length=1)
     matters: list[Matter] = Field(min_length=1)
-    _matters: dict[str, Matter] = PrivateAttr(default_factory=dict)
-    _parties: dict[str, Party] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -117,21 +116,21 @@ class Catalogue(BaseModel):
 
     def matter(self, code: str) -> Matter:
         """The matter with ``code``; unknown codes raise :class:`UnknownMatter`."""
-        found = self._matters.get(code)
+        found = self.matters_by_code.get(code)
         if found is None:
             raise UnknownMatter(
                 f"unknown matter {code!r} in catalogue {self.name!r}"
-                f"{_suggest(code, self._matters)} ({len(self.matters)} matters)"
+                f"{_suggest(code, self.matters_by_code)} ({len(self.matters)} matters)"
             )
         return found
 
     def party(self, party_id: str) -> Party:
         """The party with ``party_id``; unknown ids raise :class:`UnknownParty`."""
-        found = self._parties.get(party_id)
+        found = self.parties_by_id.get(party_id)
         if found is None:
             raise UnknownParty(
                 f"unknown party {party_id!r} in catalogue {self.name!r}"
-                f"{_suggest(party_id, self._parties)}"
+                f"{_suggest(party_id, self.parties_by_id)}"
             )
         return found
 
@@ -153,10 +152,16 @@ class Catalogue(BaseModel):
         self.party(party_id)
         return [m for m in self.matters if party_id in m.departments]
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Index matters and parties once; lookups run per routed event."""
-        self._matters = {m.code: m for m in self.matters}
-        self._parties = {p.id: p for p in self.parties}
+    # Indexes as cached properties (instance __dict__), cheap to read per routed event.
+    @cached_property
+    def matters_by_code(self) -> dict[str, Matter]:
+        """Matters indexed by code."""
+        return {m.code: m for m in self.matters}
+
+    @cached_property
+    def parties_by_id(self) -> dict[str, Party]:
+        """Parties indexed by id."""
+        return {p.id: p for p in self.parties}
 
 
 def _unique(values: list[str], what: str) -> set[str]:

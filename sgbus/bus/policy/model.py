@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -112,6 +113,9 @@ FLOW_ANSWERS: dict[Flow, frozenset[EventType]] = {
     Flow.MEETING_AGENDA: frozenset({EventType.MEETING_AGENDA}),
     Flow.MEETING_MINUTES: frozenset({EventType.MEETING_MINUTES}),
 }
+
+
+_FLOW_IDS = frozenset(f.value for f in Flow)
 
 
 class UnknownFlow(KeyError):
@@ -213,6 +217,13 @@ class Policy(BaseModel):
                 )
         return self
 
+    # A cached_property lives in the instance __dict__: far cheaper to read per event than a
+    # pydantic private attribute.
+    @cached_property
+    def rules_by_flow(self) -> dict[str, Rule]:
+        """Rules indexed by flow id."""
+        return {rule.flow.value: rule for rule in self.rules}
+
     @property
     def flows(self) -> list[Flow]:
         """Flows this policy has rules for, in file order."""
@@ -220,12 +231,12 @@ class Policy(BaseModel):
 
     def rule(self, flow: str) -> Rule:
         """The rule for ``flow``; unknown or absent flows raise :class:`UnknownFlow`."""
-        if flow not in set(Flow):
+        found = self.rules_by_flow.get(flow)
+        if found is not None:
+            return found
+        if flow not in _FLOW_IDS:
             known = ", ".join(f.value for f in Flow)
             raise UnknownFlow(f"unknown flow {flow!r}; known flows: {known}")
-        for rule in self.rules:
-            if rule.flow == flow:
-                return rule
         have = ", ".join(f.value for f in self.flows)
         raise UnknownFlow(f"policy {self.name!r} has no rule for flow {flow!r}; it has: {have}")
 
