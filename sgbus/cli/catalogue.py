@@ -25,7 +25,7 @@ def matters_table(cat: Catalogue, party: str | None = None, mode: StepMode | Non
     matters = cat.matters_of(party) if party else cat.matters
     table = Table(title=f"{cat.name}: {cat.title}")
     for column in ("code", "matter", "mode", "departments"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "code")
     for matter in matters:
         if mode is not None and matter.mode is not mode:
             continue
@@ -40,7 +40,7 @@ def parties_table(cat: Catalogue) -> Table:
     counts = Counter(p for m in cat.matters for p in m.departments)
     table = Table(title=f"{cat.name}: parties")
     for column in ("party id", "name", "region", "kind", "matters"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "party id")
     for party in cat.parties:
         table.add_row(party.id, party.name, party.region, party.kind.value, str(counts[party.id]))
     return table

@@ -38,7 +38,7 @@ def policy_table(policy: Policy) -> Table:
         " WD = working days, the day of the event not counted",
     )
     for column in ("flow", "obligation", "period", "at expiry", "source"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column == "flow")
     for rule in policy.rules:
         expiry = rule.at_expiry.value + (
             f"\n→ {rule.escalate_to.value}" if rule.escalate_to else ""
