@@ -88,7 +88,7 @@ def expected(action: ExpiryAction, answered_at: datetime | None, last_tick: date
         return State.OPEN, kinds
     if (answered_at is None or answered_at > REMIND) and horizon > REMIND:
         kinds.add(OutcomeKind.REMINDER)
-    if answered_at is not None and answered_at <= DUE:
+    if answered_at is not None and answered_at < DUE:
         return State.DISCHARGED, kinds
     if horizon >= DUE:
         kinds.add(
@@ -177,9 +177,15 @@ def test_reminder_once_then_discharge() -> None:
     assert [s for s, _ in ob.transitions] == ["open", "discharged"]
 
 
-def test_answer_exactly_at_due_time_is_on_time_and_at_remind_time_needs_no_reminder() -> None:
+def test_due_instant_is_exclusive_and_an_answer_at_remind_time_needs_no_reminder() -> None:
+    # due_at is 00:00 of the day after the last working day: arriving then is late.
     ob, out = answer(open_obligation(opening()), Answer("claim", "req-1", "wh-market", "a", DUE))
+    assert ob.state is State.AUTO_RESOLVED
+    assert [o.kind for o in out] == [OutcomeKind.REMINDER, OutcomeKind.AUTO_CLAIM]
+    just_before = DUE - timedelta(milliseconds=1)
+    ob, _ = answer(
+        open_obligation(opening()), Answer("claim", "req-1", "wh-market", "a", just_before)
+    )
     assert ob.state is State.DISCHARGED
-    assert [o.kind for o in out] == [OutcomeKind.REMINDER]
     ob, out = answer(open_obligation(opening()), Answer("claim", "req-1", "wh-market", "a", REMIND))
     assert ob.state is State.DISCHARGED and out == []

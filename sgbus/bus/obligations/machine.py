@@ -39,14 +39,14 @@ def open_obligation(opening: Opening, early_answer: Answer | None = None) -> Obl
 
 
 def answer(ob: Obligation, ans: Answer) -> tuple[Obligation, list[Outcome]]:
-    """Apply an answer. On time → discharged; after the deadline the state stays final and
-    the late answer is recorded (reports count it as late)."""
+    """Apply an answer. Before the (exclusive) due instant → discharged; otherwise the
+    deadline passed, and the late answer is recorded (reports count it as late)."""
     if ob.answer_event_id is not None:
         return ob, []  # the first answer counts; duplicates and second answers change nothing
     recorded = replace(ob, answer_event_id=ans.answer_event_id, answered_at=ans.answered_at)
     if ob.state is not State.OPEN:
         return recorded, []
-    if ans.answered_at > ob.opening.due_at:
+    if ans.answered_at >= ob.opening.due_at:
         # Answered late but before any tick noticed: the deadline still passed.
         return expire(recorded)
     reminded, outcomes = _remind_if_due(recorded, ans.answered_at)

@@ -1,0 +1,33 @@
+"""The matter catalogue: who supervises each transferred matter, and how its technical step runs."""
+
+from __future__ import annotations
+
+from sgbus.bus.catalogue.loader import (
+    example_catalogue,
+    load_catalogue,
+    parse_catalogue_csv,
+    parse_catalogue_yaml,
+)
+from sgbus.bus.catalogue.model import (
+    Catalogue,
+    Matter,
+    Party,
+    PartyKind,
+    StepMode,
+    UnknownMatter,
+    UnknownParty,
+)
+
+__all__ = [
+    "Catalogue",
+    "Matter",
+    "Party",
+    "PartyKind",
+    "StepMode",
+    "UnknownMatter",
+    "UnknownParty",
+    "example_catalogue",
+    "load_catalogue",
+    "parse_catalogue_csv",
+    "parse_catalogue_yaml",
+]

@@ -1,0 +1,273 @@
+"""Deadline policies: per flow, who owes which answer to whom, by when, and what happens then.
+
+A rule reads: a ``request`` event opens an obligation; the ``debtor`` owes the ``creditor`` an
+``answer`` event within ``working_days`` counted from the ``anchor``; at expiry ``at_expiry``
+happens. Roles are relative to the request: ``sender`` and ``recipient`` are the parties of that
+event; ``approval``, ``department`` and ``oversight`` name a party by its function.
+
+When ``request`` and ``answer`` are the same event type, the rule is a timeliness check on
+arrival: the event itself is due within the period from a date it carries (e.g. an approval
+result pushed 2 working days after the licence decision), so it is late if it arrives after that.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sgbus.bus.calendar import Deadline, WorkingCalendar, default_calendar
+from sgbus.bus.parties import PARTY_ID_PATTERN
+
+
+class Flow(StrEnum):
+    """Stable flow ids, used by the CLI and carried in events."""
+
+    APPROVAL_PUSH = "approval-push"
+    CLAIM = "claim"
+    SUPERVISION_PUSH = "supervision-push"
+    SUPERVISION_CLAIM = "supervision-claim"
+    CHANGE_DECISION = "change-decision"
+    VERIFICATION_CLAIM = "verification-claim"
+    VERIFICATION_RESULT = "verification-result"
+    JOINT_OPINION = "joint-opinion"
+    LEAD_OPINION = "lead-opinion"
+    CONSULTATION_REPLY = "consultation-reply"
+    POLICY_NOTICE = "policy-notice"
+    TRANSFER_DECISION = "transfer-decision"
+    MEETING_AGENDA = "meeting-agenda"
+    MEETING_MINUTES = "meeting-minutes"
+
+
+class EventType(StrEnum):
+    """Avro record names of the event contracts."""
+
+    APPROVAL_RESULT = "ApprovalResult"
+    CLAIM = "Claim"
+    SUPERVISION_ACTION = "SupervisionAction"
+    LICENCE_CHANGE_REQUEST = "LicenceChangeRequest"
+    LICENCE_CHANGE_DECISION = "LicenceChangeDecision"
+    VERIFICATION_TASK = "VerificationTask"
+    VERIFICATION_RESULT = "VerificationResult"
+    SPECIAL_REVIEW_REQUEST = "SpecialReviewRequest"
+    SPECIAL_REVIEW_OPINION = "SpecialReviewOpinion"
+    CONSULTATION_LETTER = "ConsultationLetter"
+    CONSULTATION_REPLY = "ConsultationReply"
+    POLICY_CHANGE_NOTICE = "PolicyChangeNotice"
+    POLICY_CHANGE_RECEIPT = "PolicyChangeReceipt"
+    CASE_TRANSFER = "CaseTransfer"
+    CASE_TRANSFER_DECISION = "CaseTransferDecision"
+    MEETING_AGENDA = "MeetingAgenda"
+    MEETING_MINUTES = "MeetingMinutes"
+
+
+class Role(StrEnum):
+    """Who owes or is owed, relative to the request event."""
+
+    SENDER = "sender"
+    RECIPIENT = "recipient"
+    APPROVAL = "approval"
+    DEPARTMENT = "department"
+    OVERSIGHT = "oversight"
+
+
+class Anchor(StrEnum):
+    """What the period counts from: the request's own time, or a date carried in its payload."""
+
+    REQUEST_TIME = "request-time"
+    DECISION_DATE = "decision-date"  # licence / supervision / change decision the event reports
+    RECEIVED_DATE = "received-date"  # when the sender received the document it passes on
+    STEP_END_DATE = "step-end-date"  # end of a jointly handled technical step
+    VERIFICATION_DATE = "verification-date"  # when the on-site verification result was made
+    MEETING_DATE = "meeting-date"
+
+
+class Expiry(StrEnum):
+    """What happens when the deadline passes without an answer."""
+
+    AUTO_CLAIM = "auto-claim"  # the platform claims on the debtor's behalf, recorded as such
+    DEEMED_CONSENT = "deemed-consent"  # silence counts as consent (安丘 第二十三条)
+    BREACH_REPORT = "breach-report"  # a breach is recorded and reported (also to escalate_to)
+    ESCALATE = "escalate"  # handed to escalate_to for action
+
+
+# Which answers can discharge each flow: a typo here would silently never match.
+FLOW_ANSWERS: dict[Flow, frozenset[EventType]] = {
+    Flow.APPROVAL_PUSH: frozenset({EventType.APPROVAL_RESULT}),
+    Flow.CLAIM: frozenset({EventType.CLAIM}),
+    Flow.SUPERVISION_PUSH: frozenset({EventType.SUPERVISION_ACTION}),
+    Flow.SUPERVISION_CLAIM: frozenset({EventType.CLAIM}),
+    Flow.CHANGE_DECISION: frozenset({EventType.LICENCE_CHANGE_DECISION}),
+    Flow.VERIFICATION_CLAIM: frozenset({EventType.CLAIM}),
+    Flow.VERIFICATION_RESULT: frozenset({EventType.VERIFICATION_RESULT}),
+    Flow.JOINT_OPINION: frozenset({EventType.SPECIAL_REVIEW_OPINION}),
+    Flow.LEAD_OPINION: frozenset({EventType.SPECIAL_REVIEW_OPINION}),
+    Flow.CONSULTATION_REPLY: frozenset({EventType.CONSULTATION_REPLY}),
+    Flow.POLICY_NOTICE: frozenset(
+        {EventType.POLICY_CHANGE_NOTICE, EventType.POLICY_CHANGE_RECEIPT}
+    ),
+    Flow.TRANSFER_DECISION: frozenset({EventType.CASE_TRANSFER_DECISION}),
+    Flow.MEETING_AGENDA: frozenset({EventType.MEETING_AGENDA}),
+    Flow.MEETING_MINUTES: frozenset({EventType.MEETING_MINUTES}),
+}
+
+
+_FLOW_IDS = frozenset(f.value for f in Flow)
+
+
+class UnknownFlow(KeyError):
+    """A flow id that is not known, or has no rule in the policy asked."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Rule(BaseModel):
+    """One flow's obligation; see the module doc for how to read it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    flow: Flow
+    request: EventType
+    answer: EventType
+    anchor: Anchor = Anchor.REQUEST_TIME
+    match: dict[str, str] = Field(
+        default_factory=dict,
+        description="payload fields that must have these values for the rule to apply",
+    )
+    debtor: Role
+    creditor: Role
+    working_days: int | None = Field(default=None, ge=0, le=250)
+    before: bool = False
+    promptly_default: bool = False
+    remind_before_working_days: int | None = Field(default=None, ge=1, le=60)
+    at_expiry: Expiry
+    escalate_to: Role | None = None
+    source: str = Field(min_length=3, description="document and article, e.g. 'x.txt 第十八条(一)'")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        self._check_period()
+        self._check_events()
+        if self.at_expiry is Expiry.ESCALATE and self.escalate_to is None:
+            raise ValueError("at_expiry 'escalate' needs escalate_to (e.g. oversight)")
+        if self.at_expiry is Expiry.AUTO_CLAIM and self.answer is not EventType.CLAIM:
+            raise ValueError("at_expiry 'auto-claim' is only for rules answered by a Claim")
+        if self.debtor == self.creditor:
+            raise ValueError("debtor and creditor must differ")
+        return self
+
+    def _check_period(self) -> None:
+        if self.promptly_default == (self.working_days is not None):
+            raise ValueError(
+                "give working_days, or promptly_default: true to use the policy's"
+                " promptly_working_days (for a source that says only 及时)"
+            )
+        if self.before and self.anchor is Anchor.REQUEST_TIME:
+            raise ValueError("before: true needs an anchor date in the future, e.g. meeting-date")
+        remind, days = self.remind_before_working_days, self.working_days
+        if remind is not None and days is not None and remind >= days:
+            raise ValueError("remind_before_working_days must be less than working_days")
+
+    def _check_events(self) -> None:
+        allowed = FLOW_ANSWERS[self.flow]
+        if self.answer not in allowed:
+            names = ", ".join(sorted(allowed))
+            raise ValueError(f"flow {self.flow} is answered by {names}, not {self.answer}")
+        if self.request == self.answer and self.anchor is Anchor.REQUEST_TIME:
+            raise ValueError(
+                "a rule whose request is its own answer checks timeliness and needs an anchor"
+                " date from the payload (e.g. decision-date)"
+            )
+
+    def days(self, promptly_working_days: int) -> int:
+        """The period in working days, filling in the operator default for 及时."""
+        return self.working_days if self.working_days is not None else promptly_working_days
+
+
+class Policy(BaseModel):
+    """A named set of rules, at most one per flow."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=PARTY_ID_PATTERN)
+    title: str = Field(min_length=1)
+    region: str | None = Field(default=None, pattern=r"^\d{6}$")
+    source: str = Field(min_length=3)
+    promptly_working_days: int = Field(
+        default=3, ge=1, le=60, description="operator default where the source says only 及时"
+    )
+    rules: list[Rule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_rule_per_flow(self) -> Self:
+        seen: set[Flow] = set()
+        for rule in self.rules:
+            if rule.flow in seen:
+                raise ValueError(f"flow {rule.flow} has more than one rule")
+            seen.add(rule.flow)
+            remind = rule.remind_before_working_days
+            if remind is not None and remind >= rule.days(self.promptly_working_days):
+                raise ValueError(
+                    f"flow {rule.flow}: remind_before_working_days must be less than the period"
+                )
+        return self
+
+    # A cached_property lives in the instance __dict__: far cheaper to read per event than a
+    # pydantic private attribute.
+    @cached_property
+    def rules_by_flow(self) -> dict[str, Rule]:
+        """Rules indexed by flow id."""
+        return {rule.flow.value: rule for rule in self.rules}
+
+    @property
+    def flows(self) -> list[Flow]:
+        """Flows this policy has rules for, in file order."""
+        return [rule.flow for rule in self.rules]
+
+    def rule(self, flow: str) -> Rule:
+        """The rule for ``flow``; unknown or absent flows raise :class:`UnknownFlow`."""
+        found = self.rules_by_flow.get(flow)
+        if found is not None:
+            return found
+        if flow not in _FLOW_IDS:
+            known = ", ".join(f.value for f in Flow)
+            raise UnknownFlow(f"unknown flow {flow!r}; known flows: {known}")
+        have = ", ".join(f.value for f in self.flows)
+        raise UnknownFlow(f"policy {self.name!r} has no rule for flow {flow!r}; it has: {have}")
+
+    def working_days(self, flow: str) -> int:
+        """The period of ``flow`` in working days."""
+        return self.rule(flow).days(self.promptly_working_days)
+
+    def deadline(
+        self, flow: str, anchor_at: datetime, calendar: WorkingCalendar | None = None
+    ) -> Deadline:
+        """When the answer of ``flow`` is due for a request anchored at ``anchor_at``."""
+        rule = self.rule(flow)
+        cal = calendar or default_calendar()
+        days = rule.days(self.promptly_working_days)
+        return (
+            cal.deadline_before(anchor_at, days) if rule.before else cal.deadline(anchor_at, days)
+        )
+
+    def reminder(
+        self, flow: str, anchor_at: datetime, calendar: WorkingCalendar | None = None
+    ) -> Deadline | None:
+        """When to remind the debtor, ``remind_before_working_days`` ahead of the deadline."""
+        rule = self.rule(flow)
+        if rule.remind_before_working_days is None:
+            return None
+        cal = calendar or default_calendar()
+        days = rule.days(self.promptly_working_days)
+        if rule.before:
+            return cal.deadline_before(anchor_at, days + rule.remind_before_working_days)
+        return cal.deadline(anchor_at, days - rule.remind_before_working_days)
+
+    def with_promptly_default(self, working_days: int) -> Policy:
+        """A copy using ``working_days`` wherever the source says only 及时."""
+        return Policy.model_validate({**self.model_dump(), "promptly_working_days": working_days})

@@ -1,0 +1,75 @@
+"""``sgbus catalogue``: show the matter catalogue and check operator catalogue files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sgbus.bus.catalogue import Catalogue, StepMode, example_catalogue, load_catalogue
+from sgbus.cli import app
+from sgbus.cli._errors import user_errors
+
+catalogue_app = typer.Typer(
+    help="The matter catalogue: who supervises which matter.", no_args_is_help=True
+)
+app.add_typer(catalogue_app, name="catalogue")
+
+
+def matters_table(cat: Catalogue, party: str | None = None, mode: StepMode | None = None) -> Table:
+    """Matters with their technical-step mode and supervising departments."""
+    matters = cat.matters_of(party) if party else cat.matters
+    table = Table(title=f"{cat.name}: {cat.title}")
+    for column in ("code", "matter", "mode", "departments"):
+        table.add_column(column, overflow="fold", no_wrap=column == "code")
+    for matter in matters:
+        if mode is not None and matter.mode is not mode:
+            continue
+        names = "、".join(cat.party(p).name for p in matter.departments)
+        scope = " (by region)" if matter.per_region else ""
+        table.add_row(matter.code, matter.name, matter.mode.value, names + scope)
+    return table
+
+
+def parties_table(cat: Catalogue) -> Table:
+    """Parties with their ids, regions and how many matters each supervises."""
+    counts = Counter(p for m in cat.matters for p in m.departments)
+    table = Table(title=f"{cat.name}: parties")
+    for column in ("party id", "name", "region", "kind", "matters"):
+        table.add_column(column, overflow="fold", no_wrap=column == "party id")
+    for party in cat.parties:
+        table.add_row(party.id, party.name, party.region, party.kind.value, str(counts[party.id]))
+    return table
+
+
+@catalogue_app.command("show")
+def show(
+    file: Annotated[
+        Path | None, typer.Option(help="catalogue YAML or CSV; default: 威海 example")
+    ] = None,
+    party: Annotated[str | None, typer.Option(help="only matters this party supervises")] = None,
+    mode: Annotated[StepMode | None, typer.Option(help="only matters with this step mode")] = None,
+    parties: Annotated[
+        bool, typer.Option("--parties", help="list parties instead of matters")
+    ] = False,
+) -> None:
+    """Print the catalogue's matters (or parties) as a table."""
+    with user_errors():
+        cat = load_catalogue(file) if file else example_catalogue()
+        table = parties_table(cat) if parties else matters_table(cat, party, mode)
+    Console().print(table)
+
+
+@catalogue_app.command("validate")
+def validate(file: Annotated[Path, typer.Argument(help="catalogue YAML or CSV file")]) -> None:
+    """Check an operator catalogue; print its parties, or the problems with their lines."""
+    with user_errors():
+        cat = load_catalogue(file)
+    Console().print(parties_table(cat))
+    modes = Counter(m.mode.value for m in cat.matters)
+    summary = ", ".join(f"{n} {mode}" for mode, n in sorted(modes.items()))
+    typer.echo(f"{file}: valid catalogue {cat.name!r}: {len(cat.matters)} matters ({summary})")
