@@ -10,29 +10,19 @@ from __future__ import annotations
 
 import re
 
+from sgbus.bus.obligations.model import OutcomeKind
 from sgbus.bus.parties import PARTY_ID_PATTERN
+from sgbus.bus.policy.model import EventType, Flow
 from sgbus.consumers.router.decision import RejectReason
 
 OTHER = "other"
 
 #: Flow ids of the obligation policies (requirements F1–F11).
-FLOW_IDS: frozenset[str] = frozenset(
-    {
-        "approval-push",
-        "claim",
-        "supervision-push",
-        "supervision-claim",
-        "change-decision",
-        "verification-claim",
-        "verification-result",
-        "joint-opinion",
-        "lead-opinion",
-        "consultation-reply",
-        "policy-notice",
-        "transfer-decision",
-        "meeting-agenda",
-        "meeting-minutes",
-    }
+FLOW_IDS: frozenset[str] = frozenset(f.value for f in Flow)
+
+#: Event types: the contracts' record names and the watchdog's outcome kinds.
+EVENT_TYPES: frozenset[str] = frozenset(e.value for e in EventType) | frozenset(
+    k.value for k in OutcomeKind
 )
 
 #: Dead-letter reasons: the router's, plus ``OTHER`` for a service that dead-letters for a
@@ -45,8 +35,6 @@ SERVICES: frozenset[str] = frozenset(
 )
 
 _PARTY = re.compile(PARTY_ID_PATTERN)
-# Avro record names of the event contracts: CamelCase, no namespace.
-_EVENT_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 
 
 def party(value: str) -> str:
@@ -60,8 +48,8 @@ def flow(value: str) -> str:
 
 
 def event_type(value: str) -> str:
-    """An event type (Avro record name) as a label."""
-    return value if _EVENT_TYPE.fullmatch(value) else OTHER
+    """An event type (Avro record name or outcome kind) as a label."""
+    return value if value in EVENT_TYPES else OTHER
 
 
 def reason(value: str) -> str:

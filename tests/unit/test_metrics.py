@@ -40,6 +40,8 @@ def test_every_router_reject_reason_and_flow_is_a_label_value() -> None:
 
     assert {labels.reason(r.value) for r in RejectReason} == {r.value for r in RejectReason}
     assert len(labels.FLOW_IDS) == 14
+    assert labels.event_type("AutoClaim") == "AutoClaim"
+    assert labels.event_type("ApprovalResults") == labels.OTHER  # near misses too
 
 
 def test_event_counters_use_cleaned_labels() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from sgbus.monitoring.report.workhours import CHINA_TZ, is_working_day, working_hours_between
+from sgbus.bus.calendar import WorkingCalendar, parse_override
+from sgbus.monitoring.report.workhours import CHINA_TZ, working_hours_between
 
 
 def cst(*a: int) -> datetime:
@@ -34,10 +35,10 @@ def test_instants_in_other_zones_count_by_shanghai_days() -> None:
     assert working_hours_between(datetime(2026, 11, 20, 23, tzinfo=UTC), cst(2026, 11, 21, 12)) == 0
 
 
-def test_weekend_make_up_day_is_working_and_unknown_years_fall_back_to_weekdays() -> None:
-    assert is_working_day(date(2026, 9, 20))  # Sunday worked before National Day 2026
-    assert not is_working_day(date(2026, 10, 5))
-    assert is_working_day(date(2099, 1, 5)) and not is_working_day(date(2099, 1, 3))
+def test_weekend_make_up_day_counts_and_holidays_do_not() -> None:
+    # Sunday 20 Sep 2026 is worked before National Day; Monday 5 Oct is a holiday.
+    assert working_hours_between(cst(2026, 9, 20, 10), cst(2026, 9, 20, 12)) == 2
+    assert working_hours_between(cst(2026, 10, 5, 10), cst(2026, 10, 5, 12)) == 0
 
 
 def test_naive_instants_are_refused() -> None:
@@ -45,6 +46,7 @@ def test_naive_instants_are_refused() -> None:
         working_hours_between(datetime(2026, 11, 20), cst(2026, 11, 21))
 
 
-def test_another_calendar_can_be_plugged_in() -> None:
-    every_day = working_hours_between(cst(2026, 11, 21), cst(2026, 11, 22), lambda d: True)
-    assert every_day == 24
+def test_a_calendar_with_an_override_can_be_passed() -> None:
+    saturday_worked = WorkingCalendar([parse_override("workdays: [2026-11-21]")])
+    assert working_hours_between(cst(2026, 11, 21), cst(2026, 11, 22), saturday_worked) == 24
+    assert working_hours_between(cst(2026, 11, 21), cst(2026, 11, 22)) == 0
