@@ -185,9 +185,9 @@ def generate(catalog: Catalog) -> str:
     enums = sorted((t for t in catalog.walk_types() if t.kind == "enum"), key=lambda t: t.name)
     records = _record_order(catalog)
     events = catalog.event_names
-    all_names = sorted(
-        [t.name for t in enums] + [t.name for t in records] + ["EVENT_CLASSES", "Event"]
-    )
+    names = [t.name for t in enums] + [t.name for t in records] + ["EVENT_CLASSES", "Event"]
+    # constants first, then classes: the order ruff's RUF022 keeps
+    all_names = sorted(names, key=lambda n: (not n.isupper(), n))
     parts = [HEADER.format(all_names=all_names).rstrip()]
     parts += [_enum_src(t) for t in enums]
     for named in records:

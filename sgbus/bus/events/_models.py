@@ -1,4 +1,4 @@
-"""Event models generated from schemas/avro by `sgbus schemas codegen`. Do not edit by hand."""
+"""Event models generated from schemas/avro by `sgbus schemas codegen`; do not edit."""
 
 from __future__ import annotations
 
