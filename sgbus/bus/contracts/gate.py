@@ -70,13 +70,13 @@ def _check_event(
             f"{name}: changed since v{version} was frozen; raise its 'version' to {version + 1}"
             " and run `sgbus schemas snapshot`"
         )
-    earlier = [(s.version, s.schema) for s in snaps if s.version < version]
+    # The frozen current version is included: an unbumped edit is also checked for what it breaks.
+    earlier = [(s.version, s.schema) for s in snaps]
     for problem in check_level(current, earlier, level):
         report.errors.append(f"{name}: {problem}")
-    if earlier:
-        report.notes.append(
-            f"{name} v{version}: checked against v{earlier[0][0]}..v{earlier[-1][0]}"
-        )
+    older = [v for v, _ in earlier if v < version]
+    if older:
+        report.notes.append(f"{name} v{version}: checked against v{older[0]}..v{older[-1]}")
 
 
 def check_generated_models(catalog: Catalog, models_file: Path) -> list[str]:
