@@ -11,7 +11,11 @@ from sgbus.bus.contracts.catalog import Catalog, qualify
 from sgbus.bus.events import Event, event_class
 
 _ZONES = st.sampled_from(
-    [datetime.UTC, datetime.timezone(datetime.timedelta(hours=8)), datetime.timezone(-datetime.timedelta(hours=5, minutes=30))]
+    [
+        datetime.UTC,
+        datetime.timezone(datetime.timedelta(hours=8)),
+        datetime.timezone(-datetime.timedelta(hours=5, minutes=30)),
+    ]
 )
 _PRIMITIVES: dict[str, st.SearchStrategy[Any]] = {
     "null": st.none(),
@@ -26,7 +30,9 @@ _LOGICAL: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("string", "uuid"): st.uuids(),
     ("int", "date"): st.dates(),
     ("long", "timestamp-millis"): st.datetimes(
-        min_value=datetime.datetime(1900, 1, 2), max_value=datetime.datetime(2200, 1, 1), timezones=_ZONES
+        min_value=datetime.datetime(1900, 1, 2),
+        max_value=datetime.datetime(2200, 1, 1),
+        timezones=_ZONES,
     ),
 }
 
@@ -50,7 +56,9 @@ def _strategy(schema: Any, ns: str, names: dict[str, Any]) -> st.SearchStrategy[
     if kind == "array":
         return st.lists(_strategy(schema["items"], ns, names), max_size=3)
     if kind == "map":
-        return st.dictionaries(st.text(max_size=8), _strategy(schema["values"], ns, names), max_size=3)
+        return st.dictionaries(
+            st.text(max_size=8), _strategy(schema["values"], ns, names), max_size=3
+        )
     logical = _LOGICAL.get((kind, schema.get("logicalType", "")))
     return logical if logical is not None else _PRIMITIVES[kind]
 

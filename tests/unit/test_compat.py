@@ -37,20 +37,31 @@ def test_added_field_needs_default() -> None:
 def test_removed_field_is_fine_for_the_new_reader_only() -> None:
     old, new = rec(f("a", "int"), f("b", "string")), rec(f("a", "int"))
     assert problems(new, old) == []  # backward: new reader skips b
-    assert problems(old, new) == ["R.b: field added without a default: data written before cannot be read"]
+    assert problems(old, new) == [
+        "R.b: field added without a default: data written before cannot be read"
+    ]
 
 
 @pytest.mark.parametrize(
     ("writer", "reader"),
-    [("int", "long"), ("int", "float"), ("int", "double"), ("long", "double"), ("float", "double"),
-     ("string", "bytes"), ("bytes", "string")],
+    [
+        ("int", "long"),
+        ("int", "float"),
+        ("int", "double"),
+        ("long", "double"),
+        ("float", "double"),
+        ("string", "bytes"),
+        ("bytes", "string"),
+    ],
 )
 def test_promotions(writer: str, reader: str) -> None:
     assert problems(rec(f("x", reader)), rec(f("x", writer))) == []
 
 
-@pytest.mark.parametrize(("writer", "reader"), [("long", "int"), ("double", "float"), ("string", "int"),
-                                               ("boolean", "int")])
+@pytest.mark.parametrize(
+    ("writer", "reader"),
+    [("long", "int"), ("double", "float"), ("string", "int"), ("boolean", "int")],
+)
 def test_narrowing_or_unrelated_types_fail(writer: str, reader: str) -> None:
     assert problems(rec(f("x", reader)), rec(f("x", writer))) == [
         f"R.x: type changed from {writer} to {reader}"
@@ -71,7 +82,9 @@ def test_enum_new_symbol_needs_reader_default() -> None:
 def test_named_types_must_keep_their_name_unless_aliased() -> None:
     writer = rec(f("a", "int"), name="Old")
     assert problems(rec(f("a", "int"), name="New"), writer) == [
-        "R: name changed from Old to New (add the old name to 'aliases' to rename)".replace("R:", "New:")
+        "R: name changed from Old to New (add the old name to 'aliases' to rename)".replace(
+            "R:", "New:"
+        )
     ]
     assert problems(rec(f("a", "int"), name="New", aliases=["Old"]), writer) == []
 
@@ -82,19 +95,24 @@ def test_field_alias_matches_renamed_field() -> None:
 
 
 def test_fixed_size_must_match() -> None:
-    assert problems(rec(f("h", {"type": "fixed", "name": "H", "size": 16})),
-                    rec(f("h", {"type": "fixed", "name": "H", "size": 32}))) == [
-        "R.h: fixed size changed from 32 to 16"
-    ]
+    assert problems(
+        rec(f("h", {"type": "fixed", "name": "H", "size": 16})),
+        rec(f("h", {"type": "fixed", "name": "H", "size": 32})),
+    ) == ["R.h: fixed size changed from 32 to 16"]
 
 
 def test_arrays_and_maps_recurse() -> None:
-    assert problems(rec(f("a", {"type": "array", "items": "long"})),
-                    rec(f("a", {"type": "array", "items": "int"}))) == []
-    assert problems(rec(f("m", {"type": "map", "values": "int"})),
-                    rec(f("m", {"type": "map", "values": "string"}))) == [
-        "R.m{}: type changed from string to int"
-    ]
+    assert (
+        problems(
+            rec(f("a", {"type": "array", "items": "long"})),
+            rec(f("a", {"type": "array", "items": "int"})),
+        )
+        == []
+    )
+    assert problems(
+        rec(f("m", {"type": "map", "values": "int"})),
+        rec(f("m", {"type": "map", "values": "string"})),
+    ) == ["R.m{}: type changed from string to int"]
     assert problems(rec(f("a", {"type": "array", "items": "int"})), rec(f("a", "int"))) == [
         "R.a: type changed from int to array"
     ]
@@ -140,7 +158,11 @@ def test_references_to_named_types_resolve() -> None:
 
 
 def test_recursive_types_terminate() -> None:
-    node = {"type": "record", "name": "Node", "fields": [f("v", "int"), f("next", ["null", "Node"], default=None)]}
+    node = {
+        "type": "record",
+        "name": "Node",
+        "fields": [f("v", "int"), f("next", ["null", "Node"], default=None)],
+    }
     assert problems(node, node) == []
 
 
@@ -153,7 +175,8 @@ def test_levels() -> None:
     assert check_level(v3_removed_b, earlier, Level.BACKWARD_TRANSITIVE) == []
     assert check_level(v3_removed_b, earlier, Level.FULL_TRANSITIVE) == []  # b had a default
     assert [str(p) for p in check_level(v3_added_c, earlier, Level.BACKWARD)] == [
-        "cannot read v2 data: R.c: field added without a default: data written before cannot be read"
+        "cannot read v2 data: R.c: field added without a default: data written before"
+        " cannot be read"
     ]
     assert len(check_level(v3_added_c, earlier, Level.BACKWARD_TRANSITIVE)) == 2
     assert check_level(v3_added_c, earlier, Level.FORWARD_TRANSITIVE) == []

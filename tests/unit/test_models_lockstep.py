@@ -47,7 +47,14 @@ def _branches(annotation: Any) -> tuple[list[Any], bool]:
     return [annotation], False
 
 
-_PRIMITIVE = {"string": str, "boolean": bool, "int": int, "long": int, "bytes": bytes, "double": float}
+_PRIMITIVE = {
+    "string": str,
+    "boolean": bool,
+    "int": int,
+    "long": int,
+    "bytes": bytes,
+    "double": float,
+}
 _LOGICAL = {"uuid": uuid.UUID, "date": datetime.date, "timestamp-millis": datetime.datetime}
 
 
@@ -94,11 +101,13 @@ def _compare(avro: Any, annotation: Any, path: str, names: dict[str, Any], ns: s
         raise Mismatch(f"{path}: schema {kind}, model {py}")
 
 
-def _compare_record(avro: dict[str, Any], model: Any, path: str, names: dict[str, Any], ns: str) -> None:
+def _compare_record(
+    avro: dict[str, Any], model: Any, path: str, names: dict[str, Any], ns: str
+) -> None:
     fullname = qualify(avro["name"], avro.get("namespace", ns))
     names[fullname] = avro
     ns = fullname.rpartition(".")[0]
-    if not (isinstance(model, type) and issubclass(model, Record)) or model.AVRO_NAME != fullname:
+    if not (isinstance(model, type) and issubclass(model, Record)) or fullname != model.AVRO_NAME:
         raise Mismatch(f"{path}: schema record {fullname}, model {model}")
     fields = model.model_fields
     if list(fields) != [f["name"] for f in avro["fields"]]:
@@ -107,7 +116,9 @@ def _compare_record(avro: dict[str, Any], model: Any, path: str, names: dict[str
         info = fields[fld["name"]]
         fpath = f"{path}.{fld['name']}" if path else fld["name"]
         if info.is_required() != ("default" not in fld):
-            raise Mismatch(f"{fpath}: default in {'schema' if info.is_required() else 'model'} only")
+            raise Mismatch(
+                f"{fpath}: default in {'schema' if info.is_required() else 'model'} only"
+            )
         _compare(fld["type"], info.annotation, fpath, names, ns)
 
 

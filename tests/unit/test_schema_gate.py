@@ -55,14 +55,16 @@ def test_repository_schemas_pass() -> None:
 def test_adding_a_required_field_breaks(schemas: Path) -> None:
     def change(d: dict[str, Any]) -> None:
         bump(d)
-        d["fields"].append({"name": "risk_level", "type": "string", "doc": "风险等级 — Risk level."})
+        d["fields"].append(
+            {"name": "risk_level", "type": "string", "doc": "风险等级 — Risk level."}
+        )
 
     edit(schemas, "ApprovalResult", change)
     code, out = check(schemas)
     assert code == 1
     assert (
-        "ApprovalResult: cannot read v1 data: ApprovalResult.risk_level: field added without a default"
-        in out
+        "ApprovalResult: cannot read v1 data: ApprovalResult.risk_level:"
+        " field added without a default" in out
     )
 
 
@@ -93,9 +95,11 @@ def test_removing_a_field_without_default_breaks_old_readers(schemas: Path) -> N
 
 
 def test_a_change_in_a_shared_type_reaches_every_event(schemas: Path) -> None:
-    edit(schemas, "Envelope", lambda d: d["fields"].append(
-        {"name": "tenant", "type": "string", "doc": "租户 — Tenant."}
-    ))
+    edit(
+        schemas,
+        "Envelope",
+        lambda d: d["fields"].append({"name": "tenant", "type": "string", "doc": "租户 — Tenant."}),
+    )
     code, out = check(schemas)
     assert code == 1
     assert out.count("changed since v1 was frozen") == 24
@@ -103,9 +107,18 @@ def test_a_change_in_a_shared_type_reaches_every_event(schemas: Path) -> None:
 
 
 def test_changing_without_a_version_bump_is_refused(schemas: Path) -> None:
-    edit(schemas, "Claim", lambda d: d["fields"].append(
-        {"name": "channel", "type": ["null", "string"], "default": None, "doc": "渠道 — Channel."}
-    ))
+    edit(
+        schemas,
+        "Claim",
+        lambda d: d["fields"].append(
+            {
+                "name": "channel",
+                "type": ["null", "string"],
+                "default": None,
+                "doc": "渠道 — Channel.",
+            }
+        ),
+    )
     code, out = check(schemas)
     assert code == 1
     assert "Claim: changed since v1 was frozen; raise its 'version' to 2" in out
@@ -114,8 +127,14 @@ def test_changing_without_a_version_bump_is_refused(schemas: Path) -> None:
 def test_compatible_change_passes_once_snapshotted(schemas: Path) -> None:
     def change(d: dict[str, Any]) -> None:
         bump(d)
-        d["fields"].append({"name": "risk_level", "type": ["null", "string"], "default": None,
-                            "doc": "风险等级 — Risk level, if assessed."})
+        d["fields"].append(
+            {
+                "name": "risk_level",
+                "type": ["null", "string"],
+                "default": None,
+                "doc": "风险等级 — Risk level, if assessed.",
+            }
+        )
 
     edit(schemas, "ApprovalResult", change)
     edit(schemas, "LicenceDecisionKind", lambda d: d["symbols"].insert(4, "MERGE"))
