@@ -50,6 +50,9 @@ def test_fast_decode_equals_validated_model(name: str, data: st.DataObject) -> N
     validated = event_class(name).model_validate(decoded.model_dump())
     assert decoded == validated
     assert _types(decoded.model_dump()) == _types(validated.model_dump())
+    assert decoded.model_fields_set == validated.model_fields_set
+    assert decoded.model_dump_json() == validated.model_dump_json()
+    assert decoded.model_copy() == decoded
 
 
 def _types(value: Any) -> Any:

@@ -61,7 +61,8 @@ class Serde:
                 topic, partition, offset, f"value is {type(data).__name__}, not bytes"
             )
         try:
-            writer, start = self.framing.writer_of(bytes(data))
+            data = data if isinstance(data, bytes) else bytes(data)
+            writer, start = self.framing.writer_of(data)
             body = io.BytesIO(data)
             body.seek(start)
             reader = None if writer.is_current else self.current.get(writer.event_name).parsed
