@@ -64,6 +64,7 @@ def check(
     schema_dir: DirOption = None,
     registry: RegistryOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Do not ask the registry.")] = False,
 ) -> None:
     """Check the contracts: house rules, models, history compatibility, and the registry if set."""
     from sgbus.bus.contracts.catalog import Catalog, SchemaError
@@ -86,7 +87,7 @@ def check(
         f"offline ({_level(level)}): {len(catalog.event_names)} events, "
         f"{len(report.errors)} error(s)"
     )
-    client = _registry_client(registry)
+    client = None if offline else _registry_client(registry)
     if client is not None:
         online = check_registry(catalog, client)
         _print(online, verbose)

@@ -36,10 +36,8 @@ def test_every_id_number_phone_and_address_is_marked() -> None:
     for name in EVENT_CLASSES:
         for path, fld in field_paths(catalog.expand(name)):
             leaf = path.rsplit(".", 1)[-1]
-            if (
-                leaf.endswith(("id_number", "phone", "address"))
-                or (leaf == "name"
-                and "person" in fld["doc"].lower())
+            if leaf.endswith(("id_number", "phone", "address")) or (
+                leaf == "name" and "person" in fld["doc"].lower()
             ):
                 assert fld.get("pii") is True, f"{name}: {path}"
 

@@ -41,8 +41,9 @@ def field(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def check(folder: Path | None, *args: str) -> tuple[int, str]:
-    argv = ["schemas", "check", *args] + (["--schema-dir", str(folder)] if folder else [])
-    result = RUNNER.invoke(app, argv, env={"SGBUS_SCHEMA_REGISTRY": ""})
+    argv = ["schemas", "check", "--offline", *args]
+    argv += ["--schema-dir", str(folder)] if folder else []
+    result = RUNNER.invoke(app, argv)
     return result.exit_code, result.output
 
 
@@ -173,3 +174,75 @@ def test_unreadable_file_is_named(schemas: Path) -> None:
     code, out = check(schemas)
     assert code == 1
     assert "Claim.avsc:1:" in out and "not valid JSON" in out
+
+
+class _FakeRegistry:
+    """Answers like a Confluent-compatible registry: unknown subjects 404, others as told."""
+
+    def __init__(self, verdicts: dict[str, bool], down: bool = False) -> None:
+        self.verdicts, self.down, self.asked = verdicts, down, 0
+
+    def test_compatibility(self, subject: str, schema: Any) -> bool:
+        self.asked += 1
+        if self.down:
+            raise ConnectionError("connection refused")
+        if subject not in self.verdicts:
+            error = RuntimeError("Subject not found")
+            error.http_status_code = 404  # type: ignore[attr-defined]
+            raise error
+        return self.verdicts[subject]
+
+
+def test_registry_check() -> None:
+    from sgbus.bus.contracts.catalog import Catalog
+    from sgbus.bus.contracts.gate import check_registry
+
+    catalog = Catalog.load()
+    report = check_registry(catalog, _FakeRegistry({"sgbus.events.Claim": False}))
+    assert report.errors == ["sgbus.events.Claim: the registry rejects it as incompatible"]
+    assert len(report.notes) == 23  # the others are not registered yet
+    down = _FakeRegistry({}, down=True)
+    report = check_registry(catalog, down)
+    assert (
+        down.asked == 1 and "registry check failed, stopped: connection refused" in report.errors[0]
+    )
+
+
+class _RecordingRegistry:
+    def __init__(self, refuse: str = "", down: bool = False) -> None:
+        self.levels: dict[str, str] = {}
+        self.schemas: dict[str, str] = {}
+        self.refuse, self.down = refuse, down
+
+    def set_compatibility(self, subject_name: str, level: str) -> str:
+        self.levels[subject_name] = level
+        return level
+
+    def register_schema(self, subject: str, schema: Any) -> int:
+        if self.down:
+            raise ConnectionError("connection refused")
+        if subject == self.refuse:
+            error = RuntimeError("Schema being registered is incompatible")
+            error.http_status_code = 409  # type: ignore[attr-defined]
+            raise error
+        self.schemas[subject] = schema.schema_str
+        return len(self.schemas)
+
+
+def test_register_all_sets_levels_and_registers_record_name_subjects() -> None:
+    from sgbus.bus.contracts.catalog import Catalog
+    from sgbus.bus.contracts.gate import register_all
+
+    catalog = Catalog.load()
+    registry = _RecordingRegistry(refuse="sgbus.events.Claim")
+    report = register_all(catalog, registry)
+    subjects = sorted(catalog.get(n).fullname for n in catalog.event_names)
+    assert sorted(registry.levels) == subjects
+    assert set(registry.levels.values()) == {"FULL_TRANSITIVE"}
+    assert sorted(registry.schemas) == [s for s in subjects if s != "sgbus.events.Claim"]
+    assert json.loads(registry.schemas["sgbus.events.Escalation"]) == catalog.expand("Escalation")
+    assert report.errors == [
+        "sgbus.events.Claim: registration refused: Schema being registered is incompatible"
+    ]
+    down = register_all(catalog, _RecordingRegistry(down=True))
+    assert len(down.errors) == 1 and "unreachable" in down.errors[0]

@@ -123,8 +123,9 @@ def check_registry(catalog: Catalog, client: Any) -> GateReport:
             if _is_not_found(exc):
                 report.notes.append(f"{subject}: not registered yet")
                 continue
-            report.errors.append(f"{subject}: registry check failed: {exc}")
-            continue
+            # Usually the registry is unreachable: one line says so better than one per event.
+            report.errors.append(f"{subject}: registry check failed, stopped: {exc}")
+            break
         if not ok:
             report.errors.append(f"{subject}: the registry rejects it as incompatible")
     return report
@@ -142,6 +143,9 @@ def register_all(catalog: Catalog, client: Any, level: Level = DEFAULT_LEVEL) ->
         try:
             schema_id = client.register_schema(subject, _schema(catalog, name))
         except Exception as exc:
+            if getattr(exc, "http_status_code", None) is None:
+                report.errors.append(f"{subject}: registry unreachable, stopped: {exc}")
+                break
             report.errors.append(f"{subject}: registration refused: {exc}")
             continue
         report.notes.append(f"{subject}: id {schema_id}")
