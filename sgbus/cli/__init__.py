@@ -23,7 +23,15 @@ def _root() -> None:
 
 def _register() -> None:
     # Command modules register themselves on import; keep this list the one place to add one.
-    from sgbus.cli import catalogue, deadline, policy, report, version  # noqa: F401
+    from sgbus.cli import (  # noqa: F401
+        catalogue,
+        deadline,
+        docs,
+        policy,
+        report,
+        schemas,
+        version,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,107 @@
+"""Serde: event models to Avro bytes and back, with a pluggable framing.
+
+Public API (used by the router, the SDK and the connectors)::
+
+    encode(event, topic) -> bytes
+    decode(data, topic, partition, offset) -> Event       # raises DecodeError
+    Serde, ConfluentFraming, SingleObjectFraming, build_serde, set_default_serde, default_serde
+    SerdeError, EncodeError, DecodeError
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.history import load_history
+from sgbus.bus.contracts.paths import history_dir
+from sgbus.bus.events._models import Event
+from sgbus.bus.serde.core import Serde
+from sgbus.bus.serde.errors import DecodeError, EncodeError, SerdeError
+from sgbus.bus.serde.framing import (
+    ConfluentFraming,
+    Framing,
+    SingleObjectFraming,
+    record_name_subject,
+    topic_record_name_subject,
+)
+from sgbus.bus.serde.schemas import CurrentSchemas
+
+__all__ = [
+    "ConfluentFraming",
+    "CurrentSchemas",
+    "DecodeError",
+    "EncodeError",
+    "Framing",
+    "Serde",
+    "SerdeError",
+    "SingleObjectFraming",
+    "build_serde",
+    "decode",
+    "default_serde",
+    "encode",
+    "record_name_subject",
+    "set_default_serde",
+    "topic_record_name_subject",
+]
+
+
+def build_serde(
+    registry_url: str | None = None,
+    *,
+    registry_client: Any = None,
+    catalog: Catalog | None = None,
+    auto_register: bool = True,
+) -> Serde:
+    """A serde on the Confluent wire format if a registry is given, else single-object encoding.
+
+    ``registry_url`` may be ``mock://<name>`` for an in-memory registry (tests); pass
+    ``registry_client`` instead to share one client (and so one in-memory registry). With
+    ``auto_register`` the first encode of an event type registers its schema (the registry's
+    compatibility rule still applies); without it the schema must already be registered.
+    """
+    catalog = catalog or Catalog.load()
+    current = CurrentSchemas(catalog)
+    framing: Framing
+    if registry_client is None and registry_url:
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        registry_client = SchemaRegistryClient.new_client({"url": registry_url})
+    if registry_client is not None:
+        framing = ConfluentFraming(registry_client, current, auto_register=auto_register)
+    else:
+        framing = SingleObjectFraming(current, load_history(history_dir(catalog.base)))
+    return Serde(framing, current)
+
+
+_default: Serde | None = None
+_default_lock = threading.Lock()
+
+
+def set_default_serde(serde: Serde | None) -> None:
+    """Use ``serde`` for :func:`encode` and :func:`decode` (``None``: rebuild from settings)."""
+    global _default
+    with _default_lock:
+        _default = serde
+
+
+def default_serde() -> Serde:
+    """The process-wide serde: set explicitly, else built from ``SGBUS_SCHEMA_REGISTRY``."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from sgbus.bus.settings import get_settings
+
+            _default = build_serde(get_settings().schema_registry)
+        return _default
+
+
+def encode(event: Event, topic: str) -> bytes:
+    """Encode ``event`` for ``topic`` with the default serde."""
+    return default_serde().encode(event, topic)
+
+
+def decode(data: bytes, topic: str, partition: int = -1, offset: int = -1) -> Event:
+    """Decode a value read from ``topic``/``partition``/``offset`` with the default serde."""
+    return default_serde().decode(data, topic, partition, offset)
