@@ -23,7 +23,7 @@ def _root() -> None:
 
 def _register() -> None:
     # Command modules register themselves on import; keep this list the one place to add one.
-    from sgbus.cli import version  # noqa: F401
+    from sgbus.cli import demo, stack, version  # noqa: F401
 
 
 def main() -> None:
