@@ -35,9 +35,10 @@ class StackConfig:
     def from_settings(cls, settings: Settings, state_dir: Path | None = None) -> StackConfig:
         """Build the configuration of the developer's stack from ``SGBUS_*`` settings."""
         home = settings.home.expanduser()
+        default_dir = settings.stack_dir.expanduser() if settings.stack_dir else home / "stack"
         return cls(
             home=home,
-            state_dir=state_dir or home / "stack",
+            state_dir=state_dir or default_dir,
             kafka_port=settings.kafka_port,
             controller_port=settings.controller_port,
             registry_port=settings.registry_port,

@@ -123,11 +123,11 @@ def summarize_maven_failure(output: str) -> str:
     return errors[0][:300] if errors else "Maven exited with an error"
 
 
-def run_maven(mvn: str, pom: str, out_dir: Path, log: Path) -> None:
-    """Run copy-dependencies on a shipped pom into ``out_dir``; Maven's output goes to ``log``."""
+def run_maven(mvn: str, pom: Path, out_dir: Path, log: Path) -> None:
+    """Run copy-dependencies on ``pom`` into ``out_dir``; Maven's output goes to ``log``."""
     work = out_dir.parent
     work.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(pom_path(pom), work / "pom.xml")
+    shutil.copyfile(pom, work / "pom.xml")
     argv = [
         mvn,
         "-B",
@@ -145,7 +145,7 @@ def run_maven(mvn: str, pom: str, out_dir: Path, log: Path) -> None:
         if reason == "the disk is full":
             raise ProvisionError(_disk_full_message(work, "Maven ran out of space;"))
         raise ProvisionError(
-            f"Maven could not download {pom.removesuffix('-pom.xml')} from Maven Central: {reason}."
+            f"Maven could not download what {pom.name} lists from Maven Central: {reason}."
             " Check that Maven Central is reachable (proxy settings go in ~/.m2/settings.xml);"
             f" Maven's full output is in {log}"
         )
@@ -167,7 +167,9 @@ def provision_kafka(cfg: StackConfig, mvn: str) -> None:
     """Download the Kafka broker jars into ``cfg.kafka_dist/libs``."""
     partial = cfg.kafka_dist.with_name(cfg.kafka_dist.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    run_maven(mvn, KAFKA_POM, partial / "libs", cfg.provision_logs / "provision-kafka.log")
+    run_maven(
+        mvn, pom_path(KAFKA_POM), partial / "libs", cfg.provision_logs / "provision-kafka.log"
+    )
     _install(partial, cfg.kafka_dist)
 
 
@@ -176,7 +178,7 @@ def provision_registry(cfg: StackConfig, mvn: str) -> None:
     partial = cfg.registry_dist.with_name(cfg.registry_dist.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     download = partial / "download"
-    run_maven(mvn, REGISTRY_POM, download, cfg.provision_logs / "provision-registry.log")
+    run_maven(mvn, pom_path(REGISTRY_POM), download, cfg.provision_logs / "provision-registry.log")
     archive = download / f"apicurio-registry-app-{registry_version()}-all.tar.gz"
     if not archive.is_file():
         raise ProvisionError(f"Maven finished but {archive.name} is missing from {download}")
