@@ -27,11 +27,11 @@ def _round_trip(bootstrap: str, registry: str, event: dict[str, object], label: 
     group = f"sgbus-demo-{uuid.uuid4().hex[:8]}"
     got = consume_event(bootstrap, registry, str(event["event_id"]), group)
     if got is None:
-        typer.echo(f"  {label}: event NOT found in group {group}")
+        typer.echo(f"{label}: event NOT found in consumer group {group}")
         return False
     diffs = differences(event, got)
     typer.echo(
-        f"  {label}: read back in consumer group {group}: "
+        f"{label}: read back in consumer group {group}: "
         + ("all fields equal" if not diffs else "; ".join(diffs))
     )
     return not diffs
