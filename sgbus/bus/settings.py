@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
 
     home: Path = Field(default_factory=_default_home, description="cache folder: jars, data, logs")
+    stack_dir: Path | None = Field(
+        default=None, description="state of the local stack (data, pids, logs); unset: <home>/stack"
+    )
     bootstrap: str | None = Field(
         default=None, description="Kafka bootstrap servers; unset means the local stack"
     )

@@ -26,10 +26,12 @@ def _register() -> None:
     from sgbus.cli import (  # noqa: F401
         catalogue,
         deadline,
+        demo,
         docs,
         policy,
         report,
         schemas,
+        stack,
         version,
     )
 

@@ -1,0 +1,255 @@
+"""The local stack as one object: ``up``, ``down`` and ``status`` over a :class:`StackConfig`."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sgbus.stack import render
+from sgbus.stack.config import LOOPBACK, StackConfig
+from sgbus.stack.errors import PortBusyError, StartError
+from sgbus.stack.locks import file_lock
+from sgbus.stack.probes import KafkaProbe, registry_ready, set_global_compatibility, wait_until
+from sgbus.stack.process import check_ports_free, rss_kib, running_pid, start_detached, stop
+from sgbus.stack.provision import check_java, find_java, provision
+from sgbus.stack.versions import kafka_version, registry_version
+
+KAFKA_READY_SECONDS = 90.0
+REGISTRY_READY_SECONDS = 180.0
+ROLES = ("kafka", "registry")
+
+
+def new_cluster_id() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, not starting '-'."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode("ascii")
+        if not text.startswith("-"):
+            return text
+
+
+def log_tail(path: Path, lines: int = 12) -> str:
+    """The last lines of a log file, indented, for an error message."""
+    try:
+        content = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "    (no log written)"
+    return "\n".join("    " + ln for ln in content[-lines:])
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """One process of the stack as ``status`` reports it."""
+
+    role: str
+    version: str
+    address: str
+    pid: int | None
+    answering: bool
+    rss_kib: int | None
+    log: Path
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """What ``up`` did and where clients connect."""
+
+    bootstrap: str
+    schema_registry: str
+    started: list[str] = field(default_factory=list)
+    downloaded: list[str] = field(default_factory=list)
+
+
+Notify = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+class LocalStack:
+    """A single-node Kafka (KRaft) and an Apicurio Registry on loopback, run from jars."""
+
+    def __init__(self, cfg: StackConfig) -> None:
+        self.cfg = cfg
+
+    def marker(self, role: str) -> str:
+        """Command-line marker that identifies this stack's process of ``role``."""
+        return render.marker(self.cfg, role)
+
+    def pid(self, role: str) -> int | None:
+        """Live pid of ``role``, or None."""
+        return running_pid(self.cfg.pid_file(role), self.marker(role))
+
+    def up(self, fresh: bool = False, notify: Notify = _silent) -> StackInfo:
+        """Provision if needed and start what is not running; wait until both answer."""
+        cfg = self.cfg
+        with file_lock(cfg.state_dir / ".lock"):
+            java = find_java()
+            check_java(java)
+            if fresh:
+                self._stop_all(notify)
+            # Checked before any download so that a taken port fails in a second, not minutes.
+            missing = [role for role in ROLES if self.pid(role) is None]
+            check_ports_free(LOOPBACK, self._ports_of(missing))
+            downloaded = provision(cfg)
+            for name in downloaded:
+                notify(f"downloaded {name}")
+            if fresh:
+                self._wipe(notify)
+            self._start(java, missing, notify)
+            set_global_compatibility(cfg.registry_url)
+        return StackInfo(cfg.bootstrap, cfg.registry_url, missing, downloaded)
+
+    def down(self, notify: Notify = _silent) -> list[str]:
+        """Stop both processes (SIGTERM, then SIGKILL after a grace period); data is kept."""
+        with file_lock(self.cfg.state_dir / ".lock"):
+            return self._stop_all(notify)
+
+    def status(self) -> list[ComponentStatus]:
+        """Pid, liveness of the service and resident memory of each process."""
+        cfg = self.cfg
+        kafka_pid, registry_pid = self.pid("kafka"), self.pid("registry")
+        kafka_ok = kafka_pid is not None and KafkaProbe(cfg.bootstrap).ready(timeout=2.0)
+        registry_ok = registry_pid is not None and registry_ready(cfg.registry_url)
+        return [
+            ComponentStatus(
+                "kafka",
+                kafka_version(),
+                cfg.bootstrap,
+                kafka_pid,
+                kafka_ok,
+                rss_kib(kafka_pid) if kafka_pid else None,
+                cfg.logs / "kafka" / "server.log",
+            ),
+            ComponentStatus(
+                "registry",
+                registry_version(),
+                cfg.registry_url,
+                registry_pid,
+                registry_ok,
+                rss_kib(registry_pid) if registry_pid else None,
+                cfg.console_log("registry"),
+            ),
+        ]
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _ports_of(self, roles: list[str]) -> dict[str, int]:
+        ports = self.cfg.ports()
+        wanted = {
+            "kafka": ("SGBUS_KAFKA_PORT", "SGBUS_CONTROLLER_PORT"),
+            "registry": ("SGBUS_REGISTRY_PORT",),
+        }
+        return {name: ports[name] for role in roles for name in wanted[role]}
+
+    def _start(self, java: str, roles: list[str], notify: Notify) -> None:
+        cfg = self.cfg
+        procs: dict[str, subprocess.Popen[bytes]] = {}
+        try:
+            if "kafka" in roles:
+                self._prepare_kafka(java, notify)
+                procs["kafka"] = self._spawn("kafka", render.kafka_server_argv(java, cfg), {})
+            if "registry" in roles:
+                cfg.registry_data.mkdir(parents=True, exist_ok=True)
+                argv = render.registry_argv(java, cfg)
+                procs["registry"] = self._spawn("registry", argv, render.registry_env(cfg))
+            for role, proc in procs.items():
+                notify(f"started {role} (pid {proc.pid}), waiting until it answers")
+            self._wait_ready(procs)
+        except BaseException:
+            for role, proc in procs.items():
+                stop(proc.pid, self.marker(role), grace=10.0)
+                cfg.pid_file(role).unlink(missing_ok=True)
+            raise
+
+    def _prepare_kafka(self, java: str, notify: Notify) -> None:
+        cfg = self.cfg
+        cfg.kafka_conf.mkdir(parents=True, exist_ok=True)
+        props = render.properties_text(render.server_properties(cfg))
+        (cfg.kafka_conf / "server.properties").write_text(props, encoding="utf-8")
+        (cfg.kafka_conf / "log4j2.yaml").write_text(render.log4j2_yaml(), encoding="utf-8")
+        if (cfg.kafka_data / "meta.properties").is_file():
+            return
+        notify(f"formatting Kafka storage in {cfg.kafka_data}")
+        cfg.kafka_data.mkdir(parents=True, exist_ok=True)
+        argv = render.kafka_format_argv(java, cfg, new_cluster_id())
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+        if out.returncode != 0:
+            shutil.rmtree(cfg.kafka_data, ignore_errors=True)
+            raise StartError(f"formatting Kafka storage failed:\n{out.stdout}{out.stderr}")
+
+    def _spawn(self, role: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        cfg = self.cfg
+        return start_detached(argv, cfg.pid_file(role), cfg.console_log(role), cfg.state_dir, env)
+
+    def _wait_ready(self, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+        cfg = self.cfg
+        if "kafka" in procs:
+            probe = KafkaProbe(cfg.bootstrap)
+            self._await(
+                "kafka",
+                procs["kafka"],
+                probe.ready,
+                KAFKA_READY_SECONDS,
+                cfg.logs / "kafka" / "server.log",
+            )
+        if "registry" in procs:
+            self._await(
+                "registry",
+                procs["registry"],
+                lambda: registry_ready(cfg.registry_url),
+                REGISTRY_READY_SECONDS,
+                cfg.console_log("registry"),
+            )
+
+    def _await(
+        self,
+        role: str,
+        proc: subprocess.Popen[bytes],
+        ready: Callable[[], bool],
+        timeout: float,
+        log: Path,
+    ) -> None:
+        outcome = wait_until(ready, lambda: proc.poll() is None, timeout)
+        if outcome == "ready":
+            return
+        console = self.cfg.console_log(role)
+        text = "\n".join(p.read_text(errors="replace") for p in (log, console) if p.is_file())
+        if "Address already in use" in text:
+            raise PortBusyError(
+                f"{role} could not bind its port: another process took it while starting."
+                f" Choose free ports (SGBUS_KAFKA_PORT, SGBUS_CONTROLLER_PORT,"
+                f" SGBUS_REGISTRY_PORT); log: {log}"
+            )
+        what = (
+            f"exited with code {proc.returncode}"
+            if outcome == "exited"
+            else f"did not answer within {timeout:.0f} s"
+        )
+        raise StartError(
+            f"{role} {what}. Log: {log}\n{log_tail(log)}\n"
+            f"Console output: {console}\n{log_tail(console)}"
+        )
+
+    def _stop_all(self, notify: Notify) -> list[str]:
+        stopped = []
+        for role in reversed(ROLES):
+            pid = self.pid(role)
+            if pid is None:
+                continue
+            killed = stop(pid, self.marker(role))
+            self.cfg.pid_file(role).unlink(missing_ok=True)
+            notify(f"stopped {role} (pid {pid}{', killed after grace period' if killed else ''})")
+            stopped.append(role)
+        return stopped
+
+    def _wipe(self, notify: Notify) -> None:
+        for folder in (self.cfg.kafka_data, self.cfg.registry_data):
+            if folder.exists():
+                shutil.rmtree(folder)
+                notify(f"wiped {folder}")
