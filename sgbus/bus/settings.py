@@ -53,7 +53,30 @@ class Settings(BaseSettings):
     audit_retention_days: float = Field(
         default=-1, description="-1 keeps the audit log forever: it is the evidence"
     )
+    # Routing and deadlines.
+    policy: str = Field(default="anqiu", description="policy preset name or path of a YAML policy")
+    catalogue: Path | None = Field(
+        default=None, description="matter catalogue (YAML or CSV); unset: the 威海 example"
+    )
+    calendar_overrides: list[Path] = Field(
+        default_factory=list, description="operator calendar override files (YAML)"
+    )
+    # Stores: SQLAlchemy URLs. Unset: SQLite files under <home>/stores.
+    watchdog_db: str | None = Field(default=None, description="the watchdog's store")
+    department_db: str | None = Field(
+        default=None, description="a department's store; '{party}' is replaced by the party id"
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    def watchdog_db_url(self) -> str:
+        """The watchdog's store URL."""
+        return self.watchdog_db or f"sqlite:///{self.home / 'stores' / 'watchdog.db'}"
+
+    def department_db_url(self, party: str) -> str:
+        """The store URL of ``party``'s department service."""
+        if self.department_db:
+            return self.department_db.replace("{party}", party)
+        return f"sqlite:///{self.home / 'stores' / f'{party}.db'}"
 
     def bootstrap_servers(self) -> str:
         """The configured brokers, or the local stack's listener."""

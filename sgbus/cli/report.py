@@ -21,7 +21,7 @@ _DATE = ["%Y-%m-%d"]
 
 def default_db_url() -> str:
     """The watchdog's store in the local cache folder (``SGBUS_HOME``)."""
-    return f"sqlite:///{get_settings().home / 'watchdog.db'}"
+    return get_settings().watchdog_db_url()
 
 
 @app.command("report")
@@ -34,7 +34,7 @@ def report_command(
         typer.Option(
             "--db",
             envvar="SGBUS_WATCHDOG_DB",
-            help="SQLAlchemy URL of the watchdog store (default: watchdog.db in SGBUS_HOME)",
+            help="SQLAlchemy URL of the watchdog store (default: stores/watchdog.db in SGBUS_HOME)",
         ),
     ] = None,
     out: Annotated[
