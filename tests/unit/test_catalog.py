@@ -29,6 +29,7 @@ EXPECTED_EVENTS = sorted(
         "ConsultationReply",
         "PolicyChangeNotice",
         "PolicyChangeReceipt",
+        "CaseAssignment",
         "CaseTransfer",
         "CaseTransferDecision",
         "MeetingAgenda",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.paths import schema_dir
 from sgbus.cli import _register, app
 
@@ -50,7 +51,7 @@ def check(folder: Path | None, *args: str) -> tuple[int, str]:
 def test_repository_schemas_pass() -> None:
     code, out = check(None)
     assert code == 0, out
-    assert "24 events, 0 error(s)" in out
+    assert f"{len(Catalog.load().event_names)} events, 0 error(s)" in out
 
 
 def test_adding_a_required_field_breaks(schemas: Path) -> None:
@@ -103,7 +104,7 @@ def test_a_change_in_a_shared_type_reaches_every_event(schemas: Path) -> None:
     )
     code, out = check(schemas)
     assert code == 1
-    assert out.count("changed since v1 was frozen") == 24
+    assert out.count("changed since v1 was frozen") == len(Catalog.load().event_names)
     assert "Claim: cannot read v1 data: Claim.envelope.tenant" in out
 
 
@@ -200,7 +201,7 @@ def test_registry_check() -> None:
     catalog = Catalog.load()
     report = check_registry(catalog, _FakeRegistry({"sgbus.events.Claim": False}))
     assert report.errors == ["sgbus.events.Claim: the registry rejects it as incompatible"]
-    assert len(report.notes) == 23  # the others are not registered yet
+    assert len(report.notes) == len(Catalog.load().event_names) - 1  # the others: not registered yet
     down = _FakeRegistry({}, down=True)
     report = check_registry(catalog, down)
     assert (

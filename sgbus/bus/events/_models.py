@@ -11,7 +11,7 @@ from pydantic import Field
 
 from sgbus.bus.events._base import Int32, Int64, Record, UtcMillis
 
-__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
+__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
 
 
 class ApprovalOutcome(StrEnum):
@@ -420,6 +420,20 @@ class AutoClaim(Event):
     claimed_at: UtcMillis = Field(description='认领时间 — When the system claimed, UTC.')
 
 
+class CaseAssignment(Event):
+    """案件指派 — The oversight office assigns an approval result from the unassigned pool (no supervising department in the catalogue) to a department by hand; the router then delivers the original event to it."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.CaseAssignment'
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    assigned_event_id: uuid.UUID = Field(description='被指派事件 — Event id of the approval result being assigned.')
+    assigned_event_type: str = Field(description='被指派事件类型 — Its event type (ApprovalResult).')
+    assigned_to: list[str] = Field(description='指派对象 — Party ids of the departments that are to supervise the case.')
+    assigned_by: str = Field(description='指派人 — Person or system at the oversight office who made the assignment (a name or role, not personal data).')
+    original_value: bytes = Field(description="原消息体 — The assigned event's bytes exactly as the approval bureau published them, so the department receives the original (may hold personal data).")
+    reason: str | None = Field(default=None, description='指派理由 — Why this department, e.g. the matter is missing from the catalogue.')
+
+
 class CaseTransfer(Event):
     """案件移送 — A department hands a violation outside its remit to another (F10; 营口 第二十条)."""
 
@@ -760,6 +774,7 @@ class VerificationTask(Event):
 EVENT_CLASSES: dict[str, type[Event]] = {
     'ApprovalResult': ApprovalResult,
     'AutoClaim': AutoClaim,
+    'CaseAssignment': CaseAssignment,
     'CaseTransfer': CaseTransfer,
     'CaseTransferDecision': CaseTransferDecision,
     'Claim': Claim,
