@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from sgbus.stack import render
 from sgbus.stack.config import LOOPBACK, StackConfig
 from sgbus.stack.errors import PortBusyError, StartError
@@ -21,6 +23,7 @@ from sgbus.stack.versions import kafka_version, registry_version
 
 KAFKA_READY_SECONDS = 90.0
 REGISTRY_READY_SECONDS = 180.0
+ALREADY_RUNNING_READY_SECONDS = 30.0
 ROLES = ("kafka", "registry")
 
 
@@ -102,7 +105,13 @@ class LocalStack:
             if fresh:
                 self._wipe(notify)
             self._start(java, missing, notify)
-            set_global_compatibility(cfg.registry_url)
+            try:
+                set_global_compatibility(cfg.registry_url)
+            except httpx.HTTPError as exc:
+                raise StartError(
+                    f"the registry did not accept the compatibility setting: {exc}."
+                    f" Log: {cfg.console_log('registry')}"
+                ) from None
         return StackInfo(cfg.bootstrap, cfg.registry_url, missing, downloaded)
 
     def down(self, notify: Notify = _silent) -> list[str]:
@@ -188,53 +197,59 @@ class LocalStack:
         return start_detached(argv, cfg.pid_file(role), cfg.console_log(role), cfg.state_dir, env)
 
     def _wait_ready(self, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+        """Wait for every role: those just started, and those found running (which may hang)."""
         cfg = self.cfg
-        if "kafka" in procs:
-            probe = KafkaProbe(cfg.bootstrap)
-            self._await(
-                "kafka",
-                procs["kafka"],
-                probe.ready,
-                KAFKA_READY_SECONDS,
-                cfg.logs / "kafka" / "server.log",
-            )
-        if "registry" in procs:
-            self._await(
-                "registry",
-                procs["registry"],
-                lambda: registry_ready(cfg.registry_url),
-                REGISTRY_READY_SECONDS,
-                cfg.console_log("registry"),
-            )
+        probe = KafkaProbe(cfg.bootstrap)
+        checks: dict[str, Callable[[], bool]] = {
+            "kafka": probe.ready,
+            "registry": lambda: registry_ready(cfg.registry_url),
+        }
+        for role in ROLES:
+            proc = procs.get(role)
+            if proc is not None:
+                timeout = KAFKA_READY_SECONDS if role == "kafka" else REGISTRY_READY_SECONDS
+            else:
+                timeout = ALREADY_RUNNING_READY_SECONDS
+            outcome = wait_until(checks[role], self._alive_check(role, proc), timeout)
+            if outcome != "ready":
+                self._explain(role, outcome, proc, timeout)
 
-    def _await(
-        self,
-        role: str,
-        proc: subprocess.Popen[bytes],
-        ready: Callable[[], bool],
-        timeout: float,
-        log: Path,
+    def _alive_check(self, role: str, proc: subprocess.Popen[bytes] | None) -> Callable[[], bool]:
+        def started_alive() -> bool:
+            return proc is not None and proc.poll() is None
+
+        def found_alive() -> bool:
+            return self.pid(role) is not None
+
+        return started_alive if proc is not None else found_alive
+
+    def _log_of(self, role: str) -> Path:
+        if role == "kafka":
+            return self.cfg.logs / "kafka" / "server.log"
+        return self.cfg.console_log(role)
+
+    def _explain(
+        self, role: str, outcome: str, proc: subprocess.Popen[bytes] | None, timeout: float
     ) -> None:
-        outcome = wait_until(ready, lambda: proc.poll() is None, timeout)
-        if outcome == "ready":
-            return
-        console = self.cfg.console_log(role)
-        text = "\n".join(p.read_text(errors="replace") for p in (log, console) if p.is_file())
-        if "Address already in use" in text:
+        log, console = self._log_of(role), self.cfg.console_log(role)
+        text = "\n".join(p.read_text(errors="replace") for p in {log, console} if p.is_file())
+        if proc is not None and "Address already in use" in text:
             raise PortBusyError(
                 f"{role} could not bind its port: another process took it while starting."
-                f" Choose free ports (SGBUS_KAFKA_PORT, SGBUS_CONTROLLER_PORT,"
+                " Choose free ports (SGBUS_KAFKA_PORT, SGBUS_CONTROLLER_PORT,"
                 f" SGBUS_REGISTRY_PORT); log: {log}"
             )
-        what = (
-            f"exited with code {proc.returncode}"
-            if outcome == "exited"
-            else f"did not answer within {timeout:.0f} s"
-        )
-        raise StartError(
-            f"{role} {what}. Log: {log}\n{log_tail(log)}\n"
-            f"Console output: {console}\n{log_tail(console)}"
-        )
+        if proc is None:
+            what = f"was running but did not answer within {timeout:.0f} s"
+            hint = "Try `sgbus stack down` and `sgbus stack up` again."
+        elif outcome == "exited":
+            what, hint = f"exited with code {proc.returncode}", ""
+        else:
+            what, hint = f"did not answer within {timeout:.0f} s", ""
+        tails = f"Log: {log}\n{log_tail(log)}"
+        if console != log:
+            tails += f"\nConsole output: {console}\n{log_tail(console)}"
+        raise StartError(f"{role} {what}. {hint}\n{tails}".replace(". \n", ".\n"))
 
     def _stop_all(self, notify: Notify) -> list[str]:
         stopped = []

@@ -96,7 +96,11 @@ def docker_test_stack() -> Iterator[StackEndpoints]:
     """Kafka and the registry in containers, for machines with a Docker engine."""
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.waiting_utils import wait_for_logs
-    from testcontainers.kafka import KafkaContainer
+
+    try:  # moved in testcontainers 4.1x; the old path still works but warns
+        from testcontainers.community.kafka import KafkaContainer
+    except ImportError:
+        from testcontainers.kafka import KafkaContainer
 
     image = DOCKER_REGISTRY_IMAGE.format(version=registry_version())
     with (

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from sgbus.stack import LocalStack, PortBusyError, StackConfig
+from sgbus.stack import LocalStack, PortBusyError, StackConfig, StartError
 from sgbus.stack.smoke import SUBJECT, consume_event, ensure_topic, make_event, produce_event
 from sgbus.stack.testing import StackEndpoints, throwaway_stack_config
 
@@ -134,3 +134,20 @@ def test_busy_port_message_from_the_cli(stack: StackEndpoints, tmp_path: Path) -
         result = _cli(cfg, "stack", "up")
     assert result.returncode == 1
     assert f"{cfg.kafka_port} (SGBUS_KAFKA_PORT)" in result.stderr
+
+
+def test_broker_that_exits_during_start_is_reported_and_cleaned_up(
+    stack: StackEndpoints, tmp_path: Path
+) -> None:
+    cfg = throwaway_stack_config(_local(stack).cfg.home, tmp_path / "state")
+    # Storage "formatted" for another node: the broker refuses to start and exits.
+    cfg.kafka_data.mkdir(parents=True)
+    (cfg.kafka_data / "meta.properties").write_text(
+        "version=1\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\nnode.id=5\n"
+        "directory.id=AAAAAAAAAAAAAAAAAAAAAQ\n"
+    )
+    with pytest.raises(StartError, match="kafka exited with code") as caught:
+        LocalStack(cfg).up()
+    assert str(cfg.logs / "kafka" / "server.log") in str(caught.value)
+    assert not cfg.pid_file("kafka").exists()
+    assert not cfg.pid_file("registry").exists()
