@@ -13,8 +13,11 @@ class FakeDirectory:
     def known_parties(self) -> Collection[str]:
         return {"wh-approval", "wh-market", "wh-health", "wh-oversight"}
 
-    def supervisors_of_matter(self, matter_code: str) -> Sequence[str]:
+    def supervisors_of_matter(self, matter_code: str, region: str | None = None) -> Sequence[str]:
         return {"M1": ["wh-market", "wh-health", "wh-market"]}.get(matter_code, [])
+
+    def unassigned_pool(self) -> str:
+        return "wh-oversight"
 
 
 def ev(**kw: object) -> RoutableEvent:
@@ -24,6 +27,7 @@ def ev(**kw: object) -> RoutableEvent:
         sender="wh-approval",
         recipients=None,
         case_key="c1",
+        region="371000",
         matter_code="M1",
     )
     base.update(kw)
@@ -31,7 +35,7 @@ def ev(**kw: object) -> RoutableEvent:
 
 
 def route(source: str, e: RoutableEvent) -> Deliver | Reject:
-    return decide(source, e, FakeDirectory(), "wh-oversight")
+    return decide(source, e, FakeDirectory())
 
 
 def test_approval_result_goes_to_catalogue_supervisors_once_each() -> None:

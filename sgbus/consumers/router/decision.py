@@ -31,6 +31,7 @@ class RoutableEvent:
     sender: str
     recipients: Sequence[str] | None
     case_key: str
+    region: str
     matter_code: str | None = None
 
 
@@ -57,17 +58,19 @@ class Directory(Protocol):
         """Every party that has an inbox."""
         ...
 
-    def supervisors_of_matter(self, matter_code: str) -> Sequence[str]:
+    def supervisors_of_matter(self, matter_code: str, region: str | None = None) -> Sequence[str]:
         """Departments that supervise a matter; empty when the catalogue does not map it."""
+        ...
+
+    def unassigned_pool(self) -> str:
+        """Where approval results of unmapped matters go."""
         ...
 
 
 CATALOGUE_ROUTED = frozenset({"ApprovalResult"})
 
 
-def decide(
-    source_party: str, event: RoutableEvent, directory: Directory, unassigned_pool: str
-) -> Deliver | Reject:
+def decide(source_party: str, event: RoutableEvent, directory: Directory) -> Deliver | Reject:
     """Decide where ``event``, read from ``source_party``'s outbox, must go."""
     known = directory.known_parties()
     if event.sender != source_party:
@@ -85,10 +88,10 @@ def decide(
             return Reject(RejectReason.UNKNOWN_PARTY, f"unknown recipient(s): {', '.join(unknown)}")
         return Deliver(_unique(event.recipients))
     if event.event_type in CATALOGUE_ROUTED and event.matter_code:
-        supervisors = directory.supervisors_of_matter(event.matter_code)
+        supervisors = directory.supervisors_of_matter(event.matter_code, event.region)
         if supervisors:
             return Deliver(_unique(supervisors))
-        return Deliver((unassigned_pool,), unassigned=True)
+        return Deliver((directory.unassigned_pool(),), unassigned=True)
     return Reject(RejectReason.NO_RECIPIENTS, f"{event.event_type} names no recipients")
 
 

@@ -1,0 +1,1 @@
+"""The demo scenario and the synthetic (but valid) events it publishes."""

@@ -1,0 +1,94 @@
+"""Synthetic approval results that pass every validation rule (valid credit codes and IDs).
+
+Deterministic for a given seed, so tests, benchmarks and the demo publish reproducible data.
+Names and numbers are made up; check characters are computed, not copied from real records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+from sgbus.bus.catalogue.model import Matter
+from sgbus.bus.events import (
+    ApprovalOutcome,
+    ApprovalResult,
+    LicenceCategory,
+    LicenceDecisionKind,
+    Licensee,
+    LicenseeKind,
+    Organisation,
+    approval_case_key,
+    new_envelope,
+)
+from sgbus.bus.events import Matter as MatterRef
+from sgbus.bus.validation.codes import resident_id_check_digit, uscc_check_char
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_SURNAMES = "王李张刘陈杨赵黄周吴"
+_GIVEN = ["海涛", "晓梅", "建国", "丽娜", "志强", "秀英", "文博", "雨欣"]
+_TRADES = ["餐饮管理", "建筑工程", "医药连锁", "物流运输", "环保科技", "文化传媒"]
+_AUTHORITY_USCC = "11371000MB28512348"
+
+
+def uscc(rng: random.Random, region: str) -> str:
+    """A unified social credit code with a correct check character (GB 32100-2015)."""
+    body = "91" + region + "".join(rng.choice(_USCC_CHARS) for _ in range(9))
+    return body + uscc_check_char(body)
+
+
+def resident_id(rng: random.Random, region: str) -> str:
+    """A resident ID number with a correct check digit (GB 11643)."""
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(15000))
+    body = region + born.strftime("%Y%m%d") + f"{rng.randrange(1000):03d}"
+    return body + resident_id_check_digit(body)
+
+
+def approval_result(
+    matter: Matter,
+    serial: int,
+    *,
+    sender: str,
+    region: str,
+    decided_at: dt.datetime,
+    rng: random.Random,
+    recipients: list[str] | None = None,
+) -> ApprovalResult:
+    """An approval result for ``matter``; its case key is unique per (region, serial)."""
+    document_number = f"威审批〔{decided_at.year}〕{serial}号"
+    case_key = approval_case_key(region, document_number)
+    event_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+    name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
+    authority = Organisation(name="威海市行政审批服务局", uscc=_AUTHORITY_USCC)
+    return ApprovalResult(
+        envelope=new_envelope(
+            ApprovalResult,
+            sender=sender,
+            region=region,
+            case_key=case_key,
+            recipients=recipients,
+            event_id=event_id,
+            occurred_at=decided_at,
+        ),
+        matter=MatterRef(code=matter.code, name=matter.name),
+        decision_kind=LicenceDecisionKind.ESTABLISH,
+        outcome=ApprovalOutcome.GRANTED,
+        licensee=Licensee(
+            kind=LicenseeKind.LEGAL_PERSON,
+            name=f"威海{rng.choice(_TRADES)}有限公司{serial}",
+            uscc=uscc(rng, region),
+            legal_representative=name,
+            phone=f"1386311{rng.randrange(10000):04d}",
+            address=f"山东省威海市环翠区新威路{rng.randrange(1, 300)}号",
+        ),
+        document_title=f"{matter.name}决定书",
+        document_number=document_number,
+        licence_category=LicenceCategory.ORDINARY,
+        licence_content=f"{matter.name}：准予许可",
+        decision_date=decided_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date(),
+        valid_from=decided_at.date(),
+        valid_until=decided_at.date() + dt.timedelta(days=5 * 365),
+        licensing_authority=authority,
+        data_source=authority,
+    )

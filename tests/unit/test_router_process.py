@@ -1,0 +1,134 @@
+"""Routing one record end to end without a broker: decode, validate, decide, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from sgbus.bus import headers as h
+from sgbus.bus.catalogue import example_catalogue
+from sgbus.bus.events import CaseAssignment, DeadLetter, new_envelope
+from sgbus.bus.serde import Serde, build_serde
+from sgbus.consumers.router.decision import RejectReason
+from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.consumers.router.process import route_record
+from sgbus.consumers.router.records import InRecord
+from sgbus.demo.synthetic import approval_result
+
+CAT = example_catalogue()
+DIRECTORY = CatalogueDirectory(CAT)
+T0 = dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def serde() -> Serde:
+    return build_serde(None)
+
+
+def result(matter: str = "WH-A1-001", sender: str = "weihai-approval", **kw: object):  # type: ignore[no-untyped-def]
+    return approval_result(
+        CAT.matter(matter),
+        7,
+        sender=sender,
+        region="371000",
+        decided_at=T0,
+        rng=random.Random(7),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def record(serde: Serde, event: object, topic: str = "sg.weihai-approval.outbox") -> InRecord:
+    return InRecord(topic, 0, 42, b"k", serde.encode(event, topic), {"traceparent": "00-x"})  # type: ignore[arg-type]
+
+
+def test_approval_result_goes_to_supervisors_and_audit_unchanged(serde: Serde) -> None:
+    rec = record(serde, result())
+    routed = route_record(rec, serde, DIRECTORY)
+    assert routed.rejected is None
+    assert [o.topic for o in routed.out] == ["sg.weihai-drc.inbox", "sg.audit"]
+    assert all(o.value == rec.value and o.key == b"k" for o in routed.out)
+    audit = routed.out[-1].headers
+    assert audit[h.DELIVERED_TO] == "weihai-drc" and audit["traceparent"] == "00-x"
+    assert h.UNASSIGNED not in audit
+
+
+def dead(serde: Serde, routed_out: list) -> DeadLetter:  # type: ignore[type-arg]
+    (out,) = routed_out
+    assert out.topic == "sg.deadletter"
+    event = serde.decode(out.value, out.topic)
+    assert isinstance(event, DeadLetter)
+    assert out.headers[h.SOURCE_OFFSET] == "42"
+    return event
+
+
+def test_forged_sender_is_dead_lettered_with_reason(serde: Serde) -> None:
+    routed = route_record(record(serde, result(), "sg.weihai-drc.outbox"), serde, DIRECTORY)
+    assert routed.rejected is RejectReason.FORGED_SENDER
+    letter = dead(serde, routed.out)
+    assert letter.original_topic == "sg.weihai-drc.outbox" and "weihai-approval" in letter.reason
+
+
+def test_undecodable_bytes_are_dead_lettered(serde: Serde) -> None:
+    rec = InRecord("sg.weihai-approval.outbox", 0, 42, None, b"\x00garbage", {})
+    routed = route_record(rec, serde, DIRECTORY)
+    assert routed.rejected is RejectReason.UNDECODABLE
+    assert dead(serde, routed.out).original_value == b"\x00garbage"
+
+
+def test_unknown_recipient_is_dead_lettered(serde: Serde) -> None:
+    routed = route_record(record(serde, result(recipients=["ghost-dept"])), serde, DIRECTORY)
+    assert routed.rejected is RejectReason.UNKNOWN_PARTY
+    assert "ghost-dept" in dead(serde, routed.out).reason
+
+
+def test_invalid_payload_is_dead_lettered_without_personal_data(serde: Serde) -> None:
+    bad = result()
+    bad = bad.model_copy(
+        update={"licensee": bad.licensee.model_copy(update={"uscc": "91371000ABCDEFGHIJ"})}
+    )
+    routed = route_record(record(serde, bad), serde, DIRECTORY)
+    assert routed.rejected is RejectReason.INVALID_PAYLOAD
+    letter = dead(serde, routed.out)
+    assert "licensee.uscc" in letter.reason and "91371000ABCDEFGHIJ" not in letter.reason
+
+
+def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
+    serde: Serde,
+) -> None:
+    orphan = result()
+    orphan = orphan.model_copy(
+        update={"matter": orphan.matter.model_copy(update={"code": "X-404"})}
+    )
+    rec = record(serde, orphan)
+    routed = route_record(rec, serde, DIRECTORY)
+    assert [o.topic for o in routed.out] == ["sg.weihai-oversight.inbox", "sg.audit"]
+    assert routed.out[-1].headers[h.UNASSIGNED] == "1"
+
+    assignment = CaseAssignment(
+        envelope=new_envelope(
+            CaseAssignment,
+            sender="weihai-oversight",
+            region="371000",
+            case_key=orphan.envelope.case_key,
+            recipients=["weihai-health"],
+        ),
+        assigned_event_id=orphan.envelope.event_id,
+        assigned_event_type="ApprovalResult",
+        assigned_to=["weihai-health"],
+        assigned_by="值班员",
+        original_value=rec.value or b"",
+    )
+    routed = route_record(record(serde, assignment, "sg.weihai-oversight.outbox"), serde, DIRECTORY)
+    assert [o.topic for o in routed.out] == ["sg.weihai-health.inbox", "sg.audit", "sg.audit"]
+    assert (
+        routed.out[0].value == rec.value
+        and routed.out[1].headers[h.DELIVERED_TO] == "weihai-health"
+    )
+
+    forged = assignment.model_copy(
+        update={"envelope": assignment.envelope.model_copy(update={"sender": "weihai-drc"})}
+    )
+    routed = route_record(record(serde, forged, "sg.weihai-drc.outbox"), serde, DIRECTORY)
+    assert routed.rejected is RejectReason.FORGED_SENDER
