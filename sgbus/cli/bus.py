@@ -1,0 +1,126 @@
+"""``sgbus topics apply``, ``sgbus router run``, ``sgbus assign``: running the bus itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
+from sgbus.bus.events import ApprovalResult, CaseAssignment, new_envelope
+from sgbus.bus.kafka_clients import make_admin
+from sgbus.bus.parties import WATCHDOG_PARTY
+from sgbus.bus.serde import build_serde
+from sgbus.bus.settings import Settings, get_settings
+from sgbus.bus.topics import apply, desired_topics
+from sgbus.cli import app
+from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.consumers.router.lookup import find_unassigned
+from sgbus.consumers.router.service import Router
+from sgbus.monitoring.endpoint import serve_metrics
+from sgbus.producers.publisher import Publisher, PublishError
+
+topics_app = typer.Typer(help="Kafka topics of the configured parties.", no_args_is_help=True)
+router_app = typer.Typer(help="The router: outboxes → inboxes and sg.audit.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+app.add_typer(router_app, name="router")
+console = Console()
+
+
+def catalogue_of(settings: Settings) -> Catalogue:
+    """The configured matter catalogue (the 威海 example unless ``SGBUS_CATALOGUE`` is set)."""
+    return load_catalogue(settings.catalogue) if settings.catalogue else example_catalogue()
+
+
+def all_parties(catalogue: Catalogue) -> list[str]:
+    """Every party with topics: the catalogue's parties and the watchdog."""
+    return [*sorted(catalogue.parties_by_id), WATCHDOG_PARTY]
+
+
+@topics_app.command("apply")
+def topics_apply() -> None:
+    """Create or update every topic the configured parties need; prints what changed."""
+    settings = get_settings()
+    parties = all_parties(catalogue_of(settings))
+    done = apply(make_admin(settings), desired_topics(parties, settings))
+    for line in done.describe() or ["nothing to change"]:
+        console.print(line)
+
+
+@router_app.command("run")
+def router_run(
+    instance: Annotated[
+        str | None, typer.Option(help="stable instance name (transactional id)")
+    ] = None,
+    idle_exit: Annotated[
+        float | None, typer.Option(help="exit after this many idle seconds")
+    ] = None,
+) -> None:
+    """Route events until SIGTERM/SIGINT."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
+    )
+    settings = get_settings()
+    serve_metrics(settings, "router")
+    directory = CatalogueDirectory(catalogue_of(settings))
+    router = Router(settings, build_serde(settings.registry_url()), directory, instance)
+    router.install_signal_handlers()
+    stats = router.run(idle_exit_s=idle_exit)
+    console.print(
+        f"routed {stats.routed}, dead-lettered {stats.dead_lettered}, aborts {stats.aborts}"
+    )
+
+
+@app.command("assign")
+def assign(
+    case_key: Annotated[str, typer.Argument(help="case key of the unassigned approval result")],
+    to: Annotated[list[str], typer.Option("--to", help="department party id (repeatable)")],
+    by: Annotated[str, typer.Option(help="who assigns (a role or name)")] = "oversight office",
+    reason: Annotated[str | None, typer.Option(help="why this department")] = None,
+) -> None:
+    """Assign an approval result from the unassigned pool to department(s)."""
+    settings = get_settings()
+    catalogue = catalogue_of(settings)
+    oversight = CatalogueDirectory(catalogue).unassigned_pool()
+    for party in to:
+        catalogue.party(party)  # a clear error for an unknown party
+    serde = build_serde(settings.registry_url())
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("searching sg.audit", total=None)
+        found = find_unassigned(
+            settings, serde, case_key, lambda n: progress.update(task, completed=n)
+        )
+    if found is None:
+        console.print(f"[red]no unassigned approval result with case key {case_key!r} on sg.audit")
+        raise typer.Exit(1)
+    event, value = found
+    assert isinstance(event, ApprovalResult)
+    assignment = CaseAssignment(
+        envelope=new_envelope(
+            CaseAssignment,
+            sender=oversight,
+            region=event.envelope.region,
+            case_key=case_key,
+            recipients=list(to),
+            correlation_id=event.envelope.correlation_id,
+            causation_id=event.envelope.event_id,
+            occurred_at=dt.datetime.now(dt.UTC),
+        ),
+        assigned_event_id=event.envelope.event_id,
+        assigned_event_type="ApprovalResult",
+        assigned_to=list(to),
+        assigned_by=by,
+        original_value=value,
+        reason=reason,
+    )
+    try:
+        with Publisher(oversight, settings, serde) as pub:
+            pub.publish(assignment)
+    except PublishError as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(1) from None
+    console.print(f"assigned {case_key} to {', '.join(to)} (event {assignment.envelope.event_id})")

@@ -1,0 +1,161 @@
+"""The publisher SDK: what an approval or department system calls to put events on the bus.
+
+``publish`` returns only once the broker has the event (idempotent producer, ``acks=all``),
+and raises :class:`PublishError` otherwise: a caller that got no exception can forget the
+event. A party publishes only to its own outbox, as itself.
+
+Example::
+
+    with Publisher("weihai-approval") as pub:
+        receipt = pub.publish(result)          # an ApprovalResult built with new_envelope(...)
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from sgbus.bus import headers as h
+from sgbus.bus.events import Claim, ClaimMode, Event, event_type_of, reply_envelope
+from sgbus.bus.kafka_clients import make_producer
+from sgbus.bus.parties import check_party_id, outbox_topic
+from sgbus.bus.serde import Serde, build_serde
+from sgbus.bus.settings import Settings, get_settings
+from sgbus.bus.validation import check_event
+
+
+class PublishError(RuntimeError):
+    """The event was not accepted by the broker (or not sent at all); nothing was published."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where the broker stored an event."""
+
+    event_id: str
+    topic: str
+    partition: int
+    offset: int
+
+
+def traceparent(correlation_id: uuid.UUID) -> str:
+    """A W3C trace context header; one trace per conversation (correlation id)."""
+    return f"00-{correlation_id.hex}-{secrets.token_hex(8)}-01"
+
+
+def claim_event_id(claimed_event_id: uuid.UUID | str, party: str) -> uuid.UUID:
+    """Deterministic id of ``party``'s claim of an event: a resend is the same event."""
+    return uuid.uuid5(uuid.UUID(str(claimed_event_id)), f"claim|{party}")
+
+
+class Publisher:
+    """Publishes events of one party to its outbox."""
+
+    def __init__(
+        self,
+        party: str,
+        settings: Settings | None = None,
+        serde: Serde | None = None,
+        *,
+        validate: bool = True,
+        timeout_s: float = 30.0,
+        producer: Producer | None = None,
+    ) -> None:
+        self.party = check_party_id(party)
+        self.topic = outbox_topic(party)
+        settings = settings or get_settings()
+        self._serde = serde or build_serde(settings.registry_url())
+        self._producer = producer or make_producer(settings)
+        self._validate = validate
+        self._timeout_s = timeout_s
+
+    def publish(self, event: Event) -> Receipt:
+        """Publish one event and wait until the broker has it."""
+        return self.publish_many([event])[0]
+
+    def publish_many(self, events: Sequence[Event]) -> list[Receipt]:
+        """Publish events in order and wait for all; raises if any was not stored."""
+        results: list[Receipt | str | None] = [None] * len(events)
+        for i, event in enumerate(events):
+            self._produce(i, event, results)
+        left = self._producer.flush(self._timeout_s)
+        failed = [r for r in results if not isinstance(r, Receipt)]
+        if left or failed:
+            first = next((r for r in failed if isinstance(r, str)), "no answer from the broker")
+            raise PublishError(
+                f"{len(failed)} of {len(events)} event(s) not published to {self.topic}: {first}"
+            )
+        return [r for r in results if isinstance(r, Receipt)]
+
+    def claim(self, item: Event, *, by: str, mode: ClaimMode = ClaimMode.MANUAL) -> Receipt:
+        """Publish this party's claim (签收) of an event it received."""
+        claim = Claim(
+            envelope=reply_envelope(
+                item,
+                Claim,
+                sender=self.party,
+                event_id=claim_event_id(item.envelope.event_id, self.party),
+            ),
+            claimed_event_id=item.envelope.event_id,
+            claimed_event_type=event_type_of(item),
+            mode=mode,
+            claimed_by=by,
+            claimed_at=datetime.datetime.now(datetime.UTC),
+        )
+        return self.publish(claim)
+
+    def close(self) -> None:
+        """Wait for anything in flight."""
+        self._producer.flush(self._timeout_s)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _produce(self, i: int, event: Event, results: list[Receipt | str | None]) -> None:
+        env = event.envelope
+        if env.sender != self.party:
+            raise PublishError(
+                f"event sender {env.sender!r} is not this publisher's party {self.party!r}"
+            )
+        if self._validate:
+            check_event(event)
+        value = self._serde.encode(event, self.topic)
+        event_id = str(env.event_id)
+
+        def delivered(err: KafkaError | None, msg: Message[Any, Any]) -> None:
+            if err is not None:
+                results[i] = str(err)
+            else:
+                results[i] = Receipt(
+                    event_id, msg.topic() or "", msg.partition() or 0, msg.offset() or 0
+                )
+
+        headers = {
+            h.EVENT_ID: event_id,
+            h.EVENT_TYPE: event_type_of(event),
+            h.TRACEPARENT: traceparent(env.correlation_id),
+        }
+        while True:
+            try:
+                self._producer.produce(
+                    self.topic,
+                    key=env.case_key.encode(),
+                    value=value,
+                    headers=list(headers.items()),
+                    on_delivery=delivered,
+                )
+                return
+            except BufferError:
+                self._producer.poll(0.05)
