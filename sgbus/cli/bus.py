@@ -60,11 +60,8 @@ def router_run(
     ] = None,
 ) -> None:
     """Route events until SIGTERM/SIGINT."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format='{"level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
-    )
     settings = get_settings()
+    configure_json_logging(settings.log_level, service="router")
     serve_metrics(settings, "router")
     directory = CatalogueDirectory(catalogue_of(settings))
     router = Router(settings, build_serde(settings.registry_url()), directory, instance)
