@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
 from sgbus.bus.events import ApprovalResult, CaseAssignment, new_envelope
+from sgbus.bus.jsonlog import configure_json_logging
 from sgbus.bus.kafka_clients import make_admin
 from sgbus.bus.parties import WATCHDOG_PARTY
 from sgbus.bus.serde import build_serde
