@@ -1,0 +1,67 @@
+"""Reading topics from the start to their current end (tools, tests, the demo summary)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from sgbus.bus.headers import header_map
+from sgbus.bus.kafka_clients import make_consumer
+from sgbus.bus.settings import Settings
+
+
+@dataclass(frozen=True)
+class Read:
+    """One committed record."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, str]
+
+
+def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60) -> Iterator[Read]:
+    """Every committed record of ``topics`` up to their end as of the call (missing topics
+    are skipped). Raises TimeoutError if the end is not reached in time."""
+    consumer = make_consumer(settings, f"sgbus-reader-{uuid.uuid4()}")
+    try:
+        ends = _ends(consumer, topics)
+        consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in ends])
+        deadline = time.monotonic() + timeout_s
+        while ends:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"end of {sorted({t for t, _ in ends})} not reached")
+            for m in consumer.consume(1000, timeout=0.5):
+                if m.error() is None:
+                    yield Read(
+                        m.topic() or "",
+                        m.partition() or 0,
+                        m.offset() or 0,
+                        m.key(),
+                        m.value(),
+                        header_map(m.headers()),  # type: ignore[arg-type]
+                    )
+            for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
+                if tp.offset >= ends[(tp.topic, tp.partition)]:
+                    del ends[(tp.topic, tp.partition)]
+    finally:
+        consumer.close()
+
+
+def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+    meta = consumer.list_topics(timeout=30).topics
+    ends = {}
+    for topic in topics:
+        if topic not in meta:
+            continue
+        for p in meta[topic].partitions:
+            _low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)
+            if high > 0:
+                ends[(topic, p)] = high
+    return ends

@@ -1,0 +1,62 @@
+"""Helpers for integration tests of the bus on the session's real broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sgbus.bus.catalogue import example_catalogue
+from sgbus.bus.events import ApprovalResult
+from sgbus.bus.kafka_clients import make_admin
+from sgbus.bus.serde import build_serde
+from sgbus.bus.settings import Settings
+from sgbus.bus.topics import apply, desired_topics
+from sgbus.cli.bus import all_parties
+from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.consumers.router.service import Router, RouterStats
+from sgbus.demo.synthetic import approval_result
+
+CATALOGUE = example_catalogue()
+
+
+def bus_settings(stack: object) -> Settings:
+    """Settings pointing at the session stack, with topics applied."""
+    settings = Settings(bootstrap=stack.bootstrap, schema_registry=stack.schema_registry)  # type: ignore[attr-defined]
+    apply(make_admin(settings), desired_topics(all_parties(CATALOGUE), settings))
+    return settings
+
+
+def results(n: int, seed: int, matters: list[str], base_serial: int) -> list[ApprovalResult]:
+    """``n`` approval results spread over ``matters``, unique case keys from ``base_serial``."""
+    rng = random.Random(seed)
+    at = dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC)
+    return [
+        approval_result(
+            CATALOGUE.matter(matters[i % len(matters)]),
+            base_serial + i,
+            sender="weihai-approval",
+            region="371000",
+            decided_at=at,
+            rng=rng,
+        )
+        for i in range(n)
+    ]
+
+
+@contextmanager
+def running_router(settings: Settings, instance: str = "test") -> Iterator[RouterStats]:
+    """A router in a background thread for the block."""
+    stop = threading.Event()
+    router = Router(
+        settings, build_serde(settings.registry_url()), CatalogueDirectory(CATALOGUE), instance
+    )
+    thread = threading.Thread(target=router.run, kwargs={"should_stop": stop.is_set}, daemon=True)
+    thread.start()
+    try:
+        yield router.stats
+    finally:
+        stop.set()
+        thread.join(30)
