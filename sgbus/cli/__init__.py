@@ -27,6 +27,7 @@ def _register() -> None:
         catalogue,
         deadline,
         demo,
+        department,
         docs,
         policy,
         report,
