@@ -61,7 +61,13 @@ def notice(n: int, party: str, run: str = "t") -> PolicyChangeNotice:
     """An information-only event (nothing to claim)."""
     base = golden_event("PolicyChangeNotice")
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"sgbus-test/{run}/notice/{n}")
-    out = _copy(base, event_id=event_id, correlation_id=event_id, causation_id=None,
-                recipients=[party], case_key=f"policy-{run}-{n}")
+    out = _copy(
+        base,
+        event_id=event_id,
+        correlation_id=event_id,
+        causation_id=None,
+        recipients=[party],
+        case_key=f"policy-{run}-{n}",
+    )
     assert isinstance(out, PolicyChangeNotice)
     return out

@@ -52,6 +52,11 @@ def run(
     ),
     db: str | None = _DB,
     batch: int = typer.Option(500, "--batch", min=1, max=10000, help="Records per transaction."),
+    instance_id: str | None = typer.Option(
+        None,
+        "--instance-id",
+        help="Stable id of this replica (static group membership): a restart resumes at once.",
+    ),
 ) -> None:
     """Consume sg.<party>.inbox into the store until SIGTERM or Ctrl-C."""
     from sgbus.bus.jsonlog import configure_json_logging
@@ -61,7 +66,12 @@ def run(
     party = _party(party)
     configure_json_logging(settings.log_level, service="department", party=party)
     config = from_settings(
-        settings, party, auto_claim=auto_claim or None, db_url=db, batch_size=batch
+        settings,
+        party,
+        auto_claim=auto_claim or None,
+        db_url=db,
+        batch_size=batch,
+        instance_id=instance_id,
     )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -157,7 +167,7 @@ def inbox(
 def _table(party: str, rows: list[dict[str, Any]]) -> Table:
     table = Table(title=f"{party} inbox ({len(rows)} item(s))")
     for title in ("received", "event type", "case key", "sender", "state", "mode", "claimed"):
-        table.add_column(title)
+        table.add_column(title, no_wrap=title in ("event type", "state", "mode"))
     for r in rows:
         table.add_row(
             _when(r["received_at"]),

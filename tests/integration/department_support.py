@@ -25,8 +25,10 @@ def new_party() -> str:
 def create_party_topics(bootstrap: str, party: str, partitions: int = 3) -> None:
     """The party's inbox and outbox, as `sgbus topics apply` would make them."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    topics = [NewTopic(t, num_partitions=partitions, replication_factor=1)
-              for t in (inbox_topic(party), outbox_topic(party))]
+    topics = [
+        NewTopic(t, num_partitions=partitions, replication_factor=1)
+        for t in (inbox_topic(party), outbox_topic(party))
+    ]
     for future in admin.create_topics(topics).values():
         future.result(timeout=30)
 
@@ -59,7 +61,12 @@ class Router:
 
 
 def read_topic(
-    bootstrap: str, topic: str, serde: Serde, *, at_least: int, timeout: float = 60.0,
+    bootstrap: str,
+    topic: str,
+    serde: Serde,
+    *,
+    at_least: int,
+    timeout: float = 60.0,
     settle: float = 1.5,
 ) -> list[Event]:
     """Every event on ``topic``: waits for ``at_least``, then ``settle`` more seconds for extras."""
@@ -80,8 +87,9 @@ def read_topic(
         while time.monotonic() < deadline:
             for m in consumer.consume(1000, 0.5):
                 if m.error() is None:
-                    out.append(serde.decode(m.value() or b"", topic, m.partition() or 0,
-                                            m.offset() or 0))
+                    out.append(
+                        serde.decode(m.value() or b"", topic, m.partition() or 0, m.offset() or 0)
+                    )
             if len(out) >= at_least:
                 quiet_until = quiet_until or time.monotonic() + settle
                 if time.monotonic() >= quiet_until:

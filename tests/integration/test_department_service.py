@@ -67,7 +67,9 @@ class Running:
     """A department service on a thread of the test process."""
 
     def __init__(self, config: DepartmentConfig, endpoints: Any, serde: Serde) -> None:
-        settings = Settings(bootstrap=endpoints.bootstrap, schema_registry=endpoints.schema_registry)
+        settings = Settings(
+            bootstrap=endpoints.bootstrap, schema_registry=endpoints.schema_registry
+        )
         self.service = DepartmentService(config, settings, serde=serde)
         self.stop = threading.Event()
         self.error: BaseException | None = None
@@ -175,7 +177,11 @@ def _committed_offsets(engine: Engine, party: str) -> int:
 
 
 def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
-    endpoints: Any, serde: Serde, party: str, tmp_path: Path, start: Any,
+    endpoints: Any,
+    serde: Serde,
+    party: str,
+    tmp_path: Path,
+    start: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'dept.db'}"
@@ -191,7 +197,9 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     stored = {r["event_id"]: r for r in rows(engine, party)}
     r1, r2 = stored[str(a1.envelope.event_id)], stored[str(a2.envelope.event_id)]
     assert (r1["claim_state"], r1["claim_mode"], r1["claimed_by"]) == (
-        "claimed", "automatic", WATCHDOG_PARTY,
+        "claimed",
+        "automatic",
+        WATCHDOG_PARTY,
     )
     assert r2["claim_state"] == "pending"  # the auto-claim was for another party
     with engine.connect() as conn:
@@ -211,8 +219,9 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
         assert "published 1 message(s)" in done.output
         twice = runner.invoke(app, ["claim", "--party", party, case, "--db", db_url])
         assert twice.exit_code == 1 and "no pending item" in twice.output
-        listed = runner.invoke(app, ["inbox", "--party", party, "--pending", "--json",
-                                     "--db", db_url])
+        listed = runner.invoke(
+            app, ["inbox", "--party", party, "--pending", "--json", "--db", db_url]
+        )
         assert listed.exit_code == 0, listed.output
     finally:
         get_settings.cache_clear()
@@ -230,3 +239,27 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     row = {r["event_id"]: r for r in rows(engine, party)}[str(a2.envelope.event_id)]
     assert (row["claim_state"], row["claim_mode"]) == ("claimed", "manual")
     assert uuid.UUID(row["claim_event_id"]) == claim.envelope.event_id
+
+
+def test_an_unreachable_registry_delays_items_but_never_sets_them_aside(
+    endpoints: Any, serde: Serde, party: str, tmp_path: Path, start: Any
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'dept.db'}"
+    events = [approval(i, party, run=party) for i in range(3)]
+    Router(endpoints.bootstrap, serde, party).send(events)
+    engine = make_engine(db_url)
+    config = DepartmentConfig(party=party, db_url=db_url, retry_backoff_s=0.2)
+
+    # A serde whose registry does not answer: every decode fails for a reason that may pass.
+    offline = Running(config, endpoints, build_serde("http://127.0.0.1:9"))
+    wait_until(lambda: offline.service.retried_batches >= 2, 60, "two failed attempts")
+    offline.close()
+    assert stored_count(engine, party) == 0 and _rejected_count(engine, party) == 0
+    assert _committed_offsets(engine, party) == 0
+
+    service = start(config)
+    wait_until(
+        lambda: stored_count(engine, party) == 3, 60, "the 3 items once the registry answers"
+    )
+    service.close()
+    assert _rejected_count(engine, party) == 0

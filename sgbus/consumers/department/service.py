@@ -63,6 +63,9 @@ class DepartmentConfig:
     batch_size: int = 500
     poll_timeout_s: float = 1.0
     retry_backoff_s: float = 2.0
+    #: Static group membership (``group.instance.id``): a restarted process with the same id
+    #: gets its partitions back at once instead of after the session timeout. One per replica.
+    instance_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,11 @@ class DepartmentService:
         self.engine = make_engine(config.db_url)
         migrate(self.engine)
         self.serde = serde or build_serde(settings.registry_url())
-        self.consumer = make_consumer(settings, self.group)
+        static = {"group.instance.id": config.instance_id} if config.instance_id else {}
+        self.consumer = make_consumer(settings, self.group, **static)
         self.relay = OutboxRelay(self.engine, make_producer(settings))
         self._relay_due = True  # rows left by a previous run are sent first
+        self.retried_batches = 0
         self._stop = threading.Event()
 
     # -- loop ---------------------------------------------------------------------------
@@ -132,6 +137,7 @@ class DepartmentService:
             try:
                 result = self._apply(records)
             except _Retry as exc:
+                self.retried_batches += 1
                 self._rewind(records)
                 log.warning("batch not applied, retrying", reason=str(exc), records=len(records))
                 self._stop.wait(self.config.retry_backoff_s)
@@ -285,6 +291,7 @@ def from_settings(
     auto_claim: bool | None = None,
     db_url: str | None = None,
     batch_size: int = 500,
+    instance_id: str | None = None,
 ) -> DepartmentConfig:
     """The configuration of ``party``'s service: flags first, then settings."""
     check_party_id(party)
@@ -293,4 +300,5 @@ def from_settings(
         db_url=db_url or settings.department_db_url(party),
         auto_claim=auto_claim if auto_claim is not None else party in settings.auto_claim_parties,
         batch_size=batch_size,
+        instance_id=instance_id,
     )
