@@ -9,7 +9,9 @@ import threading
 from datetime import datetime
 from typing import Any
 
+import structlog
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -76,13 +78,30 @@ def run(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    service = DepartmentService(config, settings)
-    sampler = _start_monitoring(settings, service.group)
+    sampler = None
     try:
+        service = DepartmentService(config, settings)
+        sampler = _start_monitoring(settings, service.group)
         service.run(stop)
+    except Exception as exc:
+        # One JSON line the log pipeline can alert on; the supervisor restarts the process,
+        # which resumes from the offsets in the store.
+        structlog.get_logger("sgbus.department").error(
+            "department service failed", error=type(exc).__name__, detail=_safe_detail(exc)
+        )
+        raise typer.Exit(1) from None
     finally:
         if sampler is not None:
             sampler.stop()
+
+
+def _safe_detail(exc: Exception) -> str:
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(exc, StatementError):
+        # Its text repeats the statement's bound values, which may be personal data.
+        return f"database error {type(exc.orig).__name__}"
+    return str(exc)[:300]
 
 
 def _start_monitoring(settings: Settings, group: str) -> Any:
@@ -165,20 +184,30 @@ def inbox(
 
 
 def _table(party: str, rows: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"{party} inbox ({len(rows)} item(s))")
-    for title in ("received", "event type", "case key", "sender", "state", "mode", "claimed"):
-        table.add_column(title, no_wrap=title in ("event type", "state", "mode"))
+    table = Table(
+        title=f"{party} inbox: {len(rows)} item(s), times Asia/Shanghai", box=box.SIMPLE_HEAD
+    )
+    table.add_column("received", no_wrap=True)
+    table.add_column("event type", no_wrap=True)
+    table.add_column("case key", overflow="fold", min_width=12)
+    table.add_column("sender", no_wrap=True)
+    table.add_column("claim", no_wrap=True)
     for r in rows:
         table.add_row(
             _when(r["received_at"]),
             r["event_type"],
             r["case_key"],
             r["sender"],
-            r["claim_state"],
-            r["claim_mode"] or "",
-            _when(r["claimed_at"]),
+            _claim_cell(r),
         )
     return table
+
+
+def _claim_cell(r: dict[str, Any]) -> str:
+    """``pending``, ``-`` (nothing to claim), or how and when it was claimed."""
+    if r["claim_state"] == "claimed":
+        return f"{r['claim_mode']} {_when(r['claimed_at'])}"
+    return "-" if r["claim_state"] == "info" else str(r["claim_state"])
 
 
 def _when(value: object) -> str:
@@ -186,7 +215,7 @@ def _when(value: object) -> str:
         return ""
     from sgbus.bus.calendar.timeutil import CHINA_TZ
 
-    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(CHINA_TZ).strftime("%m-%d %H:%M")
 
 
 def _json_value(value: object) -> str:

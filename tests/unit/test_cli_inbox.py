@@ -42,7 +42,9 @@ def test_inbox_lists_items_and_claim_state_without_personal_data(db: str) -> Non
     result = CliRunner().invoke(app, ["inbox", "--party", PARTY, "--db", db], env=wide)
     assert result.exit_code == 0, result.output
     assert "ApprovalResult" in result.output and "PolicyChangeNotice" in result.output
-    assert "pending" in result.output and "info" in result.output
+    lines = result.output.splitlines()
+    assert sum("pending" in line for line in lines) == 2
+    assert any("PolicyChangeNotice" in line and line.rstrip().endswith("-") for line in lines)
     licensee = approval(1, PARTY).licensee
     for personal in (licensee.name, licensee.address, licensee.legal_representative):
         assert not personal or str(personal) not in result.output

@@ -161,3 +161,22 @@ def test_bad_bytes_and_unknown_schema_ids_are_final_but_an_unreachable_registry_
     assert is_transient(_decode_error(httpx.ConnectError("refused")))
     assert is_transient(_decode_error(ConnectionRefusedError()))
     assert not is_transient(_decode_error(ValueError("bad json")))
+
+
+def test_auto_claim_and_store_come_from_flags_then_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sgbus.bus.settings import Settings
+    from sgbus.consumers.department.service import from_settings, group_id
+
+    monkeypatch.setenv("SGBUS_AUTO_CLAIM_PARTIES", '["wh-market"]')
+    monkeypatch.setenv("SGBUS_DEPARTMENT_DB", "postgresql+psycopg://db/dept_{party}")
+    settings = Settings()
+    market = from_settings(settings, "wh-market")
+    assert market.auto_claim and market.db_url == "postgresql+psycopg://db/dept_wh-market"
+    assert not from_settings(settings, "wh-health").auto_claim
+    assert from_settings(settings, "wh-health", auto_claim=True).auto_claim
+    assert from_settings(settings, "wh-health", db_url="sqlite://").db_url == "sqlite://"
+    assert group_id("wh-market") == "sgbus-department-wh-market"
+    with pytest.raises(ValueError, match="bad party id"):
+        from_settings(settings, "WH market")
