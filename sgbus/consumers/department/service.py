@@ -39,7 +39,14 @@ from sgbus.consumers.department.intake import (
     to_item,
 )
 from sgbus.consumers.department.rejects import record_rejected
-from sgbus.consumers.department.store import ClaimMode, InboxItem, mark_claimed, store_items
+from sgbus.consumers.department.store import (
+    ClaimMark,
+    ClaimMode,
+    InboxItem,
+    mark_claimed,
+    mark_claimed_many,
+    store_items,
+)
 from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
 from sgbus.monitoring import metrics
 from sgbus.producers.relay import OutboxRelay, RelayError
@@ -199,27 +206,40 @@ class DepartmentService:
     ) -> tuple[list[InboxItem], list[Claim], int]:
         by_id = {str(r.event.envelope.event_id): r for r in batch.received}
         new = store_items(conn, self.party, [to_item(r, now) for r in batch.received])
-        claims = []
-        if self.config.auto_claim:
-            planned = integrated_claims(new, by_id, self.party, now)
-            enqueue(
-                conn,
-                [
-                    claim_message(c, self.serde.encode(c, self.outbox), self.outbox, r.traceparent)
-                    for c, r in planned
-                ],
-            )
-            for claim, _ in planned:
-                mark_claimed(
-                    conn,
-                    str(claim.claimed_event_id),
+        claims = self._claim_on_receipt(conn, new, by_id, now) if self.config.auto_claim else []
+        auto = self._record_auto_claims(conn, new, by_id)
+        record_rejected(conn, self.party, batch.undecodable, now)
+        save_offsets(conn, self.group, next_offsets_of(batch.positions()))
+        return new, claims, auto
+
+    def _claim_on_receipt(
+        self, conn: Connection, new: list[InboxItem], by_id: dict[str, Received], now: datetime
+    ) -> list[Claim]:
+        planned = integrated_claims(new, by_id, self.party, now)
+        messages = [
+            claim_message(c, self.serde.encode(c, self.outbox), self.outbox, r.traceparent)
+            for c, r in planned
+        ]
+        enqueue(conn, messages)
+        mark_claimed_many(
+            conn,
+            [
+                ClaimMark(
+                    str(c.claimed_event_id),
                     ClaimMode.INTEGRATED,
                     self.party,
                     now,
-                    str(claim.envelope.event_id),
+                    str(c.envelope.event_id),
                 )
-            claims = [c for c, _ in planned]
-        auto = 0
+                for c, _ in planned
+            ],
+        )
+        return [c for c, _ in planned]
+
+    def _record_auto_claims(
+        self, conn: Connection, new: list[InboxItem], by_id: dict[str, Received]
+    ) -> int:
+        applied = 0
         for item in new:
             notice = auto_claim_notice(by_id[item.event_id].event, self.party)
             if notice is None:
@@ -232,12 +252,10 @@ class DepartmentService:
                 notice.at,
                 notice.auto_claim_event_id,
             ):
-                auto += 1
+                applied += 1
             else:
                 log.info("auto-claim for an item not pending here", item=notice.item_event_id)
-        record_rejected(conn, self.party, batch.undecodable, now)
-        save_offsets(conn, self.group, next_offsets_of(batch.positions()))
-        return new, claims, auto
+        return applied
 
     def _after_commit(
         self, batch: Batch, new: list[InboxItem], claims: list[Claim], now: datetime
