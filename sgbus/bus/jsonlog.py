@@ -34,6 +34,9 @@ def configure_json_logging(level: str = "INFO", **context: Any) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Request lines of the registry client add nothing an operator needs at INFO.
+    for name in ("httpx", "httpx2"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     structlog.configure(
         processors=[
             *_SHARED,

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     department_db: str | None = Field(
         default=None, description="a department's store; '{party}' is replaced by the party id"
     )
+    auto_claim_parties: list[str] = Field(
+        default_factory=list,
+        description="parties whose department service claims on receipt (integrated systems);"
+        ' JSON list, e.g. ["wh-market"]',
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
 
     def watchdog_db_url(self) -> str:

@@ -28,6 +28,7 @@ def _register() -> None:
         catalogue,
         deadline,
         demo,
+        department,
         docs,
         policy,
         report,

@@ -31,6 +31,10 @@ metric (helper)                                   who, at what point
 (:func:`record_dead_letter`)                      once per record written to sg.deadletter,
                                                   after the commit; ``reason`` is a
                                                   ``RejectReason`` value or ``undecodable``.
+``sgbus_inbox_rejected_total``                    department service, once per inbox record
+(:func:`record_inbox_rejected`)                   it could not decode and set aside (in its
+                                                  store's ``rejected_items``), after the
+                                                  commit; ``party`` = its own party.
 ``sgbus_transaction_aborts_total``                router / relay, each time a Kafka
 (:func:`record_transaction_abort`)                transaction is aborted (before the retry).
 ``sgbus_heartbeat_timestamp_seconds``             every long-running loop, once per
@@ -99,6 +103,11 @@ DEAD_LETTERS = Counter(
     "sgbus_dead_letters_total",
     "Records sent to the dead-letter topic, by reason.",
     ["service", "reason"],
+)
+INBOX_REJECTED = Counter(
+    "sgbus_inbox_rejected_total",
+    "Inbox records a department service could not decode and set aside.",
+    ["party"],
 )
 TRANSACTION_ABORTS = Counter(
     "sgbus_transaction_aborts_total",
@@ -209,6 +218,11 @@ def record_event_out(service: str, party: str, event_type: str, n: int = 1) -> N
 def record_dead_letter(service: str, reason: str) -> None:
     """Count one record sent to the dead-letter topic."""
     DEAD_LETTERS.labels(labels.service(service), labels.reason(reason)).inc()
+
+
+def record_inbox_rejected(party: str, n: int = 1) -> None:
+    """Count ``n`` undecodable records set aside from ``party``'s inbox."""
+    INBOX_REJECTED.labels(labels.party(party)).inc(n)
 
 
 def record_transaction_abort(service: str) -> None:

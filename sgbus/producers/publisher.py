@@ -23,7 +23,8 @@ from typing import Any, Self
 from confluent_kafka import KafkaError, Message, Producer
 
 from sgbus.bus import headers as h
-from sgbus.bus.events import Claim, ClaimMode, Event, event_type_of, reply_envelope
+from sgbus.bus.claims import build_claim
+from sgbus.bus.events import Event, event_type_of
 from sgbus.bus.kafka_clients import make_producer
 from sgbus.bus.parties import check_party_id, outbox_topic
 from sgbus.bus.serde import Serde, build_serde
@@ -48,11 +49,6 @@ class Receipt:
 def traceparent(correlation_id: uuid.UUID) -> str:
     """A W3C trace context header; one trace per conversation (correlation id)."""
     return f"00-{correlation_id.hex}-{secrets.token_hex(8)}-01"
-
-
-def claim_event_id(claimed_event_id: uuid.UUID | str, party: str) -> uuid.UUID:
-    """Deterministic id of ``party``'s claim of an event: a resend is the same event."""
-    return uuid.uuid5(uuid.UUID(str(claimed_event_id)), f"claim|{party}")
 
 
 class Publisher:
@@ -94,22 +90,12 @@ class Publisher:
             )
         return [r for r in results if isinstance(r, Receipt)]
 
-    def claim(self, item: Event, *, by: str, mode: ClaimMode = ClaimMode.MANUAL) -> Receipt:
-        """Publish this party's claim (签收) of an event it received."""
-        claim = Claim(
-            envelope=reply_envelope(
-                item,
-                Claim,
-                sender=self.party,
-                event_id=claim_event_id(item.envelope.event_id, self.party),
-            ),
-            claimed_event_id=item.envelope.event_id,
-            claimed_event_type=event_type_of(item),
-            mode=mode,
-            claimed_by=by,
-            claimed_at=datetime.datetime.now(datetime.UTC),
+    def claim(self, item: Event, *, officer: str | None = None) -> Receipt:
+        """Publish this party's claim (签收) of an event it received; the claim's event id is
+        derived from the item, so a repeated claim is recognisably the same event."""
+        return self.publish(
+            build_claim(item, self.party, datetime.datetime.now(datetime.UTC), officer=officer)
         )
-        return self.publish(claim)
 
     def close(self) -> None:
         """Wait for anything in flight."""

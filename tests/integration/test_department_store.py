@@ -63,3 +63,26 @@ def test_only_claimable_items_are_pending_and_a_claim_happens_once(store_engine:
         )
         assert find_items(conn, "wh-market", pending_only=True) == []
         assert find_items(conn, "other-party") == []
+
+
+def test_many_claims_in_one_statement_touch_only_pending_items(store_engine: Engine) -> None:
+    from sgbus.consumers.department.store import ClaimMark, mark_claimed_many
+
+    with store_engine.begin() as conn:
+        store_items(conn, "wh-market", [item(1), item(2), item(3, "PolicyChangeReceipt")])
+        mark_claimed(conn, item(2).event_id, ClaimMode.MANUAL, "张三", T0, "claim-2")
+    marks = [
+        ClaimMark(item(n).event_id, ClaimMode.INTEGRATED, "wh-market", T0, f"c{n}")
+        for n in (1, 2, 3)
+    ]
+    with store_engine.begin() as conn:
+        mark_claimed_many(conn, marks)
+        mark_claimed_many(conn, [])
+    with store_engine.connect() as conn:
+        got = {
+            r["event_id"]: (r["claim_state"], r["claim_mode"], r["claim_event_id"], r["claimed_at"])
+            for r in find_items(conn, "wh-market")
+        }
+    assert got[item(1).event_id] == ("claimed", "integrated", "c1", T0)
+    assert got[item(2).event_id] == ("claimed", "manual", "claim-2", T0)  # not overwritten
+    assert got[item(3).event_id] == ("info", None, None, None)

@@ -69,6 +69,21 @@ inbox_items = Table(
 Index("ix_inbox_party_state", inbox_items.c.party, inbox_items.c.claim_state)
 Index("ix_inbox_case", inbox_items.c.case_key)
 
+# Inbox records a department service could not decode: where they are and why, not their
+# bytes (they may hold personal data and stay readable on the topic for the retention period).
+rejected_items = Table(
+    "rejected_items",
+    metadata,
+    Column("topic", String(249), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("offset", BigInteger, primary_key=True),
+    Column("party", String(48), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("rejected_at", UTCDateTime(), nullable=False),
+)
+Index("ix_rejected_party", rejected_items.c.party)
+
 # The watchdog's obligations. ``next_check_at`` is the earliest instant the sweep must look
 # at the row again (reminder or due time); NULL once the obligation is final. One index on
 # it keeps the sweep a range scan however many obligations are open.

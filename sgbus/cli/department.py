@@ -1,0 +1,222 @@
+"""``sgbus department run``, ``sgbus claim`` and ``sgbus inbox``: a party's inbox and claims."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from datetime import datetime
+from typing import Any
+
+import structlog
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from sgbus.bus.parties import BadPartyId, check_party_id, outbox_topic
+from sgbus.bus.settings import Settings, get_settings
+from sgbus.cli import app
+
+department_app = typer.Typer(help="The department service: a party's inbox stored in SQL.")
+app.add_typer(department_app, name="department")
+
+_PARTY = typer.Option(..., "--party", help="Party id, e.g. wh-market.")
+_DB = typer.Option(None, "--db", help="SQLAlchemy URL of the store (default: SGBUS_DEPARTMENT_DB).")
+
+#: Columns of ``sgbus inbox``: identifiers and claim bookkeeping, never payload fields.
+INBOX_COLUMNS = (
+    "received_at",
+    "event_type",
+    "case_key",
+    "sender",
+    "claim_state",
+    "claim_mode",
+    "claimed_at",
+    "event_id",
+)
+
+
+def _party(party: str) -> str:
+    try:
+        return check_party_id(party)
+    except BadPartyId as exc:
+        typer.echo(f"sgbus: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@department_app.command("run")
+def run(
+    party: str = _PARTY,
+    auto_claim: bool = typer.Option(
+        False, "--auto-claim", help="Claim every claimable item on receipt (integrated system)."
+    ),
+    db: str | None = _DB,
+    batch: int = typer.Option(500, "--batch", min=1, max=10000, help="Records per transaction."),
+    instance_id: str | None = typer.Option(
+        None,
+        "--instance-id",
+        help="Stable id of this replica (static group membership): a restart resumes at once.",
+    ),
+) -> None:
+    """Consume sg.<party>.inbox into the store until SIGTERM or Ctrl-C."""
+    from sgbus.bus.jsonlog import configure_json_logging
+    from sgbus.consumers.department.service import DepartmentService, from_settings
+
+    settings = get_settings()
+    party = _party(party)
+    configure_json_logging(settings.log_level, service="department", party=party)
+    config = from_settings(
+        settings,
+        party,
+        auto_claim=auto_claim or None,
+        db_url=db,
+        batch_size=batch,
+        instance_id=instance_id,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    sampler = None
+    try:
+        service = DepartmentService(config, settings)
+        sampler = _start_monitoring(settings, service.group)
+        service.run(stop)
+    except Exception as exc:
+        # One JSON line the log pipeline can alert on; the supervisor restarts the process,
+        # which resumes from the offsets in the store.
+        structlog.get_logger("sgbus.department").error(
+            "department service failed", error=type(exc).__name__, detail=_safe_detail(exc)
+        )
+        raise typer.Exit(1) from None
+    finally:
+        if sampler is not None:
+            sampler.stop()
+
+
+def _safe_detail(exc: Exception) -> str:
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(exc, StatementError):
+        # Its text repeats the statement's bound values, which may be personal data.
+        return f"database error {type(exc.orig).__name__}"
+    return str(exc)[:300]
+
+
+def _start_monitoring(settings: Settings, group: str) -> Any:
+    from sgbus.bus.kafka_clients import make_admin
+    from sgbus.monitoring.endpoint import serve_metrics
+    from sgbus.monitoring.lag import AdminOffsetReader
+    from sgbus.monitoring.lag_sampler import start_lag_sampler
+
+    if serve_metrics(settings, "department") is None:
+        return None
+    return start_lag_sampler({group: AdminOffsetReader(make_admin(settings), group)})
+
+
+@app.command()
+def claim(
+    case_key: str = typer.Argument(..., help="Case key, e.g. '371000:威审批〔2026〕12号'."),
+    party: str = _PARTY,
+    by: str | None = typer.Option(None, "--by", help="Name of the officer who claims."),
+    db: str | None = _DB,
+) -> None:
+    """Claim every pending item of a case (人工认领) and publish the claims."""
+    from sgbus.bus.kafka_clients import make_producer
+    from sgbus.bus.serde import build_serde
+    from sgbus.bus.store import make_engine, migrate
+    from sgbus.consumers.department.manual import NothingToClaim, claim_case
+    from sgbus.producers.relay import OutboxRelay, RelayError
+
+    settings = get_settings()
+    party = _party(party)
+    engine = make_engine(db or settings.department_db_url(party))
+    migrate(engine)
+    try:
+        done = claim_case(engine, build_serde(settings.registry_url()), party, case_key, officer=by)
+    except NothingToClaim as exc:
+        typer.echo(f"sgbus: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for c in done:
+        typer.echo(f"claimed {c.item_event_type} {c.item_event_id} (claim {c.claim_event_id})")
+    try:
+        sent = OutboxRelay(engine, make_producer(settings)).drain()
+    except RelayError as exc:
+        typer.echo(
+            f"sgbus: claims stored but not yet published to {outbox_topic(party)}: {exc};"
+            " the department service (or the next `sgbus claim`) sends them",
+            err=True,
+        )
+        raise typer.Exit(3) from None
+    typer.echo(f"published {sent} message(s) to {outbox_topic(party)}")
+
+
+@app.command()
+def inbox(
+    party: str = _PARTY,
+    pending: bool = typer.Option(False, "--pending", help="Only items still to be claimed."),
+    case: str | None = typer.Option(None, "--case", help="Only items of this case key."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per item."),
+    limit: int = typer.Option(100, "--limit", min=0, help="Newest N items; 0 for all."),
+    db: str | None = _DB,
+) -> None:
+    """List a party's received items and their claim state (no personal data)."""
+    from sgbus.bus.store import make_engine, migrate
+    from sgbus.consumers.department.rejects import count_rejected
+    from sgbus.consumers.department.store import find_items
+
+    settings = get_settings()
+    party = _party(party)
+    engine = make_engine(db or settings.department_db_url(party))
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = find_items(conn, party, case_key=case, pending_only=pending, limit=limit or None)
+        rejected = count_rejected(conn, party)
+    shown = [{k: row[k] for k in INBOX_COLUMNS} for row in rows]
+    if as_json:
+        for row in shown:
+            sys.stdout.write(json.dumps(row, default=_json_value, ensure_ascii=False) + "\n")
+        return
+    Console().print(_table(party, shown))
+    if rejected:
+        typer.echo(f"{rejected} undecodable record(s) set aside (table rejected_items)")
+
+
+def _table(party: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table(
+        title=f"{party} inbox: {len(rows)} item(s), times Asia/Shanghai", box=box.SIMPLE_HEAD
+    )
+    table.add_column("received", no_wrap=True)
+    table.add_column("event type", no_wrap=True)
+    table.add_column("case key", overflow="fold", min_width=12)
+    table.add_column("sender", no_wrap=True)
+    table.add_column("claim", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            _when(r["received_at"]),
+            r["event_type"],
+            r["case_key"],
+            r["sender"],
+            _claim_cell(r),
+        )
+    return table
+
+
+def _claim_cell(r: dict[str, Any]) -> str:
+    """``pending``, ``-`` (nothing to claim), or how and when it was claimed."""
+    if r["claim_state"] == "claimed":
+        return f"{r['claim_mode']} {_when(r['claimed_at'])}"
+    return "-" if r["claim_state"] == "info" else str(r["claim_state"])
+
+
+def _when(value: object) -> str:
+    if not isinstance(value, datetime):
+        return ""
+    from sgbus.bus.calendar.timeutil import CHINA_TZ
+
+    return value.astimezone(CHINA_TZ).strftime("%m-%d %H:%M")
+
+
+def _json_value(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
