@@ -16,9 +16,7 @@ from sgbus.bus.events import Claim, ClaimMode, ContactPerson, Event, event_type_
 # Fixed namespace of claim ids; changing it would give already claimed items new claim ids.
 _CLAIM_NS = uuid.UUID("0b7f6c3e-8d1a-4f0e-9c57-3a2d41e5b6f8")
 
-#: Note carried by claims the party's own system makes on receipt. The contract's ClaimMode
-#: knows MANUAL (the party itself) and AUTOMATIC (the watchdog at expiry); an integrated
-#: system is the party acting, so its claims are MANUAL without an officer, marked by this note.
+#: Note carried by claims the party's own system makes on receipt (mode INTEGRATED).
 INTEGRATED_NOTE = "integrated: claimed on receipt by the department's own system"
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
@@ -56,7 +54,7 @@ def build_claim(
         ),
         claimed_event_id=cause.envelope.event_id,
         claimed_event_type=event_type_of(cause),
-        mode=ClaimMode.MANUAL,
+        mode=ClaimMode.INTEGRATED if integrated else ClaimMode.MANUAL,
         claimed_by=party,
         officer=ContactPerson(name=officer) if officer else None,
         claimed_at=at,

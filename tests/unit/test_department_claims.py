@@ -65,7 +65,7 @@ def test_a_claim_answers_its_item_and_goes_back_to_the_sender() -> None:
 def test_an_integrated_claim_has_no_officer_and_says_how_it_came_about() -> None:
     claim = build_claim(approval(2, PARTY), PARTY, AT, integrated=True)
     assert claim.officer is None and claim.note == INTEGRATED_NOTE
-    assert claim.mode == ClaimMode.MANUAL
+    assert claim.mode == ClaimMode.INTEGRATED
     check_event(claim)
     with pytest.raises(ValueError, match="no officer"):
         build_claim(approval(2, PARTY), PARTY, AT, integrated=True, officer="王五")

@@ -33,11 +33,12 @@ class ChangeDecisionOutcome(StrEnum):
 
 
 class ClaimMode(StrEnum):
-    """认领方式 — How an event was claimed (安丘 第十八条(一)). Symbols: MANUAL=人工认领; AUTOMATIC=逾期由系统自动认领; UNKNOWN=未识别 (a symbol this reader does not know yet)."""
+    """认领方式 — How an event was claimed (安丘 第十八条(一)). Symbols: MANUAL=人工认领 (a liaison officer); AUTOMATIC=逾期由系统自动认领 (the watchdog at expiry); INTEGRATED=对接系统收到即认领 (the department's own system, on receipt); UNKNOWN=未识别 (a symbol this reader does not know yet)."""
 
     MANUAL = 'MANUAL'
     AUTOMATIC = 'AUTOMATIC'
     UNKNOWN = 'UNKNOWN'
+    INTEGRATED = 'INTEGRATED'
 
 
 class ConsultationPosition(StrEnum):
@@ -470,7 +471,7 @@ class Claim(Event):
     """认领 — A party confirms receipt of an event it must act on (F2, F4, F6; 安丘 第十八条(一), 营口 第十七条 签收)."""
 
     AVRO_NAME: ClassVar[str] = 'sgbus.events.Claim'
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     claimed_event_id: uuid.UUID = Field(description='被认领事件编号 — Event id of the event claimed.')
     claimed_event_type: str = Field(description='被认领事件类型 — Record name of the event claimed, e.g. ApprovalResult, SupervisionAction, VerificationTask.')
