@@ -14,11 +14,15 @@ from sgbus.bus.catalogue.model import Matter
 from sgbus.bus.events import (
     ApprovalOutcome,
     ApprovalResult,
+    LegalBasis,
     LicenceCategory,
     LicenceDecisionKind,
+    LicenceEffect,
     Licensee,
     LicenseeKind,
     Organisation,
+    SupervisionAction,
+    SupervisionActionKind,
     approval_case_key,
     new_envelope,
 )
@@ -30,6 +34,7 @@ _SURNAMES = "王李张刘陈杨赵黄周吴"
 _GIVEN = ["海涛", "晓梅", "建国", "丽娜", "志强", "秀英", "文博", "雨欣"]
 _TRADES = ["餐饮管理", "建筑工程", "医药连锁", "物流运输", "环保科技", "文化传媒"]
 _AUTHORITY_USCC = "11371000MB28512348"
+_CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def uscc(rng: random.Random, region: str) -> str:
@@ -86,9 +91,44 @@ def approval_result(
         document_number=document_number,
         licence_category=LicenceCategory.ORDINARY,
         licence_content=f"{matter.name}：准予许可",
-        decision_date=decided_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date(),
+        decision_date=decided_at.astimezone(_CHINA).date(),
         valid_from=decided_at.date(),
         valid_until=decided_at.date() + dt.timedelta(days=5 * 365),
         licensing_authority=authority,
         data_source=authority,
+    )
+
+
+def supervision_action(
+    cause: ApprovalResult,
+    department: str,
+    serial: int,
+    *,
+    at: dt.datetime,
+    rng: random.Random,
+) -> SupervisionAction:
+    """A penalty decided by ``department`` against the licensee of ``cause``, pushed back to
+    the approval bureau (F3)."""
+    return SupervisionAction(
+        envelope=new_envelope(
+            SupervisionAction,
+            sender=department,
+            region=cause.envelope.region,
+            case_key=cause.envelope.case_key,
+            recipients=[cause.envelope.sender],
+            correlation_id=cause.envelope.correlation_id,
+            causation_id=cause.envelope.event_id,
+            event_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            occurred_at=at,
+        ),
+        kind=SupervisionActionKind.ADMINISTRATIVE_PENALTY,
+        decision_number=f"威执罚〔{at.year}〕{serial}号",
+        decision_date=at.astimezone(_CHINA).date(),
+        deciding_authority=Organisation(name="威海市综合行政执法局", uscc=_AUTHORITY_USCC),
+        subject=cause.licensee,
+        approval_case_key=cause.envelope.case_key,
+        result="警告，并处罚款",
+        licence_effect=LicenceEffect.NONE,
+        legal_basis=[LegalBasis(law="中华人民共和国行政许可法", article="第八十一条")],
+        fine_amount_fen=rng.randrange(1, 50) * 100_000,
     )
