@@ -33,6 +33,7 @@ def _register() -> None:
         schemas,
         stack,
         version,
+        watchdog,
     )
 
 
