@@ -31,6 +31,11 @@ CITY_REGIONS = {
 
 def city_catalogue(city: str) -> Catalogue:
     """A small catalogue for ``city``: approval bureau, oversight office, two departments."""
+    return parse_catalogue_yaml(catalogue_text(city), f"{city} test catalogue")
+
+
+def catalogue_text(city: str) -> str:
+    """The YAML of :func:`city_catalogue`."""
     region = CITY_REGIONS[city]
     code = city.upper()[:2]
     text = f"""
@@ -49,7 +54,7 @@ matters:
   - {{code: {code}-H-001, name: 医疗机构执业许可, mode: joint,
       departments: [{city}-health, {city}-market]}}
 """
-    return parse_catalogue_yaml(text, f"{city} test catalogue")
+    return text
 
 
 def eid(n: int | str) -> uuid.UUID:

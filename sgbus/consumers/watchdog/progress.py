@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from confluent_kafka import IsolationLevel, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
 from sqlalchemy import Connection
 
 from sgbus.bus.store.offsets import load_offsets
@@ -61,3 +63,22 @@ def group_caught_up(
         if stored.get((topic, partition), low) < high:
             return False
     return True
+
+
+def read_watermarks(
+    admin: AdminClient, topic: str, partitions: list[int], timeout_s: float = 10
+) -> dict[int, tuple[int, int]]:
+    """(first, end) offsets of each partition, the end as a ``read_committed`` consumer sees
+    it (an open transaction's records are not there yet)."""
+
+    def query(spec: OffsetSpec) -> dict[int, int]:
+        futures = admin.list_offsets(
+            {TopicPartition(topic, p): spec for p in partitions},
+            isolation_level=IsolationLevel.READ_COMMITTED,
+            request_timeout=timeout_s,
+        )
+        return {tp.partition: f.result(timeout_s).offset for tp, f in futures.items()}
+
+    first = query(OffsetSpec.earliest())  # type: ignore[no-untyped-call]
+    end = query(OffsetSpec.latest())  # type: ignore[no-untyped-call]
+    return {p: (first[p], end[p]) for p in partitions}

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient
 from sqlalchemy import Connection, Engine, select
 
 from sgbus.bus.calendar import WorkingCalendar
@@ -38,7 +39,7 @@ from sgbus.consumers.watchdog.audit import RawRecord, decode_audit, outcome_mess
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
 from sgbus.consumers.watchdog.ledger import BatchResult, apply_batch, sweep
-from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up
+from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up, read_watermarks
 from sgbus.monitoring import metrics
 from sgbus.monitoring.obligation_gauges import refresh_obligation_gauges
 from sgbus.producers.relay import OutboxRelay, RelayError
@@ -89,6 +90,7 @@ class Watchdog:
         engine: Engine,
         consumer: Consumer,
         producer: Producer,
+        admin: AdminClient,
         serde: Serde,
         clock: Clock,
         ingestor: Ingestor,
@@ -97,6 +99,7 @@ class Watchdog:
     ) -> None:
         self.engine = engine
         self.consumer = consumer
+        self.admin = admin
         self.serde = serde
         self.clock = clock
         self.ingestor = ingestor
@@ -231,16 +234,16 @@ class Watchdog:
     # -- deadlines ------------------------------------------------------------------------
 
     def _group_caught_up(self) -> bool:
+        # The admin client has its own connections: a query on the consumer's would wait
+        # behind the consumer's long-polling fetch.
         topic = self.config.audit_topic
-        meta = self.consumer.list_topics(topic, timeout=10)
-        found = meta.topics.get(topic)
+        found = self.admin.list_topics(topic, timeout=10).topics.get(topic)
         if found is None or found.error is not None:
             return False
-        watermarks = {
-            p: self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            for p in found.partitions
-        }
-        if any(w is None for w in watermarks.values()):
+        try:
+            watermarks = read_watermarks(self.admin, topic, list(found.partitions))
+        except KafkaException as exc:
+            log.warning("cannot read the end of %s: %s", topic, exc)
             return False
         with self.engine.connect() as conn:
             return group_caught_up(conn, self.config.group_id, topic, watermarks)

@@ -78,6 +78,7 @@ def build_watchdog(settings: Settings, opts: RunOptions) -> Watchdog:
         engine=engine,
         consumer=make_consumer(settings, cfg.group_id, **extra),
         producer=make_producer(settings),
+        admin=make_admin(settings),
         serde=build_serde(settings.registry_url()),
         clock=make_clock(opts.now, opts.clock_speed),
         ingestor=ingestor,
