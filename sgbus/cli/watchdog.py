@@ -91,6 +91,9 @@ def run(
         float, typer.Option(min=0, help="real seconds allowed for an answer to reach the log")
     ] = 5.0,
     batch: Annotated[int, typer.Option(min=1, help="audit records per transaction")] = 1000,
+    sweep_batch: Annotated[
+        int, typer.Option(min=1, help="obligations per sweep transaction")
+    ] = 1000,
     until_idle: Annotated[
         bool, typer.Option(help="exit once everything is read, swept and published")
     ] = False,
@@ -108,6 +111,7 @@ def run(
         audit_topic=audit_topic,
         outbox_topic=outbox_topic,
         batch_size=batch,
+        sweep_limit=sweep_batch,
         grace_s=grace,
     )
     with user_errors():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
@@ -296,7 +296,9 @@ def to_row(ob: Obligation) -> dict[str, Any]:
         "closed_at": ob.closed_at,
         "answer_event_id": ob.answer_event_id,
         "answered_at": ob.answered_at,
-        "transitions": json.dumps([[s, t.isoformat()] for s, t in ob.transitions]),
+        # In UTC, like the instant columns: the same history is the same text whichever
+        # offset the instants arrived with.
+        "transitions": json.dumps([[s, t.astimezone(UTC).isoformat()] for s, t in ob.transitions]),
         "next_check_at": next_check_at(ob),
     }
 
