@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from sgbus.bus.calendar import parse_instant
 from sgbus.bus.obligations.model import Obligation, State
@@ -219,7 +220,12 @@ def obligations_command(
     """List obligations, earliest deadline first."""
     with user_errors():
         at = _instant(now) or datetime.now(UTC)
-    engine = make_engine(db or get_settings().watchdog_db_url())
+    url = db or get_settings().watchdog_db_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        typer.echo(f"sgbus obligations: no watchdog store at {parsed.database}", err=True)
+        raise typer.Exit(1)
+    engine = make_engine(url)
     migrate(engine)
     f = ObligationFilter(party=party, case_key=case, state=state, overdue=overdue, limit=limit)
     with engine.connect() as conn:
@@ -228,7 +234,10 @@ def obligations_command(
         for ob in rows:
             typer.echo(json.dumps(as_json(ob), ensure_ascii=False))
         return
-    Console().print(_table(rows, at))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=180)  # piped or captured: do not squeeze the table into 80
+    console.print(_table(rows, at))
 
 
 _STATE_STYLE = {

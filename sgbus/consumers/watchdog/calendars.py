@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sgbus.bus.calendar import WorkingCalendar, default_calendar, load_override
+from sgbus.bus.calendar import CHINA_TZ, WorkingCalendar, default_calendar, load_override
 from sgbus.bus.policy import Policy
 from sgbus.consumers.watchdog.ledger import DeadlineChange, recompute_provisional
 
@@ -47,13 +48,17 @@ def apply_calendar(
             "deadline recomputed: obligation %s flow %s due %s -> %s remind %s -> %s%s",
             c.obligation_id,
             c.flow,
-            c.due_before.isoformat(),
-            c.due_after.isoformat(),
-            c.remind_before.isoformat() if c.remind_before else "-",
-            c.remind_after.isoformat() if c.remind_after else "-",
+            _local(c.due_before),
+            _local(c.due_after),
+            _local(c.remind_before),
+            _local(c.remind_after),
             " (still provisional)" if c.provisional_after else "",
         )
     for k in kept:
         log.warning("deadline not recomputed: obligation %s", k)
     log.info("calendar applied: %d provisional deadline(s) changed", len(changes))
     return changes
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA_TZ).isoformat() if moment else "-"
