@@ -107,6 +107,7 @@ class Ingestor:
         except OutOfCalendar as exc:
             out.skipped.append(f"{flow}: {exc}")
             return
+        request_id = str(env.event_id)
         for debtor in debtors:
             creditor = next((c for c in creditors if c != debtor), None)
             if creditor is None:
@@ -114,7 +115,7 @@ class Ingestor:
                 continue
             opening = Opening(
                 flow=flow,
-                request_event_id=str(env.event_id),
+                request_event_id=request_id,
                 request_event_type=etype,
                 debtor=debtor,
                 creditor=creditor,
@@ -130,9 +131,7 @@ class Ingestor:
             )
             out.openings.append(opening)
             if rule.request == rule.answer:
-                out.answers.append(
-                    Answer(flow, str(env.event_id), debtor, str(env.event_id), env.occurred_at)
-                )
+                out.answers.append(Answer(flow, request_id, debtor, request_id, env.occurred_at))
 
     def _parties(self, role: Role | None, record: AuditRecord, *, debtor: bool) -> tuple[str, ...]:
         env = record.event.envelope

@@ -26,7 +26,7 @@ from sgbus.bus.obligations.model import (
 )
 from sgbus.bus.policy import Policy
 from sgbus.bus.store.tables import early_answers, obligations
-from sgbus.bus.store.upsert import insert_ignore
+from sgbus.bus.store.upsert import insert_ignore_many
 
 
 @dataclass
@@ -74,7 +74,7 @@ def apply_batch(
             result.answered.append(ob)
             result.outcomes += out
         rows.append(to_row(ob))
-    insert_ignore(conn, obligations, rows)
+    insert_ignore_many(conn, obligations, rows)
     if early:
         conn.execute(delete(early_answers).where(early_answers.c.obligation_id.in_(list(early))))
     fresh = set(new_ids)
@@ -115,7 +115,7 @@ def _answer_stored(conn: Connection, answer_of: dict[str, Answer], result: Batch
                 result.answered.append(ob)
         result.outcomes += out
     _save_all(conn, changed)
-    insert_ignore(
+    insert_ignore_many(
         conn,
         early_answers,
         [
