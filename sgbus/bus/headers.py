@@ -8,6 +8,12 @@ On ``sg.deadletter`` records: ``DLQ_REASON``, ``DLQ_DETAIL``, ``SOURCE_TOPIC``,
 ``SOURCE_PARTITION``, ``SOURCE_OFFSET``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+HeaderList = Sequence[tuple[str, bytes | str | None]]
+
 EVENT_ID = "sgbus-event-id"
 EVENT_TYPE = "sgbus-event-type"
 TRACEPARENT = "traceparent"
@@ -21,11 +27,28 @@ DLQ_REASON = "sgbus-dlq-reason"
 DLQ_DETAIL = "sgbus-dlq-detail"
 
 
-def header_map(headers: list[tuple[str, bytes | str | None]] | None) -> dict[str, str]:
+def header_map(headers: HeaderList | None) -> dict[str, str]:
     """Headers of a consumed record as a dict of strings (the last value of a name wins)."""
     out: dict[str, str] = {}
-    for name, value in headers or []:
+    for name, value in headers or ():
         if value is None:
             continue
         out[name] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
     return out
+
+
+def format_parties(parties: Iterable[str]) -> str:
+    """The ``DELIVERED_TO`` value for ``parties`` (order kept, duplicates dropped)."""
+    return ",".join(dict.fromkeys(parties))
+
+
+def parse_parties(value: str | None) -> tuple[str, ...]:
+    """Party ids of a ``DELIVERED_TO`` value; blanks between commas are ignored."""
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
+
+
+def is_unassigned(headers: dict[str, str]) -> bool:
+    """Whether the ``UNASSIGNED`` header marks the record as sent to the unassigned pool."""
+    return headers.get(UNASSIGNED, "").strip() == "1"

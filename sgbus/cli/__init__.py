@@ -35,6 +35,7 @@ def _register() -> None:
         schemas,
         stack,
         version,
+        watchdog,
     )
 
 

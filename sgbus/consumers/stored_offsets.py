@@ -8,18 +8,29 @@ the database) only so that lag is visible to the usual tools.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from confluent_kafka import Consumer, TopicPartition
 from sqlalchemy import Engine
 
 from sgbus.bus.store.offsets import load_offsets
 
+PartitionsHook = Callable[[list[TopicPartition]], None]
+
 
 def subscribe_from_store(
-    consumer: Consumer, engine: Engine, group_id: str, topics: Sequence[str]
+    consumer: Consumer,
+    engine: Engine,
+    group_id: str,
+    topics: Sequence[str],
+    on_assigned: PartitionsHook | None = None,
+    on_revoked: PartitionsHook | None = None,
 ) -> None:
-    """Subscribe ``consumer`` so that each assignment starts at the offsets in ``engine``."""
+    """Subscribe ``consumer`` so that each assignment starts at the offsets in ``engine``.
+
+    ``on_assigned`` and ``on_revoked`` let the caller follow its assignment (called after the
+    consumer is positioned, and before partitions are taken away).
+    """
 
     def on_assign(c: Consumer, partitions: list[TopicPartition]) -> None:
         with engine.connect() as conn:
@@ -29,8 +40,15 @@ def subscribe_from_store(
             if offset is not None:
                 tp.offset = offset
         c.assign(partitions)
+        if on_assigned is not None:
+            on_assigned(partitions)
 
-    consumer.subscribe(list(topics), on_assign=on_assign)
+    def on_revoke(c: Consumer, partitions: list[TopicPartition]) -> None:
+        if on_revoked is not None:
+            on_revoked(partitions)
+        c.unassign()
+
+    consumer.subscribe(list(topics), on_assign=on_assign, on_revoke=on_revoke)
 
 
 def mirror_to_kafka(consumer: Consumer, next_offsets: Mapping[tuple[str, int], int]) -> None:

@@ -30,13 +30,22 @@ class OutboxRelay:
 
     def relay_once(self) -> int:
         """Publish one batch; return how many rows were confirmed by the broker."""
-        with self._engine.connect() as conn:
-            rows = pending(conn, self._batch)
+        if self._engine.dialect.name == "postgresql":
+            # Several relays may share the store (scaled-out services): hold the rows while
+            # publishing them, so no other relay sends them too.
+            with self._engine.begin() as conn:
+                rows = pending(conn, self._batch, lock=True)
+                delivered, errors = self._publish(rows) if rows else ([], [])
+                mark_sent(conn, delivered)
+        else:
+            # SQLite has one writer process; a short read keeps the file free while publishing.
+            with self._engine.connect() as conn:
+                rows = pending(conn, self._batch)
+            delivered, errors = self._publish(rows) if rows else ([], [])
+            with self._engine.begin() as conn:
+                mark_sent(conn, delivered)
         if not rows:
             return 0
-        delivered, errors = self._publish(rows)
-        with self._engine.begin() as conn:
-            mark_sent(conn, delivered)
         if errors:
             raise RelayError(f"{len(errors)} of {len(rows)} messages not delivered: {errors[0]}")
         return len(delivered)

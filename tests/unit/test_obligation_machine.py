@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from sgbus.bus.obligations.machine import answer, open_obligation, tick
 from sgbus.bus.obligations.model import (
+    _NS,
     Answer,
     ExpiryAction,
     Obligation,
@@ -16,6 +18,8 @@ from sgbus.bus.obligations.model import (
     Outcome,
     OutcomeKind,
     State,
+    obligation_id,
+    outcome_id,
 )
 
 T0 = datetime(2026, 9, 30, 8, 0, tzinfo=UTC)
@@ -189,3 +193,12 @@ def test_due_instant_is_exclusive_and_an_answer_at_remind_time_needs_no_reminder
     assert ob.state is State.DISCHARGED
     ob, out = answer(open_obligation(opening()), Answer("claim", "req-1", "wh-market", "a", REMIND))
     assert ob.state is State.DISCHARGED and out == []
+
+
+@given(st.text(max_size=60), st.uuids(), st.text(max_size=40))
+def test_ids_are_uuid5_of_their_causes(flow: str, request: uuid.UUID, debtor: str) -> None:
+    """The fast id function gives exactly ``uuid5`` of the fixed namespace."""
+    expected = uuid.uuid5(_NS, f"{flow}|{request}|{debtor}")
+    assert obligation_id(flow, str(request), debtor) == str(expected)
+    for kind in OutcomeKind:
+        assert outcome_id(str(expected), kind) == str(uuid.uuid5(_NS, f"{expected}|{kind}"))

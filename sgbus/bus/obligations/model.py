@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 # Fixed namespace: obligation and outcome ids are derived from what caused them, so every
 # watchdog instance (and every replay after a crash) computes the same ids.
@@ -40,14 +42,26 @@ class OutcomeKind(StrEnum):
     ESCALATION = "Escalation"
 
 
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(_NS, name))`` without building UUID objects (a hot path of ingest)."""
+    digest = bytearray(hashlib.sha1(_NS_BYTES + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NS_BYTES = _NS.bytes
+
+
 def obligation_id(flow: str, request_event_id: str, debtor: str) -> str:
     """Stable id of the obligation a request puts on one debtor."""
-    return str(uuid.uuid5(_NS, f"{flow}|{request_event_id}|{debtor}"))
+    return _uuid5(f"{flow}|{request_event_id}|{debtor}")
 
 
 def outcome_id(obligation: str, kind: OutcomeKind) -> str:
     """Stable event id of an outcome: at most one of each kind per obligation."""
-    return str(uuid.uuid5(_NS, f"{obligation}|{kind.value}"))
+    return _uuid5(f"{obligation}|{kind.value}")
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ class Opening:
     escalate_to: str | None
     source: str
 
-    @property
+    @cached_property
     def id(self) -> str:
         """The obligation id."""
         return obligation_id(self.flow, self.request_event_id, self.debtor)
@@ -85,7 +99,7 @@ class Answer:
     answer_event_id: str
     answered_at: datetime
 
-    @property
+    @cached_property
     def obligation_id(self) -> str:
         """The obligation this answer discharges (which may not be open yet)."""
         return obligation_id(self.flow, self.request_event_id, self.debtor)

@@ -57,11 +57,16 @@ def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> int:
     )
 
 
-def pending(conn: Connection, limit: int = 500) -> list[PendingMessage]:
-    """The oldest unsent messages, in the order they were written."""
-    rows = conn.execute(
-        select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq).limit(limit)
-    )
+def pending(conn: Connection, limit: int = 500, lock: bool = False) -> list[PendingMessage]:
+    """The oldest unsent messages, in the order they were written.
+
+    With ``lock`` on PostgreSQL the rows stay locked until the caller's transaction ends and
+    rows another relay holds are skipped, so two relays on one store never send a row twice.
+    """
+    q = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq).limit(limit)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = conn.execute(q)
     return [
         PendingMessage(
             r.seq,

@@ -27,6 +27,13 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
     return len(conn.execute(stmt, list(rows)).all())
 
 
+def insert_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Like :func:`insert_ignore` without counting: one driver-level executemany, which is
+    much faster for large batches than a RETURNING statement."""
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), list(rows))
+
+
 def upsert(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:

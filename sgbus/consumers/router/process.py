@@ -120,7 +120,7 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
         h.SOURCE_TOPIC: rec.topic,
     }
     out = [OutRecord(inbox_topic(p), key, rec.value, base) for p in decision.parties]
-    audit = {**base, h.DELIVERED_TO: ",".join(decision.parties)}
+    audit = {**base, h.DELIVERED_TO: h.format_parties(decision.parties)}
     if decision.unassigned:
         audit[h.UNASSIGNED] = "1"
     out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
+from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.obligations.machine import answer, open_obligation, tick
 from sgbus.bus.obligations.model import (
     Answer,
@@ -22,58 +24,98 @@ from sgbus.bus.obligations.model import (
     Outcome,
     State,
 )
+from sgbus.bus.policy import Policy
 from sgbus.bus.store.tables import early_answers, obligations
-from sgbus.bus.store.upsert import insert_ignore
+from sgbus.bus.store.upsert import insert_ignore_many
 
 
-def open_all(conn: Connection, openings: Sequence[Opening]) -> list[Outcome]:
-    """Open obligations not already open; apply answers that arrived before them."""
-    by_id = {o.id: o for o in openings}
-    if not by_id:
-        return []
-    existing = set(
-        conn.execute(select(obligations.c.id).where(obligations.c.id.in_(list(by_id)))).scalars()
-    )
-    new_ids = [i for i in by_id if i not in existing]
-    early = {
-        r.obligation_id: r
-        for r in conn.execute(
-            select(early_answers).where(early_answers.c.obligation_id.in_(new_ids))
-        )
-    }
-    rows, outcomes = [], []
-    for oid in new_ids:
-        ob = open_obligation(by_id[oid])
-        if oid in early:
-            e = early[oid]
-            o = by_id[oid]
-            ans = Answer(o.flow, o.request_event_id, o.debtor, e.answer_event_id, e.answered_at)
-            ob, out = answer(ob, ans)
-            outcomes += out
-        rows.append(to_row(ob))
-    insert_ignore(conn, obligations, rows)
-    return outcomes
+@dataclass
+class BatchResult:
+    """What applying a batch of openings and answers did."""
+
+    opened: list[Opening] = field(default_factory=list)
+    """Obligations opened now (not seen before)."""
+    answered: list[Obligation] = field(default_factory=list)
+    """Obligations that received their first answer now, as they stand after it."""
+    outcomes: list[Outcome] = field(default_factory=list)
 
 
-def answer_all(conn: Connection, answers: Sequence[Answer]) -> list[Outcome]:
-    """Apply answers; those whose obligation is not open yet are kept for when it opens."""
-    by_id: dict[str, Answer] = {}
+def apply_batch(
+    conn: Connection, openings: Sequence[Opening], answers: Sequence[Answer]
+) -> BatchResult:
+    """Open new obligations and apply answers, in any order; duplicates change nothing.
+
+    Answers are taken in the order given (the first for an obligation counts); an answer kept
+    from an earlier batch comes before any in this one. Answers to obligations not open yet
+    are kept until their request arrives.
+    """
+    result = BatchResult()
+    by_id: dict[str, Opening] = {}
+    for o in openings:
+        by_id.setdefault(o.id, o)
+    answer_of: dict[str, Answer] = {}
     for a in answers:
-        by_id.setdefault(a.obligation_id, a)
-    if not by_id:
+        answer_of.setdefault(a.obligation_id, a)
+    new_ids = _absent(conn, list(by_id))
+    early = _early_answers(conn, new_ids)
+    rows = []
+    for oid in new_ids:
+        o = by_id[oid]
+        ob = open_obligation(o)
+        result.opened.append(o)
+        kept = early.get(oid)
+        first = (
+            Answer(o.flow, o.request_event_id, o.debtor, kept[0], kept[1])
+            if kept
+            else answer_of.get(oid)
+        )
+        if first is not None:
+            ob, out = answer(ob, first)
+            result.answered.append(ob)
+            result.outcomes += out
+        rows.append(to_row(ob))
+    insert_ignore_many(conn, obligations, rows)
+    if early:
+        conn.execute(delete(early_answers).where(early_answers.c.obligation_id.in_(list(early))))
+    fresh = set(new_ids)
+    rest = {oid: a for oid, a in answer_of.items() if oid not in fresh}
+    _answer_stored(conn, rest, result)
+    return result
+
+
+def _absent(conn: Connection, ids: list[str]) -> list[str]:
+    if not ids:
         return []
-    found = {
-        r.id: from_row(r)
-        for r in conn.execute(select(obligations).where(obligations.c.id.in_(list(by_id))))
-    }
-    outcomes: list[Outcome] = []
-    for oid, ans in by_id.items():
-        if oid in found:
-            ob, out = answer(found[oid], ans)
-            if ob != found[oid]:
-                _save(conn, ob)
-            outcomes += out
-    insert_ignore(
+    q = select(obligations.c.id).where(obligations.c.id.in_(ids))
+    present = set(conn.execute(q).scalars())
+    return [i for i in ids if i not in present]
+
+
+def _early_answers(conn: Connection, ids: list[str]) -> dict[str, tuple[str, datetime]]:
+    """Answer event id and time of answers kept for obligations ``ids``."""
+    if not ids:
+        return {}
+    q = select(early_answers).where(early_answers.c.obligation_id.in_(ids))
+    return {r.obligation_id: (r.answer_event_id, r.answered_at) for r in conn.execute(q)}
+
+
+def _answer_stored(conn: Connection, answer_of: dict[str, Answer], result: BatchResult) -> None:
+    if not answer_of:
+        return
+    q = select(obligations).where(obligations.c.id.in_(list(answer_of)))
+    changed = []
+    found = set()
+    for row in conn.execute(q):
+        found.add(row.id)
+        before = from_row(row)
+        ob, out = answer(before, answer_of[row.id])
+        if ob != before:
+            changed.append(ob)
+            if before.answer_event_id is None:
+                result.answered.append(ob)
+        result.outcomes += out
+    _save_all(conn, changed)
+    insert_ignore_many(
         conn,
         early_answers,
         [
@@ -82,11 +124,20 @@ def answer_all(conn: Connection, answers: Sequence[Answer]) -> list[Outcome]:
                 "answer_event_id": a.answer_event_id,
                 "answered_at": a.answered_at,
             }
-            for oid, a in by_id.items()
+            for oid, a in answer_of.items()
             if oid not in found
         ],
     )
-    return outcomes
+
+
+def open_all(conn: Connection, openings: Sequence[Opening]) -> list[Outcome]:
+    """Open obligations not already open; apply answers that arrived before them."""
+    return apply_batch(conn, openings, []).outcomes
+
+
+def answer_all(conn: Connection, answers: Sequence[Answer]) -> list[Outcome]:
+    """Apply answers; those whose obligation is not open yet are kept for when it opens."""
+    return apply_batch(conn, [], answers).outcomes
 
 
 def sweep(conn: Connection, now: datetime, limit: int = 1000) -> list[Outcome]:
@@ -101,18 +152,100 @@ def sweep(conn: Connection, now: datetime, limit: int = 1000) -> list[Outcome]:
         # Several watchdogs may sweep at once: each takes rows the others are not holding.
         q = q.with_for_update(skip_locked=True)
     outcomes: list[Outcome] = []
+    changed = []
     for row in conn.execute(q).all():
         before = from_row(row)
         ob, out = tick(before, now)
         if ob != before:
-            _save(conn, ob)
+            changed.append(ob)
         outcomes += out
+    _save_all(conn, changed)
     return outcomes
 
 
-def _save(conn: Connection, ob: Obligation) -> None:
-    values = {k: v for k, v in to_row(ob).items() if k in _MUTABLE}
-    conn.execute(update(obligations).where(obligations.c.id == ob.id).values(**values))
+@dataclass(frozen=True)
+class DeadlineChange:
+    """A provisional deadline recomputed on a new calendar."""
+
+    obligation_id: str
+    flow: str
+    case_key: str
+    due_before: datetime
+    due_after: datetime
+    remind_before: datetime | None
+    remind_after: datetime | None
+    provisional_after: bool
+
+
+def recompute_provisional(
+    conn: Connection, policy: Policy, calendar: WorkingCalendar
+) -> tuple[list[DeadlineChange], list[str]]:
+    """Recompute ``due_at``, ``remind_at`` and ``provisional`` of open provisional obligations.
+
+    Returns the changes made and the obligations left alone, with why (flow no longer in the
+    policy, or a period counted backwards, whose anchor is not stored).
+    """
+    q = select(obligations).where(
+        obligations.c.state == State.OPEN.value, obligations.c.provisional.is_(True)
+    )
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    changes: list[DeadlineChange] = []
+    kept: list[str] = []
+    updated: list[Obligation] = []
+    for row in conn.execute(q).all():
+        ob = from_row(row)
+        o = ob.opening
+        rule = policy.rules_by_flow.get(o.flow)
+        if rule is None or rule.before:
+            why = "no rule in the policy" if rule is None else "period counted backwards"
+            kept.append(f"{ob.id} ({o.flow}): {why}")
+            continue
+        # Forward periods open at their anchor (see the ingest module), so it is opened_at.
+        due = policy.deadline(o.flow, o.opened_at, calendar)
+        remind = policy.reminder(o.flow, o.opened_at, calendar)
+        new = replace(
+            o,
+            due_at=due.due_at,
+            remind_at=remind.due_at if remind else None,
+            provisional=due.provisional or bool(remind and remind.provisional),
+        )
+        if new == o:
+            continue
+        updated.append(replace(ob, opening=new))
+        changes.append(
+            DeadlineChange(
+                ob.id,
+                o.flow,
+                o.case_key,
+                o.due_at,
+                new.due_at,
+                o.remind_at,
+                new.remind_at,
+                new.provisional,
+            )
+        )
+    _save_all(conn, updated, _MUTABLE | _DEADLINE)
+    return changes, kept
+
+
+def _save_all(
+    conn: Connection, obs: Sequence[Obligation], columns: frozenset[str] | None = None
+) -> None:
+    """Write the changed columns of ``obs`` in one executemany."""
+    if not obs:
+        return
+    cols = sorted(columns or _MUTABLE)
+    stmt = (
+        update(obligations)
+        .where(obligations.c.id == bindparam("b_id"))
+        .values({c: bindparam(f"b_{c}") for c in cols})
+    )
+    params = []
+    for ob in obs:
+        row = to_row(ob)
+        params.append({"b_id": ob.id, **{f"b_{c}": row[c] for c in cols}})
+    conn.execute(stmt, params)
 
 
 _MUTABLE = frozenset(
@@ -126,6 +259,7 @@ _MUTABLE = frozenset(
         "next_check_at",
     }
 )
+_DEADLINE = frozenset({"due_at", "remind_at", "provisional"})
 
 
 def next_check_at(ob: Obligation) -> datetime | None:
@@ -162,7 +296,9 @@ def to_row(ob: Obligation) -> dict[str, Any]:
         "closed_at": ob.closed_at,
         "answer_event_id": ob.answer_event_id,
         "answered_at": ob.answered_at,
-        "transitions": json.dumps([[s, t.isoformat()] for s, t in ob.transitions]),
+        # In UTC, like the instant columns: the same history is the same text whichever
+        # offset the instants arrived with.
+        "transitions": json.dumps([[s, t.astimezone(UTC).isoformat()] for s, t in ob.transitions]),
         "next_check_at": next_check_at(ob),
     }
 

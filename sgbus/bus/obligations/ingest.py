@@ -1,0 +1,230 @@
+"""From one audit record to the obligations it opens and the answers it gives. Pure.
+
+An audit record is an event the router accepted, with the parties it delivered it to. For
+each policy rule whose ``request`` is the event's type (and whose ``match`` fields agree), one
+:class:`Opening` per debtor; for each rule whose ``answer`` it is, one :class:`Answer` naming
+the request it answers. A rule whose request is its own answer (a timeliness check on
+arrival) gives both at once, so the obligation is opened and answered by the same event: on
+time, discharged; late, breached.
+
+Roles become party ids: ``sender`` is the envelope's sender; ``recipient`` the parties the
+router delivered to (the envelope's recipients if the record does not say); ``approval`` and
+``oversight`` the catalogue's approval bureau and oversight office; ``department`` the
+catalogue's supervisors of the event's matter, else the delivered-to departments. A party of
+the unassigned pool owes nothing: nobody is responsible until the operator routes the event.
+
+Times: the period counts from the rule's anchor (a payload date, see
+:mod:`sgbus.bus.obligations.fields`), or from the envelope's ``occurred_at`` when the anchor is
+the request time or the payload lacks the date. An answer is made at its ``occurred_at``.
+``opened_at`` is the anchor instant, except for periods counted backwards (an agenda due
+before a meeting), which open when the request occurred.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from sgbus.bus.calendar import OutOfCalendar, WorkingCalendar
+from sgbus.bus.catalogue import Catalogue, PartyKind
+from sgbus.bus.events import EVENT_CLASSES, Event, event_type_of
+from sgbus.bus.obligations.fields import (
+    anchor_field,
+    anchor_instant,
+    answered_request_id,
+    matches,
+    normalise_symbol,
+)
+from sgbus.bus.obligations.model import Answer, ExpiryAction, Opening
+from sgbus.bus.policy import Anchor, Policy, Role, Rule
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A decoded audit-log event and what the router did with it."""
+
+    event: Event
+    delivered_to: tuple[str, ...] = ()
+    unassigned: bool = False
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What one audit record means for the obligations."""
+
+    openings: list[Opening] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Why a rule that applied to the event opened or answered nothing (never personal data)."""
+
+
+class Ingestor:
+    """Applies one policy, calendar and catalogue to audit records."""
+
+    def __init__(self, policy: Policy, calendar: WorkingCalendar, catalogue: Catalogue) -> None:
+        self.policy = policy
+        self.calendar = calendar
+        self.catalogue = catalogue
+        self._requests: dict[str, list[Rule]] = {}
+        self._answers: dict[str, list[Rule]] = {}
+        for rule in policy.rules:
+            self._requests.setdefault(rule.request.value, []).append(rule)
+            if rule.answer != rule.request:
+                self._answers.setdefault(rule.answer.value, []).append(rule)
+
+    def ingest(self, record: AuditRecord) -> Ingested:
+        """The openings and answers of ``record``."""
+        etype = event_type_of(record.event)
+        out = Ingested()
+        for rule in self._requests.get(etype, ()):
+            if matches(record.event, rule.match):
+                self._open(rule, etype, record, out)
+        for rule in self._answers.get(etype, ()):
+            self._answer(rule, etype, record.event, out)
+        return out
+
+    def with_calendar(self, calendar: WorkingCalendar) -> Ingestor:
+        """The same ingestor counting on another calendar (after an override reload)."""
+        return Ingestor(self.policy, calendar, self.catalogue)
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _open(self, rule: Rule, etype: str, record: AuditRecord, out: Ingested) -> None:
+        env = record.event.envelope
+        flow = rule.flow.value
+        debtors = self._parties(rule.debtor, record, debtor=True)
+        creditors = self._parties(rule.creditor, record, debtor=False)
+        if not debtors or not creditors:
+            out.skipped.append(f"{flow}: no {'debtor' if not debtors else 'creditor'} party")
+            return
+        escalate = self._parties(rule.escalate_to, record, debtor=False) if rule.escalate_to else ()
+        anchor_at = anchor_instant(record.event, etype, rule.anchor) or env.occurred_at
+        try:
+            due = self.policy.deadline(flow, anchor_at, self.calendar)
+            remind = self.policy.reminder(flow, anchor_at, self.calendar)
+        except OutOfCalendar as exc:
+            out.skipped.append(f"{flow}: {exc}")
+            return
+        request_id = str(env.event_id)
+        for debtor in debtors:
+            creditor = next((c for c in creditors if c != debtor), None)
+            if creditor is None:
+                out.skipped.append(f"{flow}: debtor is its own creditor")
+                continue
+            opening = Opening(
+                flow=flow,
+                request_event_id=request_id,
+                request_event_type=etype,
+                debtor=debtor,
+                creditor=creditor,
+                case_key=env.case_key,
+                region=env.region,
+                opened_at=env.occurred_at if rule.before else anchor_at,
+                due_at=due.due_at,
+                remind_at=remind.due_at if remind else None,
+                provisional=due.provisional or bool(remind and remind.provisional),
+                action=ExpiryAction(rule.at_expiry.value),
+                escalate_to=escalate[0] if escalate else None,
+                source=rule.source,
+            )
+            out.openings.append(opening)
+            if rule.request == rule.answer:
+                out.answers.append(Answer(flow, request_id, debtor, request_id, env.occurred_at))
+
+    def _parties(self, role: Role | None, record: AuditRecord, *, debtor: bool) -> tuple[str, ...]:
+        env = record.event.envelope
+        if role is None:
+            return ()
+        if role is Role.SENDER:
+            return (env.sender,)
+        if role is Role.RECIPIENT:
+            if record.unassigned and debtor:
+                return ()
+            return record.delivered_to or tuple(env.recipients or ())
+        if role is Role.APPROVAL:
+            return (self.catalogue.approval,) if self.catalogue.approval else ()
+        if role is Role.OVERSIGHT:
+            return (self.catalogue.oversight,) if self.catalogue.oversight else ()
+        return self._departments(record)
+
+    def _departments(self, record: AuditRecord) -> tuple[str, ...]:
+        matter = getattr(record.event, "matter", None)
+        code = getattr(matter, "code", None)
+        if isinstance(code, str) and code in self.catalogue.matters_by_code:
+            region = record.event.envelope.region
+            return tuple(p.id for p in self.catalogue.supervisors_of(code, region))
+        parties = self.catalogue.parties_by_id
+        return tuple(
+            p
+            for p in record.delivered_to
+            if p in parties and parties[p].kind is PartyKind.DEPARTMENT
+        )
+
+    # -- answers --------------------------------------------------------------------------
+
+    def _answer(self, rule: Rule, etype: str, event: Event, out: Ingested) -> None:
+        claimed_type = getattr(event, "claimed_event_type", None)
+        if isinstance(claimed_type, str) and claimed_type.rsplit(".", 1)[-1] != rule.request:
+            return  # a claim of another kind of request
+        if not matches(event, rule.match, missing_ok=True):
+            return
+        request_id = answered_request_id(event, etype)
+        if request_id is None:
+            out.skipped.append(f"{rule.flow.value}: {etype} names no request it answers")
+            return
+        env = event.envelope
+        out.answers.append(
+            Answer(rule.flow.value, request_id, env.sender, str(env.event_id), env.occurred_at)
+        )
+
+
+def ingest(
+    record: AuditRecord, policy: Policy, calendar: WorkingCalendar, catalogue: Catalogue
+) -> Ingested:
+    """The openings and answers of one audit record (see the module doc)."""
+    return Ingestor(policy, calendar, catalogue).ingest(record)
+
+
+def policy_problems(policy: Policy, catalogue: Catalogue) -> list[str]:
+    """What in ``policy`` the watchdog could not apply with ``catalogue``; empty when all is well.
+
+    Checked once at start-up, so that a rule whose anchor, match field or role the events or
+    the catalogue cannot supply fails loudly instead of silently never opening anything.
+    """
+    problems: list[str] = []
+    for rule in policy.rules:
+        where = f"policy {policy.name!r} flow {rule.flow.value}"
+        request = rule.request.value
+        if rule.anchor is not Anchor.REQUEST_TIME and anchor_field(request, rule.anchor) is None:
+            problems.append(f"{where}: {request} carries no {rule.anchor.value}")
+        problems += [f"{where}: {p}" for p in _match_problems(request, rule.match)]
+        for role in (rule.debtor, rule.creditor, rule.escalate_to):
+            if role in (Role.APPROVAL, Role.OVERSIGHT) and not getattr(catalogue, role.value):
+                problems.append(
+                    f"{where}: role {role.value} needs an {role.value} party in catalogue"
+                    f" {catalogue.name!r}"
+                )
+    return problems
+
+
+def _match_problems(event_type: str, match: dict[str, str]) -> list[str]:
+    fields = EVENT_CLASSES[event_type].model_fields
+    problems = []
+    for name, wanted in match.items():
+        if name not in fields:
+            problems.append(f"match field {name!r} is not a field of {event_type}")
+            continue
+        symbols = _symbols(fields[name].annotation)
+        if symbols and normalise_symbol(wanted) not in symbols:
+            problems.append(f"match {name}: {wanted!r} is not one of {', '.join(sorted(symbols))}")
+    return problems
+
+
+def _symbols(annotation: object) -> set[str]:
+    candidates: Sequence[object] = typing.get_args(annotation) or (annotation,)
+    for c in candidates:
+        if isinstance(c, type) and issubclass(c, Enum):
+            return {normalise_symbol(m) for m in c if m.value != "UNKNOWN"}
+    return set()

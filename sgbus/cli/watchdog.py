@@ -1,0 +1,270 @@
+"""``sgbus watchdog run|reload-calendar`` and ``sgbus obligations``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from sgbus.bus.calendar import parse_instant
+from sgbus.bus.obligations.model import Obligation, State
+from sgbus.bus.policy import load_policy
+from sgbus.bus.settings import get_settings
+from sgbus.bus.store import make_engine, migrate
+from sgbus.cli import app
+from sgbus.cli._errors import user_errors
+from sgbus.consumers.watchdog.calendars import apply_calendar, load_calendar
+from sgbus.consumers.watchdog.clock import Clock
+from sgbus.consumers.watchdog.query import ObligationFilter, as_json, list_obligations, local
+from sgbus.consumers.watchdog.service import StepStats, WatchdogConfig
+from sgbus.consumers.watchdog.wiring import RunOptions, build_watchdog
+from sgbus.monitoring.endpoint import serve_metrics
+
+watchdog_app = typer.Typer(
+    help="The watchdog: who owes whom an answer by when, and what happens at the deadline.",
+    no_args_is_help=True,
+)
+app.add_typer(watchdog_app, name="watchdog")
+log = logging.getLogger("sgbus.watchdog")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SGBUS_WATCHDOG_DB",
+        help="SQLAlchemy URL of the watchdog store (default: stores/watchdog.db in SGBUS_HOME)",
+    ),
+]
+PolicyOption = Annotated[
+    str | None, typer.Option(help="policy preset or YAML file (default: SGBUS_POLICY)")
+]
+CalendarOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--calendar",
+        help="calendar override YAML, or a folder of them; repeat for several"
+        " (default: SGBUS_CALENDAR_OVERRIDES)",
+    ),
+]
+
+
+def _instant(text: str | None) -> datetime | None:
+    return parse_instant(text) if text else None
+
+
+@watchdog_app.command("run")
+def run(
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="act as of this instant (ISO 8601 with offset); with --clock-speed,"
+            " where simulated time starts"
+        ),
+    ] = None,
+    clock_speed: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="simulated clock: X times faster than real time"),
+    ] = None,
+    db: DbOption = None,
+    policy: PolicyOption = None,
+    catalogue: Annotated[Path | None, typer.Option(help="matter catalogue YAML or CSV")] = None,
+    calendar: CalendarOption = None,
+    group: Annotated[str, typer.Option(help="consumer group of the instances")] = "sgbus-watchdog",
+    instance_id: Annotated[
+        str | None, typer.Option(help="static group member id: restarts resume at once")
+    ] = None,
+    audit_topic: Annotated[str, typer.Option(help="audit log topic to read")] = "sg.audit",
+    outbox_topic: Annotated[
+        str, typer.Option(help="topic outcome events are published to")
+    ] = "sg.watchdog.outbox",
+    grace: Annotated[
+        float, typer.Option(min=0, help="real seconds allowed for an answer to reach the log")
+    ] = 5.0,
+    batch: Annotated[int, typer.Option(min=1, help="audit records per transaction")] = 1000,
+    sweep_batch: Annotated[
+        int, typer.Option(min=1, help="obligations per sweep transaction")
+    ] = 1000,
+    until_idle: Annotated[
+        bool, typer.Option(help="exit once everything is read, swept and published")
+    ] = False,
+) -> None:
+    """Consume the audit log, track obligations, act at their deadlines.
+
+    SIGHUP re-reads the calendar overrides and recomputes open provisional deadlines.
+    """
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = WatchdogConfig(
+        group_id=group,
+        audit_topic=audit_topic,
+        outbox_topic=outbox_topic,
+        batch_size=batch,
+        sweep_limit=sweep_batch,
+        grace_s=grace,
+    )
+    with user_errors():
+        opts = RunOptions(
+            db_url=db,
+            policy=policy,
+            catalogue=catalogue,
+            calendar=list(calendar or []),
+            now=_instant(now),
+            clock_speed=clock_speed,
+            instance_id=instance_id,
+            config=config,
+        )
+        watchdog = build_watchdog(settings, opts)
+    stopping = False
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    def reload(signum: int, _frame: FrameType | None) -> None:
+        watchdog.request_reload()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
+    server = serve_metrics(settings, "watchdog")
+    log.info(
+        "watchdog %s: policy %s, group %s, clock %s",
+        instance_id or os.getpid(),
+        watchdog.ingestor.policy.name,
+        group,
+        watchdog.clock.now().isoformat(),
+    )
+    watchdog.start()
+    try:
+        watchdog.run(lambda: stopping, until_idle=until_idle, on_step=_log_step(watchdog.clock))
+    finally:
+        watchdog.close()
+        if server:
+            server.close()
+
+
+def _log_step(clock: Clock) -> Callable[[StepStats], None]:
+    def on_step(s: StepStats) -> None:
+        if s.consumed or s.outcomes or s.skipped:
+            log.info(
+                "clock %s: read %d, opened %d, answered %d, outcomes %d, published %d%s",
+                local(clock.now()),
+                s.consumed,
+                s.opened,
+                s.answered,
+                s.outcomes,
+                s.relayed,
+                f", skipped {s.skipped}" if s.skipped else "",
+            )
+
+    return on_step
+
+
+@watchdog_app.command("reload-calendar")
+def reload_calendar(
+    pid: Annotated[
+        int | None, typer.Option(help="signal this running watchdog (SIGHUP) instead")
+    ] = None,
+    db: DbOption = None,
+    policy: PolicyOption = None,
+    calendar: CalendarOption = None,
+) -> None:
+    """Recompute open provisional deadlines in the store on the current override files.
+
+    A running watchdog keeps computing new deadlines on the calendar it loaded: send it
+    SIGHUP (``--pid``), which re-reads the files and recomputes the store itself.
+    """
+    if pid is not None:
+        os.kill(pid, signal.SIGHUP)
+        typer.echo(f"sent SIGHUP to watchdog {pid}: it reloads the calendar and recomputes")
+        return
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(message)s")
+    with user_errors():
+        chosen = load_policy(policy or settings.policy)
+        cal = load_calendar(list(calendar or []) or list(settings.calendar_overrides))
+    engine = make_engine(db or settings.watchdog_db_url())
+    migrate(engine)
+    changes = apply_calendar(engine, chosen, cal)
+    typer.echo(f"{len(changes)} provisional deadline(s) changed")
+
+
+@app.command("obligations")
+def obligations_command(
+    party: Annotated[str | None, typer.Option(help="debtor or creditor party id")] = None,
+    overdue: Annotated[bool, typer.Option(help="only past their deadline with no answer")] = False,
+    case: Annotated[
+        str | None, typer.Option(help="case key, e.g. 371000:威审批〔2026〕12号")
+    ] = None,
+    state: Annotated[State | None, typer.Option(help="only in this state")] = None,
+    now: Annotated[
+        str | None, typer.Option(help="judge --overdue as of this instant (default: now)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many rows")] = 100,
+    as_json_: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
+    db: DbOption = None,
+) -> None:
+    """List obligations, earliest deadline first."""
+    with user_errors():
+        at = _instant(now) or datetime.now(UTC)
+    url = db or get_settings().watchdog_db_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        typer.echo(f"sgbus obligations: no watchdog store at {parsed.database}", err=True)
+        raise typer.Exit(1)
+    engine = make_engine(url)
+    migrate(engine)
+    f = ObligationFilter(party=party, case_key=case, state=state, overdue=overdue, limit=limit)
+    with engine.connect() as conn:
+        rows = list_obligations(conn, f, at)
+    if as_json_:
+        for ob in rows:
+            typer.echo(json.dumps(as_json(ob), ensure_ascii=False))
+        return
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=180)  # piped or captured: do not squeeze the table into 80
+    console.print(_table(rows, at))
+
+
+_STATE_STYLE = {
+    State.OPEN: "yellow",
+    State.DISCHARGED: "green",
+    State.BREACHED: "bold red",
+    State.AUTO_RESOLVED: "cyan",
+}
+
+
+def _table(rows: list[Obligation], now: datetime) -> Table:
+    table = Table(title=f"{len(rows)} obligation(s) — times Asia/Shanghai, due = exclusive")
+    for col in ("case", "flow", "debtor → creditor", "opened", "due", "state", "answered", "rule"):
+        table.add_column(col, overflow="fold")
+    for ob in rows:
+        o = ob.opening
+        late = ob.state is State.OPEN and o.due_at <= now
+        due = local(o.due_at) + (" ≈" if o.provisional else "") + (" !" if late else "")
+        table.add_row(
+            o.case_key,
+            o.flow,
+            f"{o.debtor} → {o.creditor}",
+            local(o.opened_at),
+            due,
+            f"[{_STATE_STYLE[ob.state]}]{ob.state.value}[/]",
+            local(ob.answered_at),
+            o.source,
+        )
+    table.caption = "≈ provisional calendar year   ! past due, not yet swept"
+    return table

@@ -1,0 +1,62 @@
+"""Audit-log records in, outbox messages out: the watchdog's two encodings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sgbus.bus import headers as h
+from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.events import event_type_of
+from sgbus.bus.obligations.ingest import AuditRecord
+from sgbus.bus.obligations.model import Outcome
+from sgbus.bus.obligations.outcomes import outcome_event
+from sgbus.bus.serde import DecodeError, Serde
+from sgbus.bus.store.outbox import OutgoingMessage
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """What the watchdog needs of a consumed Kafka record."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes | str | None]] | None
+
+
+def decode_audit(serde: Serde, raw: RawRecord) -> AuditRecord:
+    """The event of an audit record with the router's delivery headers.
+
+    Raises :class:`DecodeError` (naming topic, partition and offset) for an unreadable value.
+    """
+    if raw.value is None:
+        raise DecodeError(raw.topic, raw.partition, raw.offset, "record has no value")
+    event = serde.decode(raw.value, raw.topic, raw.partition, raw.offset)
+    hdrs = h.header_map(raw.headers)
+    return AuditRecord(
+        event=event,
+        delivered_to=h.parse_parties(hdrs.get(h.DELIVERED_TO)),
+        unassigned=h.is_unassigned(hdrs),
+    )
+
+
+def outcome_messages(
+    outcomes: Sequence[Outcome], serde: Serde, calendar: WorkingCalendar, topic: str
+) -> list[OutgoingMessage]:
+    """The outbox messages announcing ``outcomes``, keyed by case so they stay in its order."""
+    messages = []
+    for outcome in outcomes:
+        event = outcome_event(outcome, calendar)
+        etype = event_type_of(event)
+        messages.append(
+            OutgoingMessage(
+                event_id=outcome.event_id,
+                topic=topic,
+                key=event.envelope.case_key.encode("utf-8"),
+                value=serde.encode(event, topic),
+                headers={h.EVENT_ID: outcome.event_id, h.EVENT_TYPE: etype},
+            )
+        )
+    return messages

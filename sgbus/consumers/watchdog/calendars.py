@@ -1,0 +1,64 @@
+"""The working calendar from operator override files, re-read on demand."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from sgbus.bus.calendar import CHINA_TZ, WorkingCalendar, default_calendar, load_override
+from sgbus.bus.policy import Policy
+from sgbus.consumers.watchdog.ledger import DeadlineChange, recompute_provisional
+
+log = logging.getLogger("sgbus.watchdog")
+
+
+def override_files(paths: Sequence[Path]) -> list[Path]:
+    """The override files named by ``paths``; a folder stands for its ``*.yaml``/``*.yml``
+    files, so an operator can drop in next year's schedule without changing settings."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            files.append(path)
+    return files
+
+
+def load_calendar(paths: Sequence[Path]) -> WorkingCalendar:
+    """The calendar with the overrides in ``paths`` (the bundled one when there are none)."""
+    files = override_files(paths)
+    if not files:
+        return default_calendar()
+    return WorkingCalendar([load_override(p) for p in files])
+
+
+def apply_calendar(
+    engine: Engine, policy: Policy, calendar: WorkingCalendar
+) -> list[DeadlineChange]:
+    """Recompute the open provisional deadlines in the store on ``calendar`` and log each
+    change (ids, flows and times only: no personal data)."""
+    with engine.begin() as conn:
+        changes, kept = recompute_provisional(conn, policy, calendar)
+    for c in changes:
+        log.info(
+            "deadline recomputed: obligation %s flow %s due %s -> %s remind %s -> %s%s",
+            c.obligation_id,
+            c.flow,
+            _local(c.due_before),
+            _local(c.due_after),
+            _local(c.remind_before),
+            _local(c.remind_after),
+            " (still provisional)" if c.provisional_after else "",
+        )
+    for k in kept:
+        log.warning("deadline not recomputed: obligation %s", k)
+    log.info("calendar applied: %d provisional deadline(s) changed", len(changes))
+    return changes
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA_TZ).isoformat() if moment else "-"
