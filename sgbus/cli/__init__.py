@@ -33,6 +33,7 @@ def _register() -> None:
         policy,
         report,
         schemas,
+        smoke,
         stack,
         version,
         watchdog,

@@ -1,68 +1,114 @@
-"""``sgbus demo``: bring the local stack up and show one event going through it.
-
-A placeholder for the real 审管联动 scenario: it proves the broker, the registry and the
-Avro wire format work, and that data survives a broker restart.
-"""
+"""``sgbus demo``: the main job — the local stack and a simulated week of 审管联动 on it."""
 
 from __future__ import annotations
 
-import uuid
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
 
+from sgbus.bus.calendar import CHINA_TZ
+from sgbus.bus.settings import Settings, get_settings
 from sgbus.cli import app
 from sgbus.cli.stack import local_stack
+from sgbus.demo.scenario import APPROVAL, DemoPlan, Running, start, summary
 from sgbus.stack import StackError
-from sgbus.stack.smoke import (
-    SUBJECT,
-    consume_event,
-    differences,
-    ensure_topic,
-    make_event,
-    produce_event,
-)
+
+console = Console()
 
 
-def _round_trip(bootstrap: str, registry: str, event: dict[str, object], label: str) -> bool:
-    group = f"sgbus-demo-{uuid.uuid4().hex[:8]}"
-    got = consume_event(bootstrap, registry, str(event["event_id"]), group)
-    if got is None:
-        typer.echo(f"{label}: event NOT found in consumer group {group}")
-        return False
-    diffs = differences(event, got)
-    typer.echo(
-        f"{label}: read back in consumer group {group}: "
-        + ("all fields equal" if not diffs else "; ".join(diffs))
+def _table(run: Running) -> Group:
+    now = run.clock.now().astimezone(CHINA_TZ)
+    table = Table(title="审管联动 demo — 威海 parties (weihai-…)", expand=False)
+    for col in (
+        "party",
+        "behaviour",
+        "published",
+        "delivered",
+        "claimed",
+        "pending",
+        "reminders",
+        "auto-claims",
+        "breaches",
+    ):
+        table.add_column(
+            col, justify="left" if col in ("party", "behaviour", "claimed") else "right"
+        )
+    for r in summary(run):
+        claimed = ", ".join(f"{k} {v}" for k, v in sorted(r.claimed.items())) or "—"
+        table.add_row(
+            r.party,
+            r.behaviour,
+            str(r.published),
+            str(r.delivered),
+            claimed,
+            str(r.pending),
+            str(r.reminders),
+            str(r.auto_claims),
+            str(r.breaches),
+        )
+    clock = Text(
+        f"simulated time {now:%a %Y-%m-%d %H:%M} (+08:00), "
+        f"until {run.end_at.astimezone(CHINA_TZ):%a %m-%d %H:%M}"
     )
-    return not diffs
+    errors = Text("\n".join(run.errors), style="red") if run.errors else Text("")
+    return Group(clock, table, errors)
 
 
 @app.command()
-def demo() -> None:
-    """Start the stack, publish one Avro event, read it back, restart the broker, read again."""
-    stack = local_stack()
+def demo(
+    results: Annotated[int, typer.Option(help="approval results the bureau publishes")] = 300,
+    speed: Annotated[float, typer.Option(help="simulated seconds per real second")] = 20_000,
+    days: Annotated[float, typer.Option(help="simulated days to run")] = 8,
+    policy: Annotated[str, typer.Option(help="deadline policy preset or file")] = "anqiu",
+) -> None:
+    """Start the local stack, then run a simulated week: publish, route, claim, watch deadlines."""
+    settings = get_settings()
     try:
-        info = stack.up(notify=lambda m: typer.echo(f"  {m}"))
-        typer.echo(f"1. stack up: Kafka {info.bootstrap}, registry {info.schema_registry}")
-        ensure_topic(info.bootstrap)
-        event = make_event(seq=1)
-        value = produce_event(info.bootstrap, info.schema_registry, event)
-        typer.echo(
-            f"2. published event {event['event_id']} ({len(value)} bytes, schema id "
-            f"{int.from_bytes(value[1:5], 'big')} under subject {SUBJECT})"
-        )
-        ok = _round_trip(info.bootstrap, info.schema_registry, event, "3. consumed")
-        stack.down()
-        info = stack.up()
-        typer.echo("4. stack restarted (down, up)")
-        ok = _round_trip(info.bootstrap, info.schema_registry, event, "5. after restart") and ok
+        info = local_stack().up(notify=lambda m: console.print(f"  {m}"))
     except StackError as exc:
-        typer.echo(f"sgbus demo: {exc}", err=True)
+        console.print(f"[red]sgbus demo: {exc}")
         raise typer.Exit(1) from None
-    typer.echo(
-        "demo passed; the stack keeps running (`sgbus stack down` stops it)"
-        if ok
-        else "demo FAILED"
+    console.print(f"stack up: Kafka {info.bootstrap}, registry {info.schema_registry}")
+    settings = Settings(
+        **{
+            **settings.model_dump(),
+            "bootstrap": info.bootstrap,
+            "schema_registry": info.schema_registry,
+        }
     )
-    if not ok:
+    workdir = settings.home / "demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    workdir.mkdir(parents=True, exist_ok=True)
+    plan = DemoPlan(results=results, speed=speed, days=days, policy=policy)
+    run, threads = start(settings, plan, workdir)
+    with Live(_table(run), console=console, refresh_per_second=4) as live:
+        while not run.stop.is_set() and not run.errors:
+            live.update(_table(run))
+            time.sleep(0.25)
+        run.stop.set()
+        for t in threads:
+            t.join(30)
+        live.update(_table(run))
+    _next_steps(workdir, run)
+    if run.errors:
         raise typer.Exit(1)
+
+
+def _next_steps(workdir: Path, run: Running) -> None:
+    start = run.clock.start.astimezone(CHINA_TZ).date()
+    end = run.end_at.astimezone(CHINA_TZ).date()
+    dept = next(r.party for r in run.roles if r.behaviour == "late")
+    console.print(f"""
+[bold]Where to look next[/bold] (stores of this run: {workdir})
+  .venv/bin/sgbus inbox --party {dept} --db sqlite:///{workdir / (dept + ".db")}
+  .venv/bin/sgbus inbox --party {APPROVAL} --pending --db sqlite:///{workdir / (APPROVAL + ".db")}
+  .venv/bin/sgbus obligations --state breached --db sqlite:///{workdir / "watchdog.db"}
+  .venv/bin/sgbus report --from {start} --to {end} --format html --out report.html \\
+      --db sqlite:///{workdir / "watchdog.db"}
+  .venv/bin/sgbus stack status          # the stack keeps running; `sgbus stack down` stops it""")

@@ -13,15 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
+import time
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 from sqlalchemy import Engine, func, select
 
-from sgbus.bus.calendar import CHINA_TZ
+from sgbus.bus.calendar import CHINA_TZ, default_calendar
 from sgbus.bus.catalogue import Catalogue, example_catalogue
 from sgbus.bus.kafka_clients import make_admin, make_consumer, make_producer
 from sgbus.bus.parties import AUDIT_TOPIC, inbox_topic
@@ -54,7 +56,7 @@ class Role:
     party: str
     matter: str
     behaviour: str  # integrated | prompt | late | never
-    claim_after: dt.timedelta | None = None  # simulated age at which the officer claims
+    claim_at: Callable[[dt.datetime], dt.datetime] | None = None  # when the officer claims
 
 
 @dataclass
@@ -84,18 +86,28 @@ class Running:
 
 
 def monday_morning(today: dt.date) -> dt.datetime:
-    """09:00 Asia/Shanghai of the Monday of ``today``'s week: where simulated time starts."""
-    monday = today - dt.timedelta(days=today.weekday())
+    """09:00 Asia/Shanghai of the next Monday (today if it is one): where simulated time
+    starts, so the week ahead is seen unfolding."""
+    monday = today + dt.timedelta(days=-today.weekday() % 7)
     return dt.datetime.combine(monday, dt.time(9), CHINA_TZ)
 
 
 def pick_roles(catalogue: Catalogue) -> list[Role]:
     """Five departments, each with a matter only it supervises, and their behaviours."""
-    behaviours = [
+    calendar = default_calendar()
+
+    def prompt(received: dt.datetime) -> dt.datetime:
+        return received + dt.timedelta(hours=3)
+
+    def late(received: dt.datetime) -> dt.datetime:
+        # 10:00 on the last working day of a 3-day period: after the reminder, before expiry.
+        return calendar.deadline(received, 2).due_at + dt.timedelta(hours=10)
+
+    behaviours: list[tuple[str, Callable[[dt.datetime], dt.datetime] | None]] = [
         ("integrated", None),
         ("integrated", None),
-        ("prompt", dt.timedelta(hours=3)),
-        ("late", dt.timedelta(hours=50)),
+        ("prompt", prompt),
+        ("late", late),
         ("never", None),
     ]
     roles: list[Role] = []
@@ -114,12 +126,23 @@ def pick_roles(catalogue: Catalogue) -> list[Role]:
 def start_at_end(engine: Engine, settings: Settings, group: str, topic: str) -> None:
     """A new store starts reading ``topic`` at its current end (earlier runs are not replayed)."""
     consumer = make_consumer(settings, f"sgbus-demo-probe-{uuid.uuid4().hex[:8]}")
+    deadline = time.monotonic() + 60
     try:
-        meta = consumer.list_topics(topic, timeout=30).topics[topic]
-        ends = {
-            (topic, p): consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
-            for p in meta.partitions
-        }
+        while True:
+            try:
+                meta = consumer.list_topics(topic, timeout=30).topics[topic]
+                ends = {
+                    (topic, p): consumer.get_watermark_offsets(
+                        TopicPartition(topic, p), timeout=30
+                    )[1]
+                    for p in meta.partitions
+                }
+                break
+            except KafkaException:
+                # Topics just created: partition leaders are still being elected.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
     finally:
         consumer.close()
     with engine.begin() as conn:
@@ -166,7 +189,7 @@ def start(
             instance_id=f"demo-{party}",
             poll_timeout_s=0.2,
         )
-        service = DepartmentService(cfg, settings, serde=serde)
+        service = DepartmentService(cfg, settings, serde=serde, clock=clock.now)
         start_at_end(service.engine, settings, group_id(party), inbox_topic(party))
         run.engines[party] = service.engine
         threads.append(_thread(lambda s=service: s.run(run.stop), run.errors, party))  # type: ignore[misc]
@@ -234,17 +257,41 @@ def _act(settings: Settings, plan: DemoPlan, run: Running, serde: Serde) -> None
             run.published["penalties"] = len(pushed)
             pushed = []
         for role in run.roles:
-            if role.claim_after is not None:
-                _officer_claims(run, serde, role.party, role.claim_after, relays[role.party])
+            if role.claim_at is not None:
+                _officer_claims(run, serde, role.party, role.claim_at, relays[role.party])
         # The bureau's officer claims every other penalty; the rest end as breach reports.
-        _officer_claims(run, serde, APPROVAL, dt.timedelta(hours=5), relays[APPROVAL], every=2)
+        _officer_claims(run, serde, APPROVAL, _five_hours_later, relays[APPROVAL], every=2)
         run.stop.wait(0.2)
+    _settle(run)
     run.stop.set()
 
 
+def _settle(run: Running, quiet_s: float = 2.0, limit_s: float = 60.0) -> None:
+    """Let in-flight events (last auto-claims, breach reports) arrive: wait until the
+    summary has not changed for ``quiet_s``."""
+    last, quiet_since, began = summary(run), time.monotonic(), time.monotonic()
+    while not run.stop.wait(0.25) and time.monotonic() - began < limit_s:
+        now = summary(run)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            return
+
+
+def _five_hours_later(received: dt.datetime) -> dt.datetime:
+    return received + dt.timedelta(hours=5)
+
+
 def _officer_claims(
-    run: Running, serde: Serde, party: str, after: dt.timedelta, relay: OutboxRelay, every: int = 1
+    run: Running,
+    serde: Serde,
+    party: str,
+    claim_at: Callable[[dt.datetime], dt.datetime],
+    relay: OutboxRelay,
+    every: int = 1,
 ) -> None:
+    """A liaison officer claims the pending items whose claim time has come (every
+    ``every``-th case only, chosen by a stable hash of its key)."""
     now = run.clock.now()
     with run.engines[party].connect() as conn:
         pending = find_items(conn, party, pending_only=True)
@@ -252,7 +299,7 @@ def _officer_claims(
     for item in pending:
         occurred = item["occurred_at"]
         assert isinstance(occurred, dt.datetime)
-        if now - occurred < after or hash(item["case_key"]) % every:
+        if now < claim_at(occurred) or zlib.crc32(str(item["case_key"]).encode()) % every:
             continue
         try:
             claim_case(
@@ -305,9 +352,7 @@ def summary(run: Running) -> list[Row]:
                     select(inbox_items.c.claim_mode, func.count())
                     .where(inbox_items.c.claim_state == ClaimState.CLAIMED)
                     .group_by(inbox_items.c.claim_mode)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             delivered = conn.execute(
                 select(func.count())

@@ -11,6 +11,7 @@ the same event id.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -94,11 +95,19 @@ class DepartmentService:
     """Consumes ``sg.<party>.inbox`` into the party's store and relays its claims."""
 
     def __init__(
-        self, config: DepartmentConfig, settings: Settings, *, serde: Serde | None = None
+        self,
+        config: DepartmentConfig,
+        settings: Settings,
+        *,
+        serde: Serde | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """``clock`` stamps receipts and integrated claims (default: real UTC time; the demo
+        passes its simulated clock)."""
         from sgbus.bus.kafka_clients import make_consumer, make_producer
 
         self.config = config
+        self._clock = clock or (lambda: datetime.now(UTC))
         self.party = check_party_id(config.party)
         self.group = group_id(self.party)
         self.inbox = inbox_topic(self.party)
@@ -173,7 +182,7 @@ class DepartmentService:
 
     def _apply(self, records: list[Message[bytes, bytes]]) -> BatchResult:
         batch = self._decode(records)
-        now = datetime.now(UTC)
+        now = self._clock()
         try:
             with self.engine.begin() as conn:
                 new, claims, auto = self._transact(conn, batch, now)
