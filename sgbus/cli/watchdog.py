@@ -89,7 +89,8 @@ def run(
         str, typer.Option(help="topic outcome events are published to")
     ] = "sg.watchdog.outbox",
     grace: Annotated[
-        float, typer.Option(min=0, help="real seconds allowed for an answer to reach the log")
+        float,
+        typer.Option(min=0, help="seconds of the clock allowed for an answer to reach the log"),
     ] = 5.0,
     batch: Annotated[int, typer.Option(min=1, help="audit records per transaction")] = 1000,
     sweep_batch: Annotated[
@@ -107,6 +108,8 @@ def run(
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for noisy in ("httpx", "httpx2"):  # one line per registry request otherwise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     config = WatchdogConfig(
         group_id=group,
         audit_topic=audit_topic,

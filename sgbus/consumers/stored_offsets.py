@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from sqlalchemy import Engine
 
 from sgbus.bus.store.offsets import load_offsets
@@ -36,9 +36,9 @@ def subscribe_from_store(
         with engine.connect() as conn:
             stored = load_offsets(conn, group_id)
         for tp in partitions:
-            offset = stored.get((tp.topic, tp.partition))
-            if offset is not None:
-                tp.offset = offset
+            # Nothing stored: from the beginning, not from offsets Kafka holds for the group
+            # (those only mirror a store, maybe another one).
+            tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
         c.assign(partitions)
         if on_assigned is not None:
             on_assigned(partitions)

@@ -290,14 +290,14 @@ def test_simulated_clock_shows_a_week_in_seconds(stack: StackEndpoints, tmp_path
     cat = tmp_path / "catalogue.yaml"
     cat.write_text(catalogue_text("anqiu"), encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'watchdog.db'}"
-    # One day per real second, from the morning of the push; grace 0.1 s = 2.4 simulated hours.
+    # One day per real second, from the morning of the push.
     opts = RunOptions(
         db_url=db,
         policy="anqiu",
         catalogue=cat,
         now=NOV2,
         clock_speed=86_400.0,
-        config=topics.config(grace_s=0.1, poll_timeout_s=0.2),
+        config=topics.config(poll_timeout_s=0.2),
     )
     wd = build_watchdog(settings_for(stack, tmp_path), opts)
     wd.start()

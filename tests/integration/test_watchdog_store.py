@@ -134,7 +134,7 @@ def test_obligations_command_filters_and_json(seeded: str) -> None:
     assert out.exit_code == 0, out.output
     rows = [json.loads(line) for line in out.output.splitlines()]
     assert [r["state"] for r in rows] == ["open", "discharged"]
-    assert rows[0]["due_at"] == "2026-11-05T16:00:00+00:00"  # Fri 6 Nov 00:00 in Shanghai
+    assert rows[0]["due_at"] == "2026-11-06T00:00:00+08:00"
     overdue = runner.invoke(
         app,
         [

@@ -22,10 +22,6 @@ class Clock(Protocol):
         """The current instant (timezone-aware)."""
         ...
 
-    def scaled(self, real_seconds: float) -> timedelta:
-        """How much clock time passes in ``real_seconds`` of real time."""
-        ...
-
 
 class RealClock:
     """The system clock."""
@@ -33,10 +29,6 @@ class RealClock:
     def now(self) -> datetime:
         """The current instant in UTC."""
         return datetime.now(UTC)
-
-    def scaled(self, real_seconds: float) -> timedelta:
-        """Real seconds, unchanged."""
-        return timedelta(seconds=real_seconds)
 
 
 @dataclass(frozen=True)
@@ -48,10 +40,6 @@ class FixedClock:
     def now(self) -> datetime:
         """The fixed instant."""
         return self.at
-
-    def scaled(self, real_seconds: float) -> timedelta:
-        """No time passes on a fixed clock."""
-        return timedelta(0)
 
 
 @dataclass
@@ -71,10 +59,6 @@ class SimulatedClock:
     def now(self) -> datetime:
         """``start`` plus the real time elapsed since creation, times ``speed``."""
         return self.start + timedelta(seconds=(self.monotonic() - self._t0) * self.speed)
-
-    def scaled(self, real_seconds: float) -> timedelta:
-        """``real_seconds`` times ``speed``."""
-        return timedelta(seconds=real_seconds * self.speed)
 
 
 def make_clock(now: datetime | None, speed: float | None) -> Clock:

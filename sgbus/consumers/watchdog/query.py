@@ -55,11 +55,11 @@ def local(moment: datetime | None) -> str:
 
 
 def as_json(ob: Obligation) -> dict[str, Any]:
-    """One obligation as a JSON-ready mapping (instants in ISO 8601 with offset)."""
+    """One obligation as a JSON-ready mapping (instants in ISO 8601, Asia/Shanghai)."""
     o = ob.opening
 
     def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat() if moment else None
+        return moment.astimezone(CHINA_TZ).isoformat() if moment else None
 
     return {
         "id": ob.id,
@@ -83,5 +83,5 @@ def as_json(ob: Obligation) -> dict[str, Any]:
         "closed_at": iso(ob.closed_at),
         "answer_event_id": ob.answer_event_id,
         "answered_at": iso(ob.answered_at),
-        "transitions": [[s, t.isoformat()] for s, t in ob.transitions],
+        "transitions": [[s, iso(t)] for s, t in ob.transitions],
     }

@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
@@ -59,7 +60,7 @@ class WatchdogConfig:
     poll_timeout_s: float = 0.5
     sweep_limit: int = 1000
     grace_s: float = 5.0
-    """Real seconds an answer may take from its sender to the audit log."""
+    """Seconds (of the watchdog's clock) an answer may take from its sender to the audit log."""
     gauge_interval_s: float = 15.0
 
 
@@ -249,7 +250,7 @@ class Watchdog:
             return group_caught_up(conn, self.config.group_id, topic, watermarks)
 
     def _sweep(self, stats: StepStats) -> None:
-        cutoff = self.clock.now() - self.clock.scaled(self.config.grace_s)
+        cutoff = self.clock.now() - timedelta(seconds=self.config.grace_s)
         while True:
             with self.engine.begin() as conn:
                 outcomes = sweep(conn, cutoff, self.config.sweep_limit)
