@@ -122,3 +122,17 @@ def test_unmapped_matter_waits_in_the_pool_until_assigned(
     assert [r.headers[h.DELIVERED_TO] for r in audit] == ["weihai-oversight", "weihai-health"]
     missing = CliRunner().invoke(app, ["assign", "371000:无此案", "--to", "weihai-health"])
     assert missing.exit_code == 1 and "no unassigned approval result" in missing.output
+
+
+def test_two_router_instances_share_the_work_exactly_once(stack: object) -> None:
+    settings = bus_settings(stack)
+    events = results(300, seed=4, matters=MATTERS, base_serial=4000)
+    ids = {str(e.envelope.event_id) for e in events}
+    with running_router(settings, "pair-a") as a, running_router(settings, "pair-b") as b:
+        time.sleep(3)  # both join the group before the stream starts
+        with Publisher("weihai-approval", settings) as pub:
+            for i in range(0, len(events), 50):
+                pub.publish_many(events[i : i + 50])
+        audit = wait_for(settings, [AUDIT_TOPIC], ids)
+    assert Counter(r.headers[h.EVENT_ID] for r in audit) == Counter(ids)
+    assert a.routed > 0 and b.routed > 0, (a.routed, b.routed)  # both instances did work
