@@ -12,6 +12,7 @@ Cases (records per second, median of the repeats):
   offset commit;
 - ``serde decode`` / ``serde encode`` of the same approval results.
 
+``--tune-gc`` applies the garbage-collector settings the router and department processes use.
 ``--profile NAME`` runs one case under cProfile and prints the 25 most expensive functions.
 """
 
@@ -34,6 +35,7 @@ import structlog
 
 from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.events import Event
+from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.bus.settings import Settings
 from sgbus.bus.validation import validate_event
@@ -171,10 +173,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--profile", help="profile one case (a prefix of its name)")
+    parser.add_argument(
+        "--tune-gc", action="store_true", help="collector settings of the service processes"
+    )
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with tempfile.TemporaryDirectory(prefix="sgbus-components-") as tmpdir:
         fns = cases(args.records, Path(tmpdir))
+        if args.tune_gc:
+            tune_for_service()
         if args.profile:
             name = next(k for k in fns if k.startswith(args.profile))
             fns[name]()()  # warm caches
