@@ -1,18 +1,22 @@
 """End-to-end throughput and latency of the bus on a throw-away local stack.
 
-    .venv/bin/python bench/e2e.py                 # defaults: 10,000 results, 3 departments
-    .venv/bin/python bench/e2e.py --events 20000 --departments 4
+    .venv/bin/python bench/e2e.py                 # 3 rounds of 20,000 results, 3 departments
+    .venv/bin/python bench/e2e.py --events 10000 --rounds 2 --departments 4
 
 Throughput: approval results published → routed → stored and auto-claimed by the department
 services → claims routed to the approval bureau's inbox; the clock runs from the first publish
-until the last claim is in that inbox. Beside it, in the same run and on the same broker: raw
-confluent-kafka produce + consume of the same number of messages of the same size.
+until the last claim is in that inbox, as seen by one long-lived consumer that counts the
+inbox's committed records as they arrive. Beside it, in the same round and on the same broker:
+raw confluent-kafka produce + consume of the same records (same keys, same encoded values),
+with the bus's producer settings, to a topic with as many partitions as an outbox, consumed as
+they are produced. Each round reports both; the summary gives medians and the ratio.
 
-Latency: results published at a fixed rate (default 500/s); per result, the time from its
-``occurred_at`` (set when published) to ``received_at`` in the department's store.
+Latency: results published at a fixed rate (default 500/s) in groups of 5, each stamped
+``occurred_at`` when sent; per result, the time to ``received_at`` in the department's store.
 
 The router and each department service run as their own processes (``sgbus router run``,
-``sgbus department run --auto-claim``), as in production.
+``sgbus department run --auto-claim``), as in production; a warm-up of 200 results first makes
+sure all of them have joined their groups and every schema is registered.
 """
 
 from __future__ import annotations
@@ -25,19 +29,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka.admin import NewTopic
 from sqlalchemy import select
 
+from sgbus.bus import headers as h
 from sgbus.bus.catalogue import example_catalogue
-from sgbus.bus.kafka_clients import make_admin
-from sgbus.bus.parties import inbox_topic
-from sgbus.bus.reading import read_to_end
+from sgbus.bus.headers import header_map
+from sgbus.bus.kafka_clients import make_admin, make_producer
+from sgbus.bus.parties import AUDIT_TOPIC, inbox_topic
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import inbox_items
@@ -50,6 +58,9 @@ from sgbus.stack.testing import throwaway_stack_config
 
 CATALOGUE = example_catalogue()
 APPROVAL = "weihai-approval"
+# Serial numbers (and so event ids) of each phase never overlap: the departments drop an event
+# id they have stored before, and its claim would never come back.
+WARM_UP_SERIALS, LATENCY_SERIALS, ROUND_SERIALS = 1_000, 500_000_000, 1_000_000_000
 
 
 def single_supervisor_matters(count: int) -> dict[str, str]:
@@ -104,14 +115,73 @@ def services(env: dict[str, str], parties: list[str], tmp: Path) -> Iterator[Non
             proc.wait(30)
 
 
-def wait_count(settings: Settings, topic: str, want: int, timeout: float) -> float:
-    """Seconds until ``topic`` holds ``want`` committed records of ours (polling its end)."""
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if sum(1 for _ in read_to_end(settings, [topic])) >= want:
+class TopicCounter:
+    """One long-lived consumer that counts the committed records of a topic as they arrive,
+    from the topic's end when it was started, and notes when a wanted count was reached.
+
+    It runs in its own thread (librdkafka releases the GIL while it waits), so the benchmark
+    never re-reads a topic from the start to know how far the bus got.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        keep: Callable[[Message[bytes, bytes]], None] = lambda _m: None,
+    ) -> None:
+        self._keep = keep
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": settings.bootstrap_servers(),
+                "group.id": f"bench-counter-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+            }
+        )
+        meta = self._consumer.list_topics(topic, timeout=30).topics[topic]
+        self._consumer.assign([self._end(topic, p) for p in meta.partitions])
+        self.count = 0
+        self._lock = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _end(self, topic: str, partition: int) -> TopicPartition:
+        deadline = time.monotonic() + 30
+        while True:  # a topic just created may not have its leader yet
+            try:
+                _low, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(topic, partition), 10
+                )
+                return TopicPartition(topic, partition, high)
+            except KafkaException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            msgs = [m for m in self._consumer.consume(10_000, 0.02) if m.error() is None]
+            for m in msgs:
+                self._keep(m)
+            if got := len(msgs):
+                with self._lock:
+                    self.count += got
+                    self._lock.notify_all()
+
+    def wait(self, want: int, timeout: float) -> float:
+        """The monotonic time at which ``want`` records had arrived (checked every 20 ms)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self.count < want:
+                if not self._lock.wait(deadline - time.monotonic()):
+                    raise TimeoutError(f"only {self.count} of {want} records arrived")
             return time.monotonic()
-        time.sleep(0.2)
-    raise TimeoutError(f"{topic} did not reach {want} records")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._consumer.close()
 
 
 def events(n: int, matters: dict[str, str], serial0: int, at: dt.datetime) -> list:  # type: ignore[type-arg]
@@ -130,58 +200,70 @@ def events(n: int, matters: dict[str, str], serial0: int, at: dt.datetime) -> li
     ]
 
 
-def throughput(settings: Settings, n: int, matters: dict[str, str]) -> tuple[float, int]:
-    batch = events(n, matters, 1_000_000, dt.datetime.now(dt.UTC))
-    size = len(Publisher(APPROVAL, settings)._serde.encode(batch[0], "x"))
-    start = time.monotonic()
-    with Publisher(APPROVAL, settings) as pub:
-        for i in range(0, n, 1000):
-            pub.publish_many(batch[i : i + 1000])
-    end = wait_count(settings, inbox_topic(APPROVAL), n, timeout=900)
-    return n / (end - start), size
+def throughput(settings: Settings, batch: list) -> float:  # type: ignore[type-arg]
+    """Approval results per second, from the first publish to the last claim back."""
+    counter = TopicCounter(settings, inbox_topic(APPROVAL))
+    try:
+        with Publisher(APPROVAL, settings) as pub:
+            start = time.monotonic()
+            for i in range(0, len(batch), 1000):
+                pub.publish_many(batch[i : i + 1000])
+        end = counter.wait(len(batch), timeout=900)
+    finally:
+        counter.close()
+    return len(batch) / (end - start)
 
 
-def raw_rate(settings: Settings, n: int, size: int) -> float:
+def raw_rate(settings: Settings, values: list[tuple[bytes, bytes]]) -> float:
+    """Plain confluent-kafka: the same records (keys and encoded values) produced with the
+    bus's producer settings to a new topic with as many partitions as an outbox, and consumed
+    at the same time by one consumer; from the first produce to the last record consumed."""
     topic = f"bench-raw-{uuid.uuid4().hex[:6]}"
-    producer = Producer(
-        {
-            "bootstrap.servers": settings.bootstrap_servers(),
-            "acks": "all",
-            "enable.idempotence": True,
-            "linger.ms": 5,
-        }
-    )
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.bootstrap_servers(),
-            "group.id": topic,
-            "auto.offset.reset": "earliest",
-        }
-    )
-    payload = os.urandom(size)
-    start = time.monotonic()
-    for i in range(n):
-        while True:
-            try:
-                producer.produce(topic, key=str(i).encode(), value=payload)
-                break
-            except BufferError:
-                producer.poll(0.05)
-    producer.flush(60)
-    consumer.subscribe([topic])
-    got = 0
-    while got < n:
-        got += sum(1 for m in consumer.consume(1000, 1.0) if m.error() is None)
-    consumer.close()
-    return n / (time.monotonic() - start)
+    admin = make_admin(settings)
+    new = NewTopic(topic, num_partitions=settings.topic_partitions, replication_factor=1)
+    admin.create_topics([new])[topic].result(30)
+    counter = TopicCounter(settings, topic)
+    producer = make_producer(settings)
+    try:
+        start = time.monotonic()
+        for key, value in values:
+            while True:
+                try:
+                    producer.produce(topic, key=key, value=value)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+        producer.flush(60)
+        end = counter.wait(len(values), timeout=300)
+    finally:
+        counter.close()
+    return len(values) / (end - start)
+
+
+@dataclass
+class Latencies:
+    """Per result, in seconds: publish → department store, and publish → router's output."""
+
+    total: list[float]
+    to_router: list[float]
 
 
 def latency(
     settings: Settings, rate: float, seconds: float, matters: dict[str, str], tmp: Path
-) -> list[float]:
-    """Publish ``rate`` results per second in small batches stamped at send time."""
+) -> Latencies:
+    """Publish ``rate`` results per second in small batches stamped at send time; the router's
+    stage is read from the broker timestamps (create time) of its copies on sg.audit."""
     per_tick, n = 5, int(rate * seconds)
-    plan = events(n, matters, 2_000_000, dt.datetime.now(dt.UTC))
+    plan = events(n, matters, LATENCY_SERIALS, dt.datetime.now(dt.UTC))
+    sent: dict[str, dt.datetime] = {}
+    routed: dict[str, float] = {}
+
+    def note(m: Message[bytes, bytes]) -> None:
+        event_id = header_map(m.headers()).get(h.EVENT_ID)  # type: ignore[arg-type]
+        if event_id:
+            routed[event_id] = m.timestamp()[1] / 1000
+
+    audit = TopicCounter(settings, AUDIT_TOPIC, keep=note)
     with Publisher(APPROVAL, settings) as pub:
         t0 = time.monotonic()
         for i in range(0, n, per_tick):
@@ -189,32 +271,61 @@ def latency(
             if ahead > 0:
                 time.sleep(ahead)
             now = dt.datetime.now(dt.UTC)
+            group = plan[i : i + per_tick]
+            sent.update((str(e.envelope.event_id), now) for e in group)
             pub.publish_many(
                 [
                     e.model_copy(
                         update={"envelope": e.envelope.model_copy(update={"occurred_at": now})}
                     )
-                    for e in plan[i : i + per_tick]
+                    for e in group
                 ]
             )
-    time.sleep(5)
-    ids = {str(e.envelope.event_id) for e in plan}
-    delays: list[float] = []
+    deadline = time.monotonic() + 60
+    while True:
+        delays = stored_delays(matters, tmp, set(sent))
+        if len(delays) == len(sent) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    audit.close()
+    to_router = [routed[i] - sent[i].timestamp() for i in sent if i in routed]
+    return Latencies(list(delays.values()), to_router)
+
+
+def stored_delays(matters: dict[str, str], tmp: Path, ids: set[str]) -> dict[str, float]:
+    """``received_at - occurred_at`` of the items of ``ids`` stored so far."""
+    delays: dict[str, float] = {}
     for party in matters:
         engine = make_engine(f"sqlite:///{tmp / (party + '.db')}")
         with engine.connect() as conn:
             rows = conn.execute(
                 select(inbox_items.c.event_id, inbox_items.c.occurred_at, inbox_items.c.received_at)
             )
-            delays += [
-                (r.received_at - r.occurred_at).total_seconds() for r in rows if r.event_id in ids
-            ]
+            delays.update(
+                (r.event_id, (r.received_at - r.occurred_at).total_seconds())
+                for r in rows
+                if r.event_id in ids
+            )
+        engine.dispose()
     return delays
+
+
+def warm_up(settings: Settings, matters: dict[str, str]) -> None:
+    """A few results through the whole bus, so that every service has joined its group and
+    every schema is registered before the clock runs."""
+    batch = events(200, matters, WARM_UP_SERIALS, dt.datetime.now(dt.UTC))
+    throughput(settings, batch)
+
+
+def load() -> str:
+    """The machine's 1-minute load average, for the record."""
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (median)")
     parser.add_argument("--departments", type=int, default=3)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--latency-seconds", type=float, default=20.0)
@@ -233,19 +344,46 @@ def main() -> None:
                 "SGBUS_SCHEMA_REGISTRY": info.schema_registry or "",
             }
             with services(env, list(matters), tmp):
-                time.sleep(8)  # let the services join their groups
-                e2e, size = throughput(settings, args.events, matters)
-                raw = raw_rate(settings, args.events, size)
+                warm_up(settings, matters)
+                serde = Publisher(APPROVAL, settings)._serde
+                e2e_runs, raw_runs = [], []
+                for r in range(args.rounds):
+                    batch = events(
+                        args.events, matters, ROUND_SERIALS * (r + 1), dt.datetime.now(dt.UTC)
+                    )
+                    values = [(e.envelope.case_key.encode(), serde.encode(e, "x")) for e in batch]
+                    print(f"round {r + 1}: load {load()}", end="", flush=True)
+                    e2e_runs.append(throughput(settings, batch))
+                    raw_runs.append(raw_rate(settings, values))
+                    print(
+                        f"; end to end {e2e_runs[-1]:,.0f}/s, raw {raw_runs[-1]:,.0f}/s,"
+                        f" load after {load()}"
+                    )
+                size = statistics.mean(len(v) for _, v in values)
+                print(f"latency phase: load {load()}", flush=True)
                 delays = latency(settings, args.rate, args.latency_seconds, matters, tmp)
         finally:
             stack.down()
-    q = statistics.quantiles(delays, n=100)
-    print(f"departments: {', '.join(matters)}; event size {size} bytes")
-    print(f"end to end: {e2e:,.0f} approval results/s ({args.events:,} results, claims back)")
-    print(f"raw produce+consume: {raw:,.0f} messages/s; ratio {e2e / raw:.3f}")
+    e2e, raw = statistics.median(e2e_runs), statistics.median(raw_runs)
+    ratios = [e / r for e, r in zip(e2e_runs, raw_runs, strict=True)]
+    q = statistics.quantiles(delays.total, n=100)
+    qr = statistics.quantiles(delays.to_router, n=100)
+    print(f"departments: {', '.join(matters)}; mean event size {size:,.0f} bytes")
     print(
-        f"latency at {args.rate:.0f}/s over {len(delays):,} results: "
-        f"p50 {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
+        f"end to end: {e2e:,.0f} approval results/s, median of {args.rounds} rounds of"
+        f" {args.events:,} results, claims back"
+    )
+    print(
+        f"raw produce+consume: {raw:,.0f} messages/s; ratio {e2e / raw:.3f}"
+        f" (median of per-round ratios {statistics.median(ratios):.3f})"
+    )
+    print(
+        f"latency at {args.rate:.0f}/s over {len(delays.total):,} results: p50"
+        f" {q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms, max {max(delays.total) * 1000:.0f} ms"
+    )
+    print(
+        f"  of which publish → router's output (broker create time on sg.audit): p50"
+        f" {qr[49] * 1000:.0f} ms, p99 {qr[98] * 1000:.0f} ms"
     )
 
 

@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
 from sgbus.bus.events import ApprovalResult, CaseAssignment, new_envelope
+from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.jsonlog import configure_json_logging
 from sgbus.bus.kafka_clients import make_admin
 from sgbus.bus.parties import WATCHDOG_PARTY
@@ -67,6 +68,7 @@ def router_run(
     directory = CatalogueDirectory(catalogue_of(settings))
     router = Router(settings, build_serde(settings.registry_url()), directory, instance)
     router.install_signal_handlers()
+    tune_for_service()
     stats = router.run(idle_exit_s=idle_exit)
     console.print(
         f"routed {stats.routed}, dead-lettered {stats.dead_lettered}, aborts {stats.aborts}"

@@ -61,6 +61,7 @@ def run(
     ),
 ) -> None:
     """Consume sg.<party>.inbox into the store until SIGTERM or Ctrl-C."""
+    from sgbus.bus.gc_tuning import tune_for_service
     from sgbus.bus.jsonlog import configure_json_logging
     from sgbus.consumers.department.service import DepartmentService, from_settings
 
@@ -82,6 +83,7 @@ def run(
     try:
         service = DepartmentService(config, settings)
         sampler = _start_monitoring(settings, service.group)
+        tune_for_service()
         service.run(stop)
     except Exception as exc:
         # One JSON line the log pipeline can alert on; the supervisor restarts the process,

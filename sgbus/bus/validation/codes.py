@@ -9,6 +9,7 @@ import re
 # GB 32100-2015: 18 characters from this alphabet (no I, O, S, V, Z); the 18th is a check character.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
 _USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 # GB 11643-1999: 17 digits and a check digit (0-9 or X).
@@ -68,7 +69,11 @@ _SERVICE = re.compile(r"^(95\d{3,6}|1[0-2]\d{3}|400[- ]?\d{3}[- ]?\d{4})$")
 
 def uscc_check_char(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    try:
+        values = [_USCC_VALUES[c] for c in first17]
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]!r} is not a GB 32100-2015 character") from None
+    total = sum(v * w for v, w in zip(values, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

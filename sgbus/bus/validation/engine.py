@@ -1,4 +1,8 @@
-"""Validate an event beyond its types: field checks from the schema, then record and event rules."""
+"""Validate an event beyond its types: field checks from the schema, then record and event rules.
+
+The fields to check come from a plan compiled once per event type (see
+:mod:`sgbus.bus.validation.plan`), so an event costs only its checked fields and its rules.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,12 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sgbus.bus.contracts.catalog import Catalog
-from sgbus.bus.contracts.walk import iter_fields
 from sgbus.bus.events import Event, event_type_of
-from sgbus.bus.validation.checks import CHECKS
-from sgbus.bus.validation.masking import mask
-from sgbus.bus.validation.rules import EVENT_RULES, RECORD_RULES, _envelope
+from sgbus.bus.validation.issue import Issue
+from sgbus.bus.validation.plan import RecordPlan, compile_plan, run_record
+from sgbus.bus.validation.rules import EVENT_RULES, RecordRule, _envelope
 
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem: the field path and what is wrong, personal data masked."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+__all__ = ["EventValidationError", "Issue", "check_event", "validate_event"]
 
 
 class EventValidationError(ValueError):
@@ -45,46 +39,28 @@ def _schema(event_type: str) -> dict[str, Any]:
     return _catalog().expand(event_type)
 
 
-def _field_issue(path: str, fld: dict[str, Any], value: Any, problem: str) -> Issue:
-    if fld.get("pii") is True:
-        return Issue(path, f"{problem} (value {mask(value)})")
-    return Issue(path, problem)
+@dataclass(frozen=True)
+class _EventPlan:
+    fields: RecordPlan | None
+    event_rules: tuple[RecordRule, ...]
 
 
-def _prefixed(base: str, rel: str) -> str:
-    return f"{base}.{rel}" if base else rel
+@cache
+def _plan(event_type: str) -> _EventPlan:
+    rules = (_envelope(event_type), EVENT_RULES.get(event_type))
+    return _EventPlan(compile_plan(_schema(event_type)), tuple(r for r in rules if r is not None))
 
 
 def validate_event(event: Event) -> list[Issue]:
     """Every rule ``event`` breaks (empty when valid)."""
-    event_type = event_type_of(event)
+    plan = _plan(event_type_of(event))
     data = event.model_dump()
     issues: list[Issue] = []
-    for visit in iter_fields(_schema(event_type), data):
-        check = visit.field.get("check")
-        if check and visit.value is not None:
-            problem = CHECKS[check](visit.value, visit.field, visit.parent)
-            if problem:
-                issues.append(_field_issue(visit.path, visit.field, visit.value, problem))
-        rule = RECORD_RULES.get(_record_type(visit.field))
-        if rule and isinstance(visit.value, dict):
-            issues += [Issue(_prefixed(visit.path, p), m) for p, m in rule(visit.value)]
-        elif rule and isinstance(visit.value, list):
-            for i, item in enumerate(visit.value):
-                issues += [Issue(_prefixed(f"{visit.path}[{i}]", p), m) for p, m in rule(item)]
-    for rule in (_envelope(event_type), EVENT_RULES.get(event_type)):
-        if rule is not None:
-            issues += [Issue(p, m) for p, m in rule(data)]
+    if plan.fields is not None:
+        run_record(plan.fields, data, "", issues)
+    for rule in plan.event_rules:
+        issues += [Issue(p, m) for p, m in rule(data)]
     return issues
-
-
-def _record_type(fld: dict[str, Any]) -> str:
-    ftype = fld["type"]
-    if isinstance(ftype, list):
-        ftype = next((t for t in ftype if t != "null"), None)
-    if isinstance(ftype, dict):
-        ftype = ftype["items"] if ftype.get("type") == "array" else ftype.get("name")
-    return str(ftype).rsplit(".", 1)[-1] if isinstance(ftype, str) else ""
 
 
 def check_event(event: Event) -> None:

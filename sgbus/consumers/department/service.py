@@ -20,6 +20,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
+from sgbus.bus.batching import take_batch
 from sgbus.bus.events import Claim
 from sgbus.bus.parties import WATCHDOG_PARTY, check_party_id, inbox_topic, outbox_topic
 from sgbus.bus.serde import DecodeError, EncodeError, Serde, build_serde
@@ -146,7 +147,7 @@ class DepartmentService:
 
     def step(self) -> BatchResult | None:
         """Consume and apply one batch (if any), then relay pending claims."""
-        polled = self.consumer.consume(self.config.batch_size, self.config.poll_timeout_s)
+        polled = take_batch(self.consumer, self.config.batch_size, self.config.poll_timeout_s)
         records = [m for m in polled if self._usable(m)]
         result = None
         if records:

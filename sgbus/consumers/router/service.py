@@ -18,6 +18,7 @@ from types import FrameType
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
+from sgbus.bus.batching import take_batch
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
 from sgbus.bus.serde import Serde
@@ -78,7 +79,7 @@ class Router:
         idle_since = time.monotonic()
         try:
             while not (self._stopping or should_stop()):
-                msgs = self._consumer.consume(self._batch_size, timeout=0.5)
+                msgs = take_batch(self._consumer, self._batch_size, timeout_s=0.5)
                 metrics.mark_heartbeat(SERVICE)
                 records = [m for m in msgs if self._usable(m)]
                 if not records:
