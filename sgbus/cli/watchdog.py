@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from sgbus.bus.calendar import parse_instant
+from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.obligations.model import Obligation, State
 from sgbus.bus.policy import load_policy
 from sgbus.bus.settings import get_settings
@@ -130,6 +131,7 @@ def run(
             config=config,
         )
         watchdog = build_watchdog(settings, opts)
+    tune_for_service()
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:

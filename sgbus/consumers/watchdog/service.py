@@ -27,6 +27,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Connection, Engine, select
 
+from sgbus.bus.batching import take_batch
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Answer, Opening, Outcome, State
@@ -151,7 +152,7 @@ class Watchdog:
         stats = StepStats()
         if self._reload_requested:
             self._reload_calendar()
-        msgs = self.consumer.consume(self.config.batch_size, self.config.poll_timeout_s)
+        msgs = take_batch(self.consumer, self.config.batch_size, self.config.poll_timeout_s)
         self._ingest(msgs, stats)
         if self._progress.all_at_end() and self._group_caught_up():
             stats.caught_up = True
