@@ -68,25 +68,19 @@ def demo(
     days: Annotated[float, typer.Option(help="simulated days to run")] = 8,
     policy: Annotated[str, typer.Option(help="deadline policy preset or file")] = "anqiu",
 ) -> None:
-    """Start the local stack, then run a simulated week: publish, route, claim, watch deadlines."""
-    settings = get_settings()
-    try:
-        info = local_stack().up(notify=lambda m: console.print(f"  {m}"))
-    except StackError as exc:
-        console.print(f"[red]sgbus demo: {exc}")
-        raise typer.Exit(1) from None
-    console.print(f"stack up: Kafka {info.bootstrap}, registry {info.schema_registry}")
-    settings = Settings(
-        **{
-            **settings.model_dump(),
-            "bootstrap": info.bootstrap,
-            "schema_registry": info.schema_registry,
-        }
-    )
+    """Start the local stack (or use the broker in SGBUS_BOOTSTRAP and the registry in
+    SGBUS_SCHEMA_REGISTRY), then run a simulated week: publish, route, claim, watch deadlines."""
+    settings = _stack_settings(get_settings())
     workdir = settings.home / "demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir.mkdir(parents=True, exist_ok=True)
     plan = DemoPlan(results=results, speed=speed, days=days, policy=policy)
-    run, threads = start(settings, plan, workdir)
+    try:
+        run, threads = start(settings, plan, workdir)
+    except OSError as exc:  # e.g. the metrics port is taken
+        console.print(f"[red]sgbus demo: {exc}")
+        raise typer.Exit(1) from None
+    if run.monitoring is not None:
+        console.print(f"metrics on http://{settings.metrics_host}:{run.monitoring.port}/metrics")
     with Live(_table(run), console=console, refresh_per_second=4) as live:
         while not run.stop.is_set() and not run.errors:
             live.update(_table(run))
@@ -95,9 +89,33 @@ def demo(
         for t in threads:
             t.join(30)
         live.update(_table(run))
+    if run.monitoring is not None:
+        run.monitoring.close()
     _next_steps(workdir, run)
     if run.errors:
         raise typer.Exit(1)
+
+
+def _stack_settings(settings: Settings) -> Settings:
+    """``settings`` as they are when a broker is configured (a stack run elsewhere; the
+    registry is ``SGBUS_SCHEMA_REGISTRY`` or the local default), else pointing at the local
+    stack, which is started if it is not running."""
+    if settings.bootstrap:
+        console.print(f"using Kafka {settings.bootstrap}, registry {settings.registry_url()}")
+        return settings
+    try:
+        info = local_stack().up(notify=lambda m: console.print(f"  {m}"))
+    except StackError as exc:
+        console.print(f"[red]sgbus demo: {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"stack up: Kafka {info.bootstrap}, registry {info.schema_registry}")
+    return Settings(
+        **{
+            **settings.model_dump(),
+            "bootstrap": info.bootstrap,
+            "schema_registry": info.schema_registry,
+        }
+    )
 
 
 def _next_steps(workdir: Path, run: Running) -> None:

@@ -37,10 +37,12 @@ from sgbus.consumers.department.manual import NothingToClaim, claim_case
 from sgbus.consumers.department.service import DepartmentConfig, DepartmentService, group_id
 from sgbus.consumers.department.store import ClaimState, find_items
 from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.consumers.router.service import GROUP_ID as ROUTER_GROUP
 from sgbus.consumers.router.service import Router
 from sgbus.consumers.watchdog.clock import SimulatedClock
 from sgbus.consumers.watchdog.service import WatchdogConfig
 from sgbus.consumers.watchdog.wiring import RunOptions, build_watchdog
+from sgbus.demo.monitoring import DemoMonitoring, start_monitoring
 from sgbus.demo.synthetic import approval_result, supervision_action
 from sgbus.producers.publisher import Publisher
 from sgbus.producers.relay import OutboxRelay
@@ -69,6 +71,7 @@ class DemoPlan:
     days: float = 8.0
     policy: str = "anqiu"
     seed: int = 2026
+    sample_interval_s: float = 5.0  # real seconds between consumer-lag and obligation samples
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Running:
     published: dict[str, int] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     errors: list[str] = field(default_factory=list)
+    monitoring: DemoMonitoring | None = None
 
 
 def monday_morning(today: dt.date) -> dt.datetime:
@@ -164,7 +168,8 @@ def _thread(target: Callable[[], object], errors: list[str], name: str) -> threa
 def start(
     settings: Settings, plan: DemoPlan, workdir: Path
 ) -> tuple[Running, list[threading.Thread]]:
-    """Apply topics, start router, department services, watchdog and the actors."""
+    """Apply topics, start router, department services, watchdog and the actors; serve
+    metrics when ``settings.metrics_port`` is set (stop them with ``run.monitoring.close()``)."""
     catalogue = example_catalogue()
     apply(make_admin(settings), desired_topics([*catalogue.parties_by_id, "watchdog"], settings))
     roles = pick_roles(catalogue)
@@ -177,10 +182,17 @@ def start(
         watchdog_engine=make_engine(f"sqlite:///{workdir / 'watchdog.db'}"),
         end_at=clock.start + dt.timedelta(days=plan.days),
     )
+    parties = [APPROVAL, OVERSIGHT, *(r.party for r in roles)]
+    wd_cfg = WatchdogConfig(
+        poll_timeout_s=0.2, grace_s=0.5, gauge_interval_s=plan.sample_interval_s
+    )
+    # First, so that a port already taken stops the demo before anything runs.
+    groups = [ROUTER_GROUP, *(group_id(p) for p in parties), wd_cfg.group_id]
+    run.monitoring = start_monitoring(settings, groups, plan.sample_interval_s)
     threads = []
     router = Router(settings, serde, CatalogueDirectory(catalogue), instance="demo")
     threads.append(_thread(lambda: router.run(should_stop=run.stop.is_set), run.errors, "router"))
-    for party in [APPROVAL, OVERSIGHT, *(r.party for r in roles)]:
+    for party in parties:
         auto = any(r.party == party and r.behaviour == "integrated" for r in roles)
         cfg = DepartmentConfig(
             party,
@@ -194,7 +206,6 @@ def start(
         run.engines[party] = service.engine
         threads.append(_thread(lambda s=service: s.run(run.stop), run.errors, party))  # type: ignore[misc]
     migrate(run.watchdog_engine)
-    wd_cfg = WatchdogConfig(poll_timeout_s=0.2, grace_s=0.5)
     start_at_end(run.watchdog_engine, settings, wd_cfg.group_id, AUDIT_TOPIC)
     watchdog = build_watchdog(
         settings,

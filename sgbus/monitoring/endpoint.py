@@ -21,6 +21,7 @@ from sgbus.monitoring.metrics import BUILD_INFO, initialise_series
 
 #: Metrics port of each service when all run on one machine (the local demo).
 LOCAL_PORTS: dict[str, int] = {
+    "demo": 19100,  # all services in one process (sgbus demo; monitoring/prometheus/demo.yml)
     "router": 19101,
     "watchdog": 19102,
     "department": 19103,

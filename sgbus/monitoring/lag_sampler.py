@@ -29,6 +29,10 @@ class LagSampler:
         collector: ConsumerLagCollector = CONSUMER_LAG,
     ) -> None:
         self._readers = dict(readers)
+        for group in self._readers:
+            # Zero from the start: increase() cannot see the first failure of a series that
+            # did not exist before it, so the lag-unknown alert would miss it.
+            LAG_SAMPLE_ERRORS.labels(group)
         self._interval = interval
         self._collector = collector
         self._stop = threading.Event()

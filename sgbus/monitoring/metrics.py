@@ -48,7 +48,9 @@ metric (helper)                                   who, at what point
                                                   hours from the request (push) to the
                                                   answer (claim). ``party`` = debtor.
 ``sgbus_obligations_opened_total``                watchdog, after committing ``open_all``:
-(:func:`record_obligations_opened`)               one per new obligation.
+(:func:`record_obligations_opened`)               one per new obligation (the first one of a
+                                                  party and flow also creates its discharged,
+                                                  outcome and answer-delay series at zero).
 ``sgbus_obligations_discharged_total``            watchdog, after committing ``answer_all``:
 (:func:`record_discharged`)                       one per obligation answered on time.
 ``sgbus_obligation_outcomes_total``               watchdog, after committing the outcomes of
@@ -80,7 +82,7 @@ from collections.abc import Iterable
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info, disable_created_metrics
 
-from sgbus.bus.obligations.model import Opening, Outcome
+from sgbus.bus.obligations.model import Opening, Outcome, OutcomeKind
 from sgbus.monitoring import labels
 from sgbus.monitoring.lag import ConsumerLagCollector
 
@@ -193,12 +195,16 @@ def initialise_series(service: str) -> None:
     """Create the zero-valued series of ``service``'s error counters at start-up.
 
     ``increase()`` cannot see the first increment of a series that did not exist before it,
-    so the dead-letter alert would miss the first dead letter after every restart.
+    so the dead-letter alert would miss the first dead letter after every restart. The
+    watchdog's outcome events are few kinds, created here for the same reason.
     """
     svc = labels.service(service)
     for reason in sorted(labels.REASONS):
         DEAD_LETTERS.labels(svc, reason)
     TRANSACTION_ABORTS.labels(svc)
+    if svc == "watchdog":
+        for kind in OutcomeKind:
+            EVENTS_OUT.labels(svc, labels.party("watchdog"), kind.value)
 
 
 def record_event_in(service: str, party: str, event_type: str, n: int = 1) -> None:
@@ -255,9 +261,29 @@ def observe_answer_delay(party: str, flow: str, working_hours: float) -> None:
 
 
 def record_obligations_opened(openings: Iterable[Opening]) -> None:
-    """Count newly opened obligations."""
+    """Count newly opened obligations, and create at zero the series of what may follow
+    for the same party and flow (answers, outcomes).
+
+    Outcomes often come in bursts (every penalty pushed in one batch expires in one sweep);
+    a series born at its burst's value would never show in ``increase()`` or ``rate()``.
+    """
     for o in openings:
-        OBLIGATIONS_OPENED.labels(labels.party(o.debtor), labels.flow(o.flow)).inc()
+        key = (labels.party(o.debtor), labels.flow(o.flow))
+        if key not in _FOLLOWED:
+            _initialise_followers(*key)
+        OBLIGATIONS_OPENED.labels(*key).inc()
+
+
+#: (party, flow) pairs whose answer and outcome series exist (creating them twice is harmless).
+_FOLLOWED: set[tuple[str, str]] = set()
+
+
+def _initialise_followers(party: str, flow: str) -> None:
+    _FOLLOWED.add((party, flow))
+    OBLIGATIONS_DISCHARGED.labels(party, flow)
+    ANSWER_DELAY.labels(party, flow)
+    for kind in OutcomeKind:
+        OBLIGATION_OUTCOMES.labels(party, flow, kind.value)
 
 
 def record_discharged(party: str, flow: str) -> None:

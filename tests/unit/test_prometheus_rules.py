@@ -67,6 +67,19 @@ def test_scrape_config_is_valid_and_uses_the_local_port_plan() -> None:
         assert targets[service] == f"127.0.0.1:{LOCAL_PORTS[service]}"
 
 
+def test_demo_scrape_config_scrapes_the_demo_port_under_every_service_job() -> None:
+    _ok(promtool("check", "config", "demo.yml"))
+    config = yaml.safe_load((PROM_DIR / "demo.yml").read_text())
+    targets = {
+        job["job_name"]: t
+        for job in config["scrape_configs"]
+        for sc in job["static_configs"]
+        for t in sc["targets"]
+    }
+    for job in ("sgbus-router", "sgbus-watchdog", "sgbus-department"):
+        assert targets[job] == f"127.0.0.1:{LOCAL_PORTS['demo']}"
+
+
 def test_exposed_metrics_follow_prometheus_naming_conventions() -> None:
     from tests.fixtures.metrics_exporter import step
 

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, select
 
 from sgbus.bus.batching import take_batch
 from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.events import event_type_of
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Answer, Opening, Outcome, State
 from sgbus.bus.parties import AUDIT_TOPIC, WATCHDOG_PARTY, outbox_topic
@@ -190,48 +191,57 @@ class Watchdog:
             parts = {r.partition for r in records} | {p for _, p in ends}
             stored = _stored_offsets(conn, self.config.group_id, self.config.audit_topic, parts)
             fresh = [r for r in records if r.offset >= stored.get(r.partition, 0)]
-            openings, answers = self._interpret(fresh, stats)
+            openings, answers, accepted = self._interpret(fresh, stats)
             result = apply_batch(conn, openings, answers)
             enqueue(conn, self._messages(result.outcomes))
             nexts = _advance(next_offsets_of((r.topic, r.partition, r.offset) for r in fresh), ends)
             nexts = {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)}
             save_offsets(conn, self.config.group_id, nexts)
         stats.consumed += len(fresh)
+        for sender, event_type in accepted:
+            metrics.record_event_in(SERVICE, sender, event_type)
         self._count(result, stats)
         mirror_to_kafka(self.consumer, nexts)
 
     def _interpret(
         self, records: Sequence[RawRecord], stats: StepStats
-    ) -> tuple[list[Opening], list[Answer]]:
+    ) -> tuple[list[Opening], list[Answer], list[tuple[str, str]]]:
+        """Openings and answers of ``records``, and (sender, event type) of each one read."""
         openings: list[Opening] = []
         answers: list[Answer] = []
+        accepted: list[tuple[str, str]] = []
         for raw in records:
             try:
-                ingested = self.ingestor.ingest(decode_audit(self.serde, raw))
+                audit = decode_audit(self.serde, raw)
+                ingested = self.ingestor.ingest(audit)
             except DecodeError as exc:
                 # The router accepted it, so this reader lacks a schema: skip, loudly.
                 log.error("audit record skipped: %s", exc)
                 stats.skipped += 1
                 continue
+            accepted.append((audit.event.envelope.sender, event_type_of(audit.event)))
             openings += ingested.openings
             answers += ingested.answers
             for why in ingested.skipped:
                 log.warning("audit record %s[%d]@%d: %s", raw.topic, raw.partition, raw.offset, why)
-        return openings, answers
+        return openings, answers, accepted
 
     def _count(self, result: BatchResult, stats: StepStats) -> None:
         stats.opened += len(result.opened)
         stats.answered += len(result.answered)
         stats.outcomes += len(result.outcomes)
         metrics.record_obligations_opened(result.opened)
-        metrics.record_outcomes(result.outcomes)
+        _record_outcomes(result.outcomes)
         for ob in result.answered:
             o = ob.opening
-            if ob.state is State.DISCHARGED and ob.answered_at is not None:
+            if ob.answered_at is None:
+                continue
+            if ob.state is State.DISCHARGED:
                 metrics.record_discharged(o.debtor, o.flow)
-                if ob.answered_at >= o.opened_at:
-                    worked = self.calendar.working_time_between(o.opened_at, ob.answered_at)
-                    metrics.observe_answer_delay(o.debtor, o.flow, worked.total_seconds() / 3600)
+            # Late answers too: the delay histogram shows how late, not only who was on time.
+            if ob.answered_at >= o.opened_at:
+                worked = self.calendar.working_time_between(o.opened_at, ob.answered_at)
+                metrics.observe_answer_delay(o.debtor, o.flow, worked.total_seconds() / 3600)
 
     # -- deadlines ------------------------------------------------------------------------
 
@@ -256,7 +266,7 @@ class Watchdog:
             with self.engine.begin() as conn:
                 outcomes = sweep(conn, cutoff, self.config.sweep_limit)
                 enqueue(conn, self._messages(outcomes))
-            metrics.record_outcomes(outcomes)
+            _record_outcomes(outcomes)
             stats.outcomes += len(outcomes)
             if not outcomes:
                 return
@@ -293,6 +303,13 @@ class Watchdog:
         self._gauges_at = time.monotonic()
         with self.engine.connect() as conn:
             refresh_obligation_gauges(conn, self.clock.now())
+
+
+def _record_outcomes(outcomes: Sequence[Outcome]) -> None:
+    """Count outcomes committed to the outbox: per obligation, and as events written."""
+    metrics.record_outcomes(outcomes)
+    for out in outcomes:
+        metrics.record_event_out(SERVICE, WATCHDOG_PARTY, out.kind.value)
 
 
 def _stored_offsets(
