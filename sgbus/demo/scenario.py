@@ -270,7 +270,8 @@ def _act(settings: Settings, plan: DemoPlan, run: Running, serde: Serde) -> None
         for role in run.roles:
             if role.claim_at is not None:
                 _officer_claims(run, serde, role.party, role.claim_at, relays[role.party])
-        # The bureau's officer claims every other penalty; the rest end as breach reports.
+        # The bureau's officer claims part of the penalties (a stable half of case-key hashes on
+        # average); the rest end as breach reports.
         _officer_claims(run, serde, APPROVAL, _five_hours_later, relays[APPROVAL], every=2)
         run.stop.wait(0.2)
     _settle(run)
