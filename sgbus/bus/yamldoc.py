@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 PathKey = tuple[str | int, ...]
 
@@ -22,6 +22,9 @@ PathKey = tuple[str | int, ...]
 # loader can parse dates itself and report a bad one with its line instead of failing the file.
 _TYPED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "bool", "float", "null"))
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class SourceError(ValueError):
@@ -136,3 +139,13 @@ def validation_error(doc: YamlDoc, exc: ValidationError, what: str) -> SourceErr
     first = doc.line_of(tuple(exc.errors()[0]["loc"])) if exc.errors() else None
     body = f"invalid {what}:\n  " + "\n  ".join(problems)
     return SourceError(doc.source, first, body)
+
+
+def validate_mapping(doc: YamlDoc, model: type[ModelT], what: str) -> ModelT:
+    """``doc`` validated as ``model``; errors name the file, the line and the bad key."""
+    if not isinstance(doc.data, dict):
+        raise SourceError(doc.source, doc.line_of(()), f"a {what} file must be a YAML mapping")
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise validation_error(doc, exc, what) from None

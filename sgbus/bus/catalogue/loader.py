@@ -23,19 +23,20 @@ from typing import Any
 from pydantic import ValidationError
 
 from sgbus.bus.catalogue.model import Catalogue, Matter, Party
-from sgbus.bus.yamldoc import SourceError, YamlDoc, load_yaml, parse_yaml, validation_error
+from sgbus.bus.yamldoc import (
+    SourceError,
+    YamlDoc,
+    load_yaml,
+    parse_yaml,
+    validate_mapping,
+)
 
 CSV_REQUIRED = ("code", "name", "mode", "departments", "region")
 CSV_OPTIONAL = ("department_names", "per_region", "source")
 
 
 def _validate_yaml(doc: YamlDoc) -> Catalogue:
-    if not isinstance(doc.data, dict):
-        raise SourceError(doc.source, doc.line_of(()), "a catalogue file must be a YAML mapping")
-    try:
-        return Catalogue.model_validate(doc.data)
-    except ValidationError as exc:
-        raise validation_error(doc, exc, "catalogue") from None
+    return validate_mapping(doc, Catalogue, "catalogue")
 
 
 def parse_catalogue_yaml(text: str, source: str = "<catalogue>") -> Catalogue:

@@ -6,10 +6,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from sgbus.bus.policy.model import Policy
-from sgbus.bus.yamldoc import SourceError, YamlDoc, load_yaml, parse_yaml, validation_error
+from sgbus.bus.yamldoc import (
+    YamlDoc,
+    load_yaml,
+    parse_yaml,
+    validate_mapping,
+)
 
 PRESETS = ("weihai", "zichuan", "ankang", "anqiu", "yingkou")
 
@@ -22,12 +25,7 @@ class UnknownPolicy(LookupError):
 
 
 def _validate(doc: YamlDoc) -> Policy:
-    if not isinstance(doc.data, dict):
-        raise SourceError(doc.source, doc.line_of(()), "a policy file must be a YAML mapping")
-    try:
-        return Policy.model_validate(doc.data)
-    except ValidationError as exc:
-        raise validation_error(doc, exc, "policy") from None
+    return validate_mapping(doc, Policy, "policy")
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
