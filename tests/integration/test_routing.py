@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 MATTERS = ["WH-A1-001", "WH-A2-004", "WH-A3-001", "WH-A4-001"]
 
 
-def wait_for(settings: Settings, topics: list[str], ids: set[str], timeout: float = 60) -> list:  # type: ignore[type-arg]
+def wait_for(settings: Settings, topics: list[str], ids: set[str], timeout: float = 150) -> list:  # type: ignore[type-arg]
     """Records of ``topics`` whose event id is in ``ids``, once every id has appeared."""
     deadline = time.monotonic() + timeout
     while True:

@@ -60,8 +60,16 @@ class Router:
         self._directory = directory
         self._batch_size = batch_size
         instance = instance or socket.gethostname()
+        # A short session lets the group hand a killed instance's partitions to the others
+        # within seconds instead of the 45 s default.
         self._consumer: Consumer = make_consumer(
-            settings, GROUP_ID, **{"topic.metadata.refresh.interval.ms": 5000}
+            settings,
+            GROUP_ID,
+            **{
+                "topic.metadata.refresh.interval.ms": 5000,
+                "session.timeout.ms": 10_000,
+                "heartbeat.interval.ms": 2_000,
+            },
         )
         # A stable transactional id per instance lets a restarted instance fence its zombie.
         self._producer: Producer = make_producer(
