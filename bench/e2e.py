@@ -15,7 +15,7 @@ Latency: results published at a fixed rate (default 500/s) in groups of 5, each 
 ``occurred_at`` when sent; per result, the time to ``received_at`` in the department's store.
 
 The router and each department service run as their own processes (``sgbus router run``,
-``sgbus department run --auto-claim``), as in production; a warm-up of 200 results first makes
+``sgbus department run --auto-claim``), as in production; a warm-up (default 20,000 results) makes
 sure all of them have joined their groups and every schema is registered.
 """
 
@@ -75,8 +75,35 @@ def single_supervisor_matters(count: int) -> dict[str, str]:
     return chosen
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process (with its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds per named process over a measured span (Linux ``/proc``)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.used: dict[str, float] = {}
+
+    def __enter__(self) -> CpuMeter:
+        self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.used = {n: cpu_seconds(pid) - self._start[n] for n, pid in self.pids.items()}
+
+    def per_event(self, events: int) -> str:
+        """Microseconds of CPU per event, by process, and their sum."""
+        parts = [f"{n} {t / events * 1e6:,.0f}" for n, t in self.used.items()]
+        total = sum(self.used.values()) / events * 1e6
+        return f"CPU µs per result: {', '.join(parts)}; total {total:,.0f}"
+
+
 @contextmanager
-def services(env: dict[str, str], parties: list[str], tmp: Path) -> Iterator[None]:
+def services(env: dict[str, str], parties: list[str], tmp: Path) -> Iterator[dict[str, int]]:
     sgbus = str(Path(sys.executable).with_name("sgbus"))
     procs = [
         subprocess.Popen(
@@ -107,7 +134,9 @@ def services(env: dict[str, str], parties: list[str], tmp: Path) -> Iterator[Non
             )
         )
     try:
-        yield
+        yield {"router": procs[0].pid} | {
+            p: proc.pid for p, proc in zip(parties, procs[1:], strict=True)
+        }
     finally:
         for proc in procs:
             proc.terminate()
@@ -310,10 +339,11 @@ def stored_delays(matters: dict[str, str], tmp: Path, ids: set[str]) -> dict[str
     return delays
 
 
-def warm_up(settings: Settings, matters: dict[str, str]) -> None:
-    """A few results through the whole bus, so that every service has joined its group and
-    every schema is registered before the clock runs."""
-    batch = events(200, matters, WARM_UP_SERIALS, dt.datetime.now(dt.UTC))
+def warm_up(settings: Settings, matters: dict[str, str], count: int) -> None:
+    """Results through the whole bus before the clock runs: every service has joined its group,
+    every schema is registered, and the broker's JIT compiler has done most of its work (on a
+    just-started broker it otherwise takes a large share of the CPU for a minute or more)."""
+    batch = events(count, matters, WARM_UP_SERIALS, dt.datetime.now(dt.UTC))
     throughput(settings, batch)
 
 
@@ -329,6 +359,7 @@ def main() -> None:
     parser.add_argument("--departments", type=int, default=3)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--latency-seconds", type=float, default=20.0)
+    parser.add_argument("--warm-up", type=int, default=20_000, help="results before measuring")
     args = parser.parse_args()
     matters = single_supervisor_matters(args.departments)
     with tempfile.TemporaryDirectory(prefix="sgbus-e2e-") as tmpdir:
@@ -343,8 +374,10 @@ def main() -> None:
                 "SGBUS_BOOTSTRAP": info.bootstrap,
                 "SGBUS_SCHEMA_REGISTRY": info.schema_registry or "",
             }
-            with services(env, list(matters), tmp):
-                warm_up(settings, matters)
+            with services(env, list(matters), tmp) as service_pids:
+                warm_up(settings, matters, args.warm_up)
+                pids = {"broker": stack.pid("kafka") or 0, "registry": stack.pid("registry") or 0}
+                pids |= service_pids | {"bench": os.getpid()}
                 serde = Publisher(APPROVAL, settings)._serde
                 e2e_runs, raw_runs = [], []
                 for r in range(args.rounds):
@@ -353,12 +386,16 @@ def main() -> None:
                     )
                     values = [(e.envelope.case_key.encode(), serde.encode(e, "x")) for e in batch]
                     print(f"round {r + 1}: load {load()}", end="", flush=True)
-                    e2e_runs.append(throughput(settings, batch))
-                    raw_runs.append(raw_rate(settings, values))
+                    with CpuMeter(pids) as meter:
+                        e2e_runs.append(throughput(settings, batch))
+                    with CpuMeter(pids) as raw_meter:
+                        raw_runs.append(raw_rate(settings, values))
                     print(
                         f"; end to end {e2e_runs[-1]:,.0f}/s, raw {raw_runs[-1]:,.0f}/s,"
                         f" load after {load()}"
                     )
+                    print(f"  end to end {meter.per_event(len(batch))}")
+                    print(f"  raw {raw_meter.per_event(len(batch))}")
                 size = statistics.mean(len(v) for _, v in values)
                 print(f"latency phase: load {load()}", flush=True)
                 delays = latency(settings, args.rate, args.latency_seconds, matters, tmp)

@@ -13,9 +13,12 @@ Steps, each in its own process so that one's memory does not count against anoth
    the ``next_check_at`` index, expire them, encode the 1,000 outcome events and write them to
    the outbox, commit — timed whole and without the encoding; then the ingest of ``--events``
    audit records (encoded bytes → decode → policy → obligations + offsets, committed in
-   batches of 1,000) into the same store. Reports its own peak RSS.
+   batches of 1,000) into the same store through the service's own pipeline, twice, with new
+   events each time: interpreted in the same thread (``inline``) and in the decode worker
+   process (``worker``, the service's default). Reports its own and the worker's peak RSS.
 3. with ``--kafka``: ``sgbus watchdog run --until-idle`` on the same store consumes the events
-   from a fresh topic; its rate and peak RSS (VmHWM) are measured from outside.
+   from a fresh topic; its rate and peak RSS (VmHWM, service and worker) are measured from
+   outside.
 """
 
 from __future__ import annotations
@@ -159,25 +162,32 @@ def work(url: str, repeats: int, events: int) -> dict[str, Any]:
         "sweep_ms_median": round(statistics.median(whole) * 1000, 1),
         "sweep_ms_all": [round(x * 1000, 1) for x in whole],
         "sweep_find_and_expire_ms_median": round(statistics.median(finding) * 1000, 1),
-        **ingest(engine, serde, events),
+        # Both ways into the same store, each with its own events (so nothing is a duplicate).
+        **ingest(engine, serde, events, worker=False),
+        **ingest(engine, serde, events, worker=True),
     }
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # The decode worker, stopped and waited for by now.
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["worker_peak_rss_mb"] = round(worker / 1024, 1)
     return result
 
 
-def ingest(engine: Any, serde: Any, events: int) -> dict[str, Any]:
-    """Audit records (as bytes) through decode, ingest and the ledger, 1,000 per transaction."""
+def ingest(engine: Any, serde: Any, events: int, worker: bool) -> dict[str, Any]:
+    """Audit records (as bytes) through the service's pipeline: the interpreter (decode +
+    policy; in a worker process with ``worker``) and the batch transaction, 1,000 per batch,
+    batch *n+1* interpreted while batch *n* is written, as ``Watchdog.step`` does."""
     from sgbus.bus.calendar import default_calendar
     from sgbus.bus.obligations.ingest import Ingestor
     from sgbus.bus.policy import load_preset
-    from sgbus.bus.store.offsets import save_offsets
-    from sgbus.bus.store.outbox import enqueue
-    from sgbus.consumers.watchdog.audit import RawRecord, decode_audit, outcome_messages
-    from sgbus.consumers.watchdog.ledger import apply_batch
+    from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
+    from sgbus.consumers.watchdog.batch_apply import apply_interpreted
+    from sgbus.consumers.watchdog.interpreters import InlineInterpreter, WorkerInterpreter
     from tests.watchdog_kit import audit_headers, city_catalogue
     from tests.watchdog_load import LoadGenerator
 
-    items = LoadGenerator(seed=5).items(events)
+    label = "worker" if worker else "inline"
+    items = LoadGenerator(seed=5, prefix=f"load-{label}").items(events)
     raws = []
     for off, item in enumerate(items):
         ev, to = item if isinstance(item, tuple) else (item, None)
@@ -187,32 +197,45 @@ def ingest(engine: Any, serde: Any, events: int) -> dict[str, Any]:
     del items
     cal = default_calendar()
     ing = Ingestor(load_preset("anqiu"), cal, city_catalogue("anqiu"))
+    interpreter = WorkerInterpreter(None, serde, ing) if worker else InlineInterpreter(serde, ing)
+    interpreter.result(interpreter.submit(raws[:1]), raws[:1])  # the worker has started
+
+    def messages(outcomes: Any) -> Any:
+        return outcome_messages(outcomes, serde, cal, "sg.watchdog.outbox")
+
+    def write(chunk: Any, future: Any) -> int:
+        with engine.begin() as conn:
+            done = interpreter.result(future, chunk)
+            return len(
+                apply_interpreted(
+                    conn, f"bench-{label}", "sg.audit", done, {}, messages
+                ).result.opened
+            )
+
     opened = 0
     profile = _profiler()
     started = time.perf_counter()
+    pending = None
     for i in range(0, len(raws), 1000):
         chunk = raws[i : i + 1000]
-        openings, answers = [], []
-        for raw in chunk:
-            got = ing.ingest(decode_audit(serde, raw))
-            openings += got.openings
-            answers += got.answers
-        with engine.begin() as conn:
-            result = apply_batch(conn, openings, answers)
-            enqueue(conn, outcome_messages(result.outcomes, serde, cal, "sg.watchdog.outbox"))
-            save_offsets(conn, "bench", {("sg.audit", 0): chunk[-1].offset + 1})
-        opened += len(result.opened)
+        ahead = (chunk, interpreter.submit(chunk))
+        if pending is not None:
+            opened += write(*pending)
+        pending = ahead
+    if pending is not None:
+        opened += write(*pending)
     seconds = time.perf_counter() - started
+    interpreter.close()
     if profile is not None:
         import pstats
 
         profile.disable()
         pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     return {
-        "ingest_events": len(raws),
-        "ingest_obligations_opened": opened,
-        "ingest_s": round(seconds, 2),
-        "ingest_events_per_s": round(len(raws) / seconds),
+        f"ingest_{label}_events": len(raws),
+        f"ingest_{label}_obligations_opened": opened,
+        f"ingest_{label}_s": round(seconds, 2),
+        f"ingest_{label}_events_per_s": round(len(raws) / seconds),
     }
 
 
@@ -260,9 +283,12 @@ def service(url: str, events: int) -> dict[str, Any]:
     env = {**os.environ, "SGBUS_LOG_LEVEL": "WARNING", "SGBUS_METRICS_PORT": "0"}
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT)
-    peak = 0
+    peak = worker_peak = 0
     while proc.poll() is None:
         peak = max(peak, _vm_hwm_kb(proc.pid))
+        # Its children: the decode worker (and multiprocessing's small resource tracker).
+        for pid in _children(proc.pid):
+            worker_peak = max(worker_peak, _vm_hwm_kb(pid))
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     assert proc.returncode == 0
@@ -271,7 +297,15 @@ def service(url: str, events: int) -> dict[str, Any]:
         "service_s_incl_startup": round(seconds, 1),
         "service_events_per_s": round(events / seconds),
         "service_peak_rss_mb": round(peak / 1024, 1),
+        "service_worker_peak_rss_mb": round(worker_peak / 1024, 1),
     }
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def _vm_hwm_kb(pid: int) -> int:

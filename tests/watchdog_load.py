@@ -31,16 +31,22 @@ class LoadGenerator:
     """Yields audit items case by case until ``n`` items are produced."""
 
     def __init__(
-        self, seed: int, city: str = "anqiu", first: date = date(2026, 11, 2), days: int = 26
+        self,
+        seed: int,
+        city: str = "anqiu",
+        first: date = date(2026, 11, 2),
+        days: int = 26,
+        prefix: str = "load",
     ):
         self.rng = random.Random(seed)
         self.s = Scene(city)
         self.first, self.days = first, days
         self.serial = 0
+        self.prefix = prefix
 
     def _n(self) -> str:
         self.serial += 1
-        return f"load-{self.serial}"
+        return f"{self.prefix}-{self.serial}"
 
     def items(self, n: int) -> list[Item]:
         out: list[Item] = []

@@ -2,6 +2,8 @@
 
 Producers are idempotent with ``acks=all``; consumers never auto-commit and read only
 committed transactional data, so an aborted router transaction is never seen downstream.
+Operators tune everything else through ``SGBUS_KAFKA_PRODUCER`` / ``SGBUS_KAFKA_CONSUMER``,
+applied last (settings refuse keys that would weaken those guarantees).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ def make_producer(
     settings: Settings, transactional_id: str | None = None, **extra: Any
 ) -> Producer:
     """An idempotent producer; transactional when ``transactional_id`` is given."""
+    return Producer(producer_config(settings, transactional_id, **extra))
+
+
+def producer_config(
+    settings: Settings, transactional_id: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The librdkafka settings of :func:`make_producer`: the bus's, ``extra``, the operator's."""
     conf: dict[str, Any] = {
         **_base(settings),
         "enable.idempotence": True,
@@ -29,14 +38,20 @@ def make_producer(
         "linger.ms": 5,
         "compression.type": "lz4",
         **extra,
+        **settings.kafka_producer,
     }
     if transactional_id:
         conf["transactional.id"] = transactional_id
-    return Producer(conf)
+    return conf
 
 
 def make_consumer(settings: Settings, group_id: str, **extra: Any) -> Consumer:
     """A consumer that commits nothing by itself and skips aborted transactions."""
+    return Consumer(consumer_config(settings, group_id, **extra))
+
+
+def consumer_config(settings: Settings, group_id: str, **extra: Any) -> dict[str, Any]:
+    """The librdkafka settings of :func:`make_consumer`: the bus's, ``extra``, the operator's."""
     conf: dict[str, Any] = {
         **_base(settings),
         "group.id": group_id,
@@ -45,8 +60,9 @@ def make_consumer(settings: Settings, group_id: str, **extra: Any) -> Consumer:
         "auto.offset.reset": "earliest",
         "isolation.level": "read_committed",
         **extra,
+        **settings.kafka_consumer,
     }
-    return Consumer(conf)
+    return conf
 
 
 def make_admin(settings: Settings) -> AdminClient:

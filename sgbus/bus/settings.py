@@ -9,8 +9,22 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Client settings the bus's delivery guarantees rest on; tuning may not change them.
+GUARANTEED_CLIENT_KEYS = frozenset(
+    {
+        "acks",
+        "bootstrap.servers",
+        "enable.auto.commit",
+        "enable.auto.offset.store",
+        "enable.idempotence",
+        "group.id",
+        "isolation.level",
+        "transactional.id",
+    }
+)
 
 
 def _default_home() -> Path:
@@ -66,12 +80,37 @@ class Settings(BaseSettings):
     department_db: str | None = Field(
         default=None, description="a department's store; '{party}' is replaced by the party id"
     )
+    watchdog_decode_worker: bool = Field(
+        default=True,
+        description="the watchdog decodes and interprets audit records in a second process",
+    )
     auto_claim_parties: list[str] = Field(
         default_factory=list,
         description="parties whose department service claims on receipt (integrated systems);"
         ' JSON list, e.g. ["wh-market"]',
     )
+    # librdkafka tuning, applied over the bus's defaults (see README, "Tuning Kafka clients").
+    kafka_producer: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description='extra librdkafka producer settings, JSON, e.g. {"linger.ms": 20}',
+    )
+    kafka_consumer: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description='extra librdkafka consumer settings, JSON, e.g. {"fetch.min.bytes": 65536}',
+    )
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("kafka_producer", "kafka_consumer")
+    @classmethod
+    def _no_guarantee_overrides(
+        cls, value: dict[str, str | int | float | bool]
+    ) -> dict[str, str | int | float | bool]:
+        fixed = sorted(set(value) & GUARANTEED_CLIENT_KEYS)
+        if fixed:
+            raise ValueError(
+                f"{', '.join(fixed)} cannot be changed: the bus's delivery guarantees rely on them"
+            )
+        return value
 
     def watchdog_db_url(self) -> str:
         """The watchdog's store URL."""

@@ -100,6 +100,14 @@ def run(
     until_idle: Annotated[
         bool, typer.Option(help="exit once everything is read, swept and published")
     ] = False,
+    decode_worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--decode-worker/--no-decode-worker",
+            help="decode and interpret in a second process while writing to the store"
+            " (default: SGBUS_WATCHDOG_DECODE_WORKER, on)",
+        ),
+    ] = None,
 ) -> None:
     """Consume the audit log, track obligations, act at their deadlines.
 
@@ -128,6 +136,7 @@ def run(
             now=_instant(now),
             clock_speed=clock_speed,
             instance_id=instance_id,
+            decode_worker=decode_worker,
             config=config,
         )
         watchdog = build_watchdog(settings, opts)

@@ -116,7 +116,6 @@ obligations = Table(
 Index("ix_obligations_next_check", obligations.c.next_check_at)
 Index("ix_obligations_debtor_state", obligations.c.debtor, obligations.c.state)
 Index("ix_obligations_case", obligations.c.case_key)
-Index("ix_obligations_request", obligations.c.request_event_id)
 
 # Answers seen before their request: applied when the request opens the obligation.
 early_answers = Table(

@@ -2,8 +2,10 @@
 
 Each loop iteration:
 
-1. reads a batch of ``sg.audit`` and, in **one** database transaction, opens and answers
-   obligations, writes any outcome events to the outbox table and stores the next offsets;
+1. reads a batch of ``sg.audit`` and hands it to the interpreter (decode + policy, in a worker
+   process by default), then, in **one** database transaction, writes the batch read in the
+   previous iteration: opens and answers obligations, writes any outcome events to the outbox
+   table and stores the next offsets;
 2. once the whole group has read the audit log to its end, sweeps what is due on the clock
    (minus a grace for answers still in flight), each sweep batch in one transaction with its
    outcome events;
@@ -19,29 +21,30 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 
 from sgbus.bus.batching import take_batch
 from sgbus.bus.calendar import WorkingCalendar
-from sgbus.bus.events import event_type_of
 from sgbus.bus.obligations.ingest import Ingestor
-from sgbus.bus.obligations.model import Answer, Opening, Outcome, State
+from sgbus.bus.obligations.model import Outcome, State
 from sgbus.bus.parties import AUDIT_TOPIC, WATCHDOG_PARTY, outbox_topic
-from sgbus.bus.serde import DecodeError, Serde
-from sgbus.bus.store.offsets import next_offsets_of, save_offsets
+from sgbus.bus.serde import Serde
 from sgbus.bus.store.outbox import enqueue
-from sgbus.bus.store.tables import consumer_offsets
 from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
-from sgbus.consumers.watchdog.audit import RawRecord, decode_audit, outcome_messages
+from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
+from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
-from sgbus.consumers.watchdog.ledger import BatchResult, apply_batch, sweep
+from sgbus.consumers.watchdog.interpret import Interpreted
+from sgbus.consumers.watchdog.interpreters import InlineInterpreter, Interpreter
+from sgbus.consumers.watchdog.ledger import BatchResult, sweep
 from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up, read_watermarks
 from sgbus.monitoring import metrics
 from sgbus.monitoring.obligation_gauges import refresh_obligation_gauges
@@ -64,6 +67,15 @@ class WatchdogConfig:
     grace_s: float = 5.0
     """Seconds (of the watchdog's clock) an answer may take from its sender to the audit log."""
     gauge_interval_s: float = 15.0
+
+
+@dataclass
+class _Batch:
+    """Records read in one step, and the partitions found at their end."""
+
+    records: list[RawRecord] = field(default_factory=list)
+    ends: dict[tuple[str, int], int] = field(default_factory=dict)
+    interpreted: Future[list[Interpreted]] | None = None
 
 
 @dataclass
@@ -99,6 +111,7 @@ class Watchdog:
         ingestor: Ingestor,
         config: WatchdogConfig,
         load_calendar: Callable[[], WorkingCalendar] | None = None,
+        interpreter: Interpreter | None = None,
     ) -> None:
         self.engine = engine
         self.consumer = consumer
@@ -108,6 +121,8 @@ class Watchdog:
         self.ingestor = ingestor
         self.config = config
         self._load_calendar = load_calendar
+        self.interpreter: Interpreter = interpreter or InlineInterpreter(serde, ingestor)
+        self._pending: _Batch | None = None
         self._relay = OutboxRelay(engine, producer)
         self._progress = LocalProgress()
         self._reload_requested = False
@@ -152,9 +167,16 @@ class Watchdog:
         """One iteration: read, sweep when caught up, relay."""
         stats = StepStats()
         if self._reload_requested:
+            self._apply_pending(stats)  # read before the reload: counted on the old calendar
             self._reload_calendar()
         msgs = take_batch(self.consumer, self.config.batch_size, self.config.poll_timeout_s)
-        self._ingest(msgs, stats)
+        batch = self._read(msgs)
+        # The batch read last is written while this one is interpreted; an empty read has
+        # nothing to overlap with, so whatever was read is written now.
+        self._apply_pending(stats)
+        self._pending = batch
+        if not batch.records:
+            self._apply_pending(stats)
         if self._progress.all_at_end() and self._group_caught_up():
             stats.caught_up = True
             self._sweep(stats)
@@ -164,67 +186,69 @@ class Watchdog:
         return stats
 
     def close(self) -> None:
-        """Leave the group and send what is still pending."""
-        self._relay_pending()
-        self.consumer.close()
+        """Write the batch in hand, send what is still pending, leave the group."""
+        try:
+            self._apply_pending(StepStats())
+            self._relay_pending()
+        finally:
+            self.interpreter.close()
+            self.consumer.close()
 
     # -- reading the audit log ----------------------------------------------------------
 
-    def _ingest(self, msgs: Sequence[Any], stats: StepStats) -> None:
-        records: list[RawRecord] = []
-        ends: dict[tuple[str, int], int] = {}
+    def _read(self, msgs: Sequence[Any]) -> _Batch:
+        batch = _Batch()
         for m in msgs:
             err = m.error()
             if err is None:
                 self._progress.record(m.partition())
-                records.append(
+                batch.records.append(
                     RawRecord(m.topic(), m.partition(), m.offset(), m.value(), m.headers())
                 )
             elif err.code() == KafkaError._PARTITION_EOF:
                 self._progress.end(m.partition(), m.offset())
-                ends[(m.topic(), m.partition())] = m.offset()
+                batch.ends[(m.topic(), m.partition())] = m.offset()
             else:
                 log.warning("consumer error (retried by the client): %s", err)
-        if not records and not ends:
-            return
-        with self.engine.begin() as conn:
-            parts = {r.partition for r in records} | {p for _, p in ends}
-            stored = _stored_offsets(conn, self.config.group_id, self.config.audit_topic, parts)
-            fresh = [r for r in records if r.offset >= stored.get(r.partition, 0)]
-            openings, answers, accepted = self._interpret(fresh, stats)
-            result = apply_batch(conn, openings, answers)
-            enqueue(conn, self._messages(result.outcomes))
-            nexts = _advance(next_offsets_of((r.topic, r.partition, r.offset) for r in fresh), ends)
-            nexts = {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)}
-            save_offsets(conn, self.config.group_id, nexts)
-        stats.consumed += len(fresh)
-        for sender, event_type in accepted:
-            metrics.record_event_in(SERVICE, sender, event_type)
-        self._count(result, stats)
-        mirror_to_kafka(self.consumer, nexts)
+        if batch.records:
+            batch.interpreted = self.interpreter.submit(batch.records)
+        return batch
 
-    def _interpret(
-        self, records: Sequence[RawRecord], stats: StepStats
-    ) -> tuple[list[Opening], list[Answer], list[tuple[str, str]]]:
-        """Openings and answers of ``records``, and (sender, event type) of each one read."""
-        openings: list[Opening] = []
-        answers: list[Answer] = []
-        accepted: list[tuple[str, str]] = []
-        for raw in records:
-            try:
-                audit = decode_audit(self.serde, raw)
-                ingested = self.ingestor.ingest(audit)
-            except DecodeError as exc:
-                # The router accepted it, so this reader lacks a schema: skip, loudly.
-                log.error("audit record skipped: %s", exc)
-                stats.skipped += 1
-                continue
-            accepted.append((audit.event.envelope.sender, event_type_of(audit.event)))
-            openings += ingested.openings
-            answers += ingested.answers
-            for why in ingested.skipped:
-                log.warning("audit record %s[%d]@%d: %s", raw.topic, raw.partition, raw.offset, why)
-        return openings, answers, accepted
+    def _apply_pending(self, stats: StepStats) -> None:
+        """Write the batch read last to the store (its interpretation may still be running)."""
+        batch, self._pending = self._pending, None
+        if batch is None or not (batch.records or batch.ends):
+            return
+        items = (
+            self.interpreter.result(batch.interpreted, batch.records)
+            if batch.interpreted is not None
+            else []
+        )
+        with self.engine.begin() as conn:
+            applied = apply_interpreted(
+                conn,
+                self.config.group_id,
+                self.config.audit_topic,
+                items,
+                batch.ends,
+                self._messages,
+            )
+        stats.consumed += len(applied.records)
+        for item in applied.records:
+            self._report(item, stats)
+        self._count(applied.result, stats)
+        mirror_to_kafka(self.consumer, applied.next_offsets)
+
+    @staticmethod
+    def _report(item: Interpreted, stats: StepStats) -> None:
+        if item.decode_error is not None:
+            # The router accepted it, so this reader lacks a schema: skip, loudly.
+            log.error("audit record skipped: %s", item.decode_error)
+            stats.skipped += 1
+            return
+        metrics.record_event_in(SERVICE, item.sender or "other", item.event_type or "other")
+        for why in item.skipped:
+            log.warning("audit record %s[%d]@%d: %s", item.topic, item.partition, item.offset, why)
 
     def _count(self, result: BatchResult, stats: StepStats) -> None:
         stats.opened += len(result.opened)
@@ -286,6 +310,7 @@ class Watchdog:
             log.error("calendar reload failed, keeping the current calendar: %s", exc)
             return
         self.ingestor = self.ingestor.with_calendar(calendar)
+        self.interpreter.use_calendar(calendar)
         apply_calendar(self.engine, self.ingestor.policy, calendar)
 
     # -- publishing and gauges --------------------------------------------------------------
@@ -310,28 +335,3 @@ def _record_outcomes(outcomes: Sequence[Outcome]) -> None:
     metrics.record_outcomes(outcomes)
     for out in outcomes:
         metrics.record_event_out(SERVICE, WATCHDOG_PARTY, out.kind.value)
-
-
-def _stored_offsets(
-    conn: Connection, group_id: str, topic: str, partitions: set[int]
-) -> dict[int, int]:
-    """Next offsets stored for ``partitions`` of ``topic``, locked on PostgreSQL until the
-    transaction ends, so that an instance that lost a partition in a rebalance cannot apply
-    a batch the new owner already applied."""
-    c = consumer_offsets.c
-    q = select(c.partition, c.next_offset).where(
-        c.group_id == group_id, c.topic == topic, c.partition.in_(sorted(partitions))
-    )
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    return {r.partition: r.next_offset for r in conn.execute(q)}
-
-
-def _advance(
-    nexts: dict[tuple[str, int], int], ends: dict[tuple[str, int], int]
-) -> dict[tuple[str, int], int]:
-    """Next offsets from records and end-of-partition reports, the further of the two."""
-    out = dict(nexts)
-    for tp, offset in ends.items():
-        out[tp] = max(out.get(tp, 0), offset)
-    return out

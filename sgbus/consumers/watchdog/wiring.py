@@ -18,6 +18,7 @@ from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine, migrate
 from sgbus.consumers.watchdog.calendars import load_calendar
 from sgbus.consumers.watchdog.clock import make_clock
+from sgbus.consumers.watchdog.interpreters import InlineInterpreter, WorkerInterpreter
 from sgbus.consumers.watchdog.service import Watchdog, WatchdogConfig
 
 log = logging.getLogger("sgbus.watchdog")
@@ -39,6 +40,8 @@ class RunOptions:
     clock_speed: float | None = None
     instance_id: str | None = None
     session_timeout_ms: int = 10_000
+    decode_worker: bool | None = None
+    """Interpret audit records in a worker process; None: ``settings.watchdog_decode_worker``."""
     config: WatchdogConfig = field(default_factory=WatchdogConfig)
 
 
@@ -74,16 +77,24 @@ def build_watchdog(settings: Settings, opts: RunOptions) -> Watchdog:
         # of waiting for the dead one's session to time out.
         extra["group.instance.id"] = opts.instance_id
     paths = _calendar_paths(settings, opts)
+    serde = build_serde(settings.registry_url())
+    worker = settings.watchdog_decode_worker if opts.decode_worker is None else opts.decode_worker
+    interpreter = (
+        WorkerInterpreter(settings.registry_url(), serde, ingestor)
+        if worker
+        else InlineInterpreter(serde, ingestor)
+    )
     return Watchdog(
         engine=engine,
         consumer=make_consumer(settings, cfg.group_id, **extra),
         producer=make_producer(settings),
         admin=make_admin(settings),
-        serde=build_serde(settings.registry_url()),
+        serde=serde,
         clock=make_clock(opts.now, opts.clock_speed),
         ingestor=ingestor,
         config=cfg,
         load_calendar=(lambda: load_calendar(paths)) if paths else None,
+        interpreter=interpreter,
     )
 
 

@@ -1,0 +1,84 @@
+"""One batch of interpreted audit records into the store, in the caller's transaction.
+
+Obligations, the outcome events for the outbox and the next offsets are written together, so
+a crash leaves either all of the batch or none of it. Records at offsets already stored (read
+again after a crash, or applied meanwhile by the instance that took the partition over) are
+dropped here, under a lock on the offsets on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from sgbus.bus.obligations.model import Answer, Opening, Outcome
+from sgbus.bus.store.offsets import next_offsets_of, save_offsets
+from sgbus.bus.store.outbox import OutgoingMessage, enqueue
+from sgbus.bus.store.tables import consumer_offsets
+from sgbus.consumers.watchdog.interpret import Interpreted
+from sgbus.consumers.watchdog.ledger import BatchResult, apply_batch
+
+TopicPartition = tuple[str, int]
+
+
+@dataclass
+class Applied:
+    """What applying a batch did."""
+
+    result: BatchResult
+    records: list[Interpreted] = field(default_factory=list)
+    """The records applied now (not those already applied before)."""
+    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    """Offsets stored for the group, to mirror to Kafka for lag monitoring."""
+
+
+def apply_interpreted(
+    conn: Connection,
+    group_id: str,
+    topic: str,
+    items: Sequence[Interpreted],
+    ends: dict[TopicPartition, int],
+    messages: Callable[[Sequence[Outcome]], list[OutgoingMessage]],
+) -> Applied:
+    """Apply ``items`` (and the end-of-partition offsets ``ends``) not applied before."""
+    parts = {i.partition for i in items} | {p for _, p in ends}
+    stored = _stored_offsets(conn, group_id, topic, parts)
+    fresh = [i for i in items if i.offset >= stored.get(i.partition, 0)]
+    openings: list[Opening] = []
+    answers: list[Answer] = []
+    for item in fresh:
+        openings += item.openings
+        answers += item.answers
+    result = apply_batch(conn, openings, answers)
+    enqueue(conn, messages(result.outcomes))
+    nexts = _advance(next_offsets_of((i.topic, i.partition, i.offset) for i in fresh), ends)
+    nexts = {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)}
+    save_offsets(conn, group_id, nexts)
+    return Applied(result, fresh, nexts)
+
+
+def _stored_offsets(
+    conn: Connection, group_id: str, topic: str, partitions: set[int]
+) -> dict[int, int]:
+    """Next offsets stored for ``partitions`` of ``topic``, locked on PostgreSQL until the
+    transaction ends, so that an instance that lost a partition in a rebalance cannot apply
+    a batch the new owner already applied."""
+    c = consumer_offsets.c
+    q = select(c.partition, c.next_offset).where(
+        c.group_id == group_id, c.topic == topic, c.partition.in_(sorted(partitions))
+    )
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    return {r.partition: r.next_offset for r in conn.execute(q)}
+
+
+def _advance(
+    nexts: dict[TopicPartition, int], ends: dict[TopicPartition, int]
+) -> dict[TopicPartition, int]:
+    """Next offsets from records and end-of-partition reports, the further of the two."""
+    out = dict(nexts)
+    for tp, offset in ends.items():
+        out[tp] = max(out.get(tp, 0), offset)
+    return out
