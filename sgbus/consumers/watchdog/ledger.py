@@ -25,6 +25,7 @@ from sgbus.bus.obligations.model import (
     State,
 )
 from sgbus.bus.policy import Policy
+from sgbus.bus.store.bulk import execute_many
 from sgbus.bus.store.tables import early_answers, obligations
 from sgbus.bus.store.upsert import insert_ignore_many
 
@@ -236,16 +237,22 @@ def _save_all(
     if not obs:
         return
     cols = sorted(columns or _MUTABLE)
-    stmt = (
-        update(obligations)
-        .where(obligations.c.id == bindparam("b_id"))
-        .values({c: bindparam(f"b_{c}") for c in cols})
-    )
+    types = {"b_id": obligations.c.id.type} | {f"b_{c}": obligations.c[c].type for c in cols}
     params = []
     for ob in obs:
         row = to_row(ob)
         params.append({"b_id": ob.id, **{f"b_{c}": row[c] for c in cols}})
-    conn.execute(stmt, params)
+    execute_many(
+        conn,
+        f"obligations-save:{','.join(cols)}",
+        lambda: (
+            update(obligations)
+            .where(obligations.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in cols})
+        ),
+        types,
+        params,
+    )
 
 
 _MUTABLE = frozenset(

@@ -1,4 +1,4 @@
-"""The bulk insert that bypasses SQLAlchemy's per-value processing stores what SQLAlchemy would.
+"""The bulk statements that bypass SQLAlchemy's per-value processing stores what SQLAlchemy would.
 
 Runs on SQLite and PostgreSQL (``store_engine``): the stored values are compared as the
 driver returns them, so a difference in the text of a SQLite instant would show.
@@ -100,3 +100,27 @@ def test_bulk_insert_refuses_a_naive_instant(store_engine: Engine) -> None:
     bad[0]["opened_at"] = bad[0]["opened_at"].replace(tzinfo=None)
     with pytest.raises(ValueError, match="timezone-aware"), store_engine.begin() as conn:
         insert_ignore_many(conn, obligations, bad)
+
+
+def test_bulk_update_saves_what_is_read_back(store_engine: Engine) -> None:
+    from dataclasses import replace
+
+    from sgbus.consumers.watchdog.ledger import _save_all, from_row
+
+    with store_engine.begin() as conn:
+        insert_ignore_many(conn, obligations, rows("upd", 20))
+    with store_engine.connect() as conn:
+        before = [from_row(r) for r in conn.execute(select(obligations))]
+    at = datetime(2026, 11, 23, 1, 2, 3, 456000, tzinfo=CST)
+    changed = [
+        replace(ob, state=State.BREACHED, closed_at=at, transitions=(*ob.transitions, ("x", at)))
+        for ob in before[::2]
+    ]
+    with store_engine.begin() as conn:
+        _save_all(conn, changed)
+    with store_engine.connect() as conn:
+        after = {r.id: from_row(r) for r in conn.execute(select(obligations))}
+    for ob in changed:
+        assert after[ob.id] == ob
+    for ob in before[1::2]:
+        assert after[ob.id] == ob
