@@ -124,3 +124,37 @@ def test_bulk_update_saves_what_is_read_back(store_engine: Engine) -> None:
         assert after[ob.id] == ob
     for ob in before[1::2]:
         assert after[ob.id] == ob
+
+
+def test_bulk_insert_of_inbox_items_stores_bytes_and_states_as_sqlalchemy_does(
+    store_engine: Engine,
+) -> None:
+    from sgbus.bus.store.tables import inbox_items
+    from sgbus.consumers.department.store import ClaimState
+
+    def item(event_id: str, state: ClaimState) -> dict[str, Any]:
+        at = datetime(2026, 11, 20, 9, 0, tzinfo=CST)
+        return {
+            "event_id": event_id,
+            "party": "weihai-drc",
+            "event_type": "ApprovalResult",
+            "case_key": "371000:测试〔2026〕1号",
+            "sender": "weihai-approval",
+            "occurred_at": at,
+            "received_at": at + timedelta(seconds=1),
+            "source_topic": "sg.weihai-drc.inbox",
+            "source_partition": 2,
+            "source_offset": 41,
+            "value": b"\x00\x01\xfe\xff avro",
+            "claim_state": state,
+        }
+
+    with store_engine.begin() as conn:
+        insert_ignore_many(conn, inbox_items, [item("f1", ClaimState.PENDING)])
+        insert_ignore_many(conn, inbox_items, [item("f2", ClaimState.INFO)])
+        conn.execute(
+            _insert(conn, inbox_items).on_conflict_do_nothing(),
+            [item("c1", ClaimState.PENDING), item("c2", ClaimState.INFO)],
+        )
+    got = {r[0]: r[1:] for r in stored(store_engine, inbox_items, "event_id")}
+    assert got["f1"] == got["c1"] and got["f2"] == got["c2"]

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, bindparam, select, update
 
 from sgbus.bus.store.tables import inbox_items
-from sgbus.bus.store.upsert import insert_ignore
+from sgbus.bus.store.upsert import insert_ignore_many
 
 # Events that a recipient must claim (签收); everything else is stored for the record only.
 CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})
@@ -67,7 +67,7 @@ def store_items(conn: Connection, party: str, items: Sequence[InboxItem]) -> lis
     for item in items:
         if item.event_id not in known:
             fresh.setdefault(item.event_id, item)
-    insert_ignore(conn, inbox_items, [_row(party, i) for i in fresh.values()])
+    insert_ignore_many(conn, inbox_items, [_row(party, i) for i in fresh.values()])
     return list(fresh.values())
 
 
