@@ -259,6 +259,7 @@ def service(url: str, events: int) -> dict[str, Any]:
 
     from sgbus.bus.serde import build_serde
     from sgbus.bus.settings import Settings
+    from sgbus.bus.store import make_engine
     from tests.watchdog_bus import produce_audit
     from tests.watchdog_kit import catalogue_text
     from tests.watchdog_load import LoadGenerator
@@ -282,24 +283,48 @@ def service(url: str, events: int) -> dict[str, Any]:
         "--now", "2026-11-01T00:00:00+08:00", "--until-idle",
     ]  # fmt: skip
     env = {**os.environ, "SGBUS_LOG_LEVEL": "WARNING", "SGBUS_METRICS_PORT": "0"}
+    engine = make_engine(url)
     started = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT)
     peak = worker_peak = 0
+    progress: list[tuple[float, int]] = []  # (time, records applied) while it reads
     while proc.poll() is None:
         peak = max(peak, _vm_hwm_kb(proc.pid))
         # Its children: the decode worker (and multiprocessing's small resource tracker).
         for pid in _children(proc.pid):
             worker_peak = max(worker_peak, _vm_hwm_kb(pid))
+        progress.append((time.perf_counter(), _applied(engine, f"bench-{tag}", audit_topic)))
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     assert proc.returncode == 0
+    # Steady state: from the first batch seen applied to the last (start-up, the group join
+    # and the final idle check excluded).
+    moving = [(t, n) for t, n in progress if n > 0]
+    (t0, n0), (t1, n1) = moving[0], next(p for p in moving if p[1] >= events)
     return {
         "service_events": events,
         "service_s_incl_startup": round(seconds, 1),
         "service_events_per_s": round(events / seconds),
+        "service_steady_events_per_s": round((n1 - n0) / (t1 - t0)) if t1 > t0 else None,
         "service_peak_rss_mb": round(peak / 1024, 1),
         "service_worker_peak_rss_mb": round(worker_peak / 1024, 1),
     }
+
+
+def _applied(engine: Any, group: str, topic: str) -> int:
+    """Records of ``topic`` the group has applied: the sum of its stored next offsets."""
+    from sqlalchemy import func, select
+
+    from sgbus.bus.store.tables import consumer_offsets as co
+
+    q = select(func.coalesce(func.sum(co.c.next_offset), 0)).where(
+        co.c.group_id == group, co.c.topic == topic
+    )
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+    except Exception:  # the service may not have created its tables yet
+        return 0
 
 
 def _children(pid: int) -> list[int]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import StatementError
 
 from sgbus.bus.obligations.model import ExpiryAction, Obligation, Opening, State
 from sgbus.bus.store.tables import early_answers, obligations
@@ -98,7 +99,11 @@ def test_bulk_insert_skips_existing_keys_and_reads_back(store_engine: Engine) ->
 def test_bulk_insert_refuses_a_naive_instant(store_engine: Engine) -> None:
     bad = rows("naive", 1)
     bad[0]["opened_at"] = bad[0]["opened_at"].replace(tzinfo=None)
-    with pytest.raises(ValueError, match="timezone-aware"), store_engine.begin() as conn:
+    # SQLAlchemy's path (PostgreSQL) wraps the type's ValueError in a StatementError.
+    with (
+        pytest.raises((ValueError, StatementError), match="timezone-aware"),
+        store_engine.begin() as conn,
+    ):
         insert_ignore_many(conn, obligations, bad)
 
 
