@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sgbus.bus.store.bulk import execute_many
+from sgbus.bus.store.bulk import insert_ignore_rows
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -31,19 +31,8 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 
 def insert_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Like :func:`insert_ignore` without counting, for large batches of rows with the same
-    columns: one driver-level executemany (see :mod:`sgbus.bus.store.bulk`)."""
-    if not rows:
-        return
-    names = tuple(rows[0])
-    execute_many(
-        conn,
-        f"insert-ignore:{table.name}:{','.join(names)}",
-        lambda: (
-            _insert(conn, table).values({n: bindparam(n) for n in names}).on_conflict_do_nothing()
-        ),
-        {n: table.c[n].type for n in names},
-        rows,
-    )
+    columns (see :mod:`sgbus.bus.store.bulk`)."""
+    insert_ignore_rows(conn, table, rows)
 
 
 def upsert(

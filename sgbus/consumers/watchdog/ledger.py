@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, delete, select
 
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.obligations.machine import answer, open_obligation, tick
@@ -25,7 +25,7 @@ from sgbus.bus.obligations.model import (
     State,
 )
 from sgbus.bus.policy import Policy
-from sgbus.bus.store.bulk import execute_many
+from sgbus.bus.store.bulk import update_rows
 from sgbus.bus.store.tables import early_answers, obligations
 from sgbus.bus.store.upsert import insert_ignore_many
 
@@ -233,26 +233,13 @@ def recompute_provisional(
 def _save_all(
     conn: Connection, obs: Sequence[Obligation], columns: frozenset[str] | None = None
 ) -> None:
-    """Write the changed columns of ``obs`` in one executemany."""
-    if not obs:
-        return
+    """Write the changed columns of ``obs`` in one statement."""
     cols = sorted(columns or _MUTABLE)
-    types = {"b_id": obligations.c.id.type} | {f"b_{c}": obligations.c[c].type for c in cols}
-    params = []
+    rows = []
     for ob in obs:
         row = to_row(ob)
-        params.append({"b_id": ob.id, **{f"b_{c}": row[c] for c in cols}})
-    execute_many(
-        conn,
-        f"obligations-save:{','.join(cols)}",
-        lambda: (
-            update(obligations)
-            .where(obligations.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"b_{c}") for c in cols})
-        ),
-        types,
-        params,
-    )
+        rows.append({"id": ob.id, **{c: row[c] for c in cols}})
+    update_rows(conn, obligations, "id", rows)
 
 
 _MUTABLE = frozenset(
