@@ -13,12 +13,13 @@ Steps, each in its own process so that one's memory does not count against anoth
    the ``next_check_at`` index, expire them, encode the 1,000 outcome events and write them to
    the outbox, commit — timed whole and without the encoding; then the ingest of ``--events``
    audit records (encoded bytes → decode → policy → obligations + offsets, committed in
-   batches of 1,000) into the same store through the service's own pipeline, twice, with new
-   events each time: interpreted in the same thread (``inline``) and in the decode worker
-   process (``worker``, the service's default). Reports its own and the worker's peak RSS.
+   batches of 1,000) into the same store through the service's own pipeline, interpreted in
+   the same thread (``inline``) and in the decode worker process (``worker``, the service's
+   default), alternately ``--ingest-repeats`` times each, with new events every run: medians,
+   every figure and the median worker/inline ratio. Reports its own and the worker's peak RSS.
 3. with ``--kafka``: ``sgbus watchdog run --until-idle`` on the same store consumes the events
-   from a fresh topic; its rate and peak RSS (VmHWM, service and worker) are measured from
-   outside.
+   from a fresh topic; its rate (whole run, and steady state from the first to the last batch
+   applied) and peak RSS (VmHWM, service and worker) are measured from outside.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def _copy(engine: Any, source: Any) -> None:
 # -- step 2: sweeps and ingest in one measured process ----------------------------------------
 
 
-def work(url: str, repeats: int, events: int) -> dict[str, Any]:
+def work(url: str, repeats: int, events: int, ingest_repeats: int = 3) -> dict[str, Any]:
     from sgbus.bus.calendar import default_calendar
     from sgbus.bus.serde import build_serde
     from sgbus.bus.store import make_engine
@@ -162,15 +163,39 @@ def work(url: str, repeats: int, events: int) -> dict[str, Any]:
         "sweep_ms_median": round(statistics.median(whole) * 1000, 1),
         "sweep_ms_all": [round(x * 1000, 1) for x in whole],
         "sweep_find_and_expire_ms_median": round(statistics.median(finding) * 1000, 1),
-        # Both ways into the same store, each with its own events (so nothing is a duplicate).
-        **ingest(engine, serde, events, worker=False),
-        **ingest(engine, serde, events, worker=True),
+        **ingests(engine, serde, events, ingest_repeats),
     }
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
 
-def ingest(engine: Any, serde: Any, events: int, worker: bool) -> dict[str, Any]:
+def ingests(engine: Any, serde: Any, events: int, repeats: int) -> dict[str, Any]:
+    """Both ways into the same store, alternating, each run with new events (so nothing is a
+    duplicate); medians, every figure, and the median of the per-pair ratios."""
+    runs: dict[str, list[dict[str, Any]]] = {"inline": [], "worker": []}
+    for run in range(repeats):
+        for label in runs:
+            runs[label].append(ingest(engine, serde, events, label == "worker", run))
+    opened = {g[k] for got in runs.values() for g in got for k in g if k.endswith("_opened")}
+    assert len(opened) == 1 and opened.pop() > 0, "every run must open the same obligations"
+    out: dict[str, Any] = {}
+    for label, got in runs.items():
+        rates = [g[f"ingest_{label}_events_per_s"] for g in got]
+        out[f"ingest_{label}_events_per_s_median"] = statistics.median(rates)
+        out[f"ingest_{label}_events_per_s_all"] = rates
+        out[f"ingest_{label}_obligations_opened"] = got[0][f"ingest_{label}_obligations_opened"]
+    pairs = zip(runs["worker"], runs["inline"], strict=True)
+    out["ingest_worker_to_inline_ratio_median"] = round(
+        statistics.median(
+            w["ingest_worker_events_per_s"] / i["ingest_inline_events_per_s"] for w, i in pairs
+        ),
+        2,
+    )
+    out["worker_peak_rss_mb"] = max(g["worker_peak_rss_mb"] for g in runs["worker"])
+    return out
+
+
+def ingest(engine: Any, serde: Any, events: int, worker: bool, run: int = 0) -> dict[str, Any]:
     """Audit records (as bytes) through the service's pipeline: the interpreter (decode +
     policy; in a worker process with ``worker``) and the batch transaction, 1,000 per batch,
     batch *n+1* interpreted while batch *n* is written, as ``Watchdog.step`` does."""
@@ -184,7 +209,7 @@ def ingest(engine: Any, serde: Any, events: int, worker: bool) -> dict[str, Any]
     from tests.watchdog_load import LoadGenerator
 
     label = "worker" if worker else "inline"
-    items = LoadGenerator(seed=5, prefix=f"load-{label}").items(events)
+    items = LoadGenerator(seed=5, prefix=f"load-{label}-{run}").items(events)
     raws = []
     for off, item in enumerate(items):
         ev, to = item if isinstance(item, tuple) else (item, None)
@@ -205,7 +230,7 @@ def ingest(engine: Any, serde: Any, events: int, worker: bool) -> dict[str, Any]
             done = interpreter.result(future, chunk)
             return len(
                 apply_interpreted(
-                    conn, f"bench-{label}", "sg.audit", done, {}, messages
+                    conn, f"bench-{label}-{run}", "sg.audit", done, {}, messages
                 ).result.opened
             )
 
@@ -377,7 +402,10 @@ def throwaway_postgres() -> Iterator[str]:
     data, port = base / "data", pg._free_port()
     initdb = [pg._find_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
     pg._run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], as_postgres)
+    # fsync off as in the tests; shared buffers sized for the 1,000,000-row table and its
+    # indexes (~600 MB), as a production server would be, rather than the 128 MB default.
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
+    opts += " -c shared_buffers=1GB"
     ctl = [pg._find_bin("pg_ctl"), "-D", str(data)]
     pg._run([*ctl, "-o", opts, "-l", str(base / "log"), "-w", "start"], as_postgres)
     try:
@@ -397,6 +425,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--events", type=int, default=20_000)
+    ap.add_argument("--ingest-repeats", type=int, default=3, help="ingest runs of each kind")
     ap.add_argument("--kafka", action="store_true")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     ap.add_argument("--args", help=argparse.SUPPRESS)
@@ -412,7 +441,15 @@ def main() -> None:
             url = f"sqlite:///{tempfile.mkdtemp(prefix='wd-bench-')}/watchdog.db"
         overdue = a.repeats * DUE_PER_SWEEP
         result = {"db": a.db, **child("load", url=url, n=a.rows, overdue=overdue)}
-        result.update(child("work", url=url, repeats=a.repeats, events=a.events))
+        result.update(
+            child(
+                "work",
+                url=url,
+                repeats=a.repeats,
+                events=a.events,
+                ingest_repeats=a.ingest_repeats,
+            )
+        )
         if a.kafka:
             result.update(child("service", url=url, events=a.events))
     print(json.dumps(result, ensure_ascii=False, indent=1))
