@@ -21,8 +21,8 @@ from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli import app
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.lookup import find_unassigned
-from sgbus.consumers.router.service import Router
-from sgbus.monitoring.endpoint import serve_metrics
+from sgbus.consumers.router.service import GROUP_ID, Router
+from sgbus.monitoring.lag_sampler import serve_service_metrics
 from sgbus.producers.publisher import Publisher, PublishError
 
 topics_app = typer.Typer(help="Kafka topics of the configured parties.", no_args_is_help=True)
@@ -64,12 +64,16 @@ def router_run(
     """Route events until SIGTERM/SIGINT."""
     settings = get_settings()
     configure_json_logging(settings.log_level, service="router")
-    serve_metrics(settings, "router")
+    monitoring = serve_service_metrics(settings, "router", GROUP_ID)
     directory = CatalogueDirectory(catalogue_of(settings))
     router = Router(settings, build_serde(settings.registry_url()), directory, instance)
     router.install_signal_handlers()
     tune_for_service()
-    stats = router.run(idle_exit_s=idle_exit)
+    try:
+        stats = router.run(idle_exit_s=idle_exit)
+    finally:
+        if monitoring is not None:
+            monitoring.close()
     console.print(
         f"routed {stats.routed}, dead-lettered {stats.dead_lettered}, aborts {stats.aborts}"
     )

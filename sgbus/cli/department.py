@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sgbus.bus.parties import BadPartyId, check_party_id, outbox_topic
-from sgbus.bus.settings import Settings, get_settings
+from sgbus.bus.settings import get_settings
 from sgbus.cli import app
 
 department_app = typer.Typer(help="The department service: a party's inbox stored in SQL.")
@@ -64,6 +64,7 @@ def run(
     from sgbus.bus.gc_tuning import tune_for_service
     from sgbus.bus.jsonlog import configure_json_logging
     from sgbus.consumers.department.service import DepartmentService, from_settings
+    from sgbus.monitoring.lag_sampler import serve_service_metrics
 
     settings = get_settings()
     party = _party(party)
@@ -79,10 +80,10 @@ def run(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    sampler = None
+    monitoring = None
     try:
         service = DepartmentService(config, settings)
-        sampler = _start_monitoring(settings, service.group)
+        monitoring = serve_service_metrics(settings, "department", service.group)
         tune_for_service()
         service.run(stop)
     except Exception as exc:
@@ -93,8 +94,8 @@ def run(
         )
         raise typer.Exit(1) from None
     finally:
-        if sampler is not None:
-            sampler.stop()
+        if monitoring is not None:
+            monitoring.close()
 
 
 def _safe_detail(exc: Exception) -> str:
@@ -104,17 +105,6 @@ def _safe_detail(exc: Exception) -> str:
         # Its text repeats the statement's bound values, which may be personal data.
         return f"database error {type(exc.orig).__name__}"
     return str(exc)[:300]
-
-
-def _start_monitoring(settings: Settings, group: str) -> Any:
-    from sgbus.bus.kafka_clients import make_admin
-    from sgbus.monitoring.endpoint import serve_metrics
-    from sgbus.monitoring.lag import AdminOffsetReader
-    from sgbus.monitoring.lag_sampler import start_lag_sampler
-
-    if serve_metrics(settings, "department") is None:
-        return None
-    return start_lag_sampler({group: AdminOffsetReader(make_admin(settings), group)})
 
 
 @app.command()

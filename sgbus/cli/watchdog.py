@@ -30,7 +30,7 @@ from sgbus.consumers.watchdog.clock import Clock
 from sgbus.consumers.watchdog.query import ObligationFilter, as_json, list_obligations, local
 from sgbus.consumers.watchdog.service import StepStats, WatchdogConfig
 from sgbus.consumers.watchdog.wiring import RunOptions, build_watchdog
-from sgbus.monitoring.endpoint import serve_metrics
+from sgbus.monitoring.lag_sampler import serve_service_metrics
 
 watchdog_app = typer.Typer(
     help="The watchdog: who owes whom an answer by when, and what happens at the deadline.",
@@ -153,7 +153,7 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
-    server = serve_metrics(settings, "watchdog")
+    monitoring = serve_service_metrics(settings, "watchdog", group)
     log.info(
         "watchdog %s: policy %s, group %s, clock %s",
         instance_id or os.getpid(),
@@ -166,8 +166,8 @@ def run(
         watchdog.run(lambda: stopping, until_idle=until_idle, on_step=_log_step(watchdog.clock))
     finally:
         watchdog.close()
-        if server:
-            server.close()
+        if monitoring is not None:
+            monitoring.close()
 
 
 def _log_step(clock: Clock) -> Callable[[StepStats], None]:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from sgbus.bus.settings import Settings
+from sgbus.monitoring.endpoint import MetricsServer, serve_metrics
 from sgbus.monitoring.lag import ConsumerLagCollector, OffsetReader
 from sgbus.monitoring.metrics import CONSUMER_LAG, LAG_SAMPLE_ERRORS
 
@@ -67,3 +70,29 @@ class LagSampler:
 def start_lag_sampler(readers: Mapping[str, OffsetReader], interval: float = 15.0) -> LagSampler:
     """Start sampling ``readers`` (group → reader) into the shared lag metric."""
     return LagSampler(readers, interval).start()
+
+
+@dataclass
+class ServiceMonitoring:
+    """A service's ``/metrics`` endpoint and the sampler of its consumer group's lag."""
+
+    server: MetricsServer
+    sampler: LagSampler
+
+    def close(self) -> None:
+        """Stop sampling and serving."""
+        self.sampler.stop()
+        self.server.close()
+
+
+def serve_service_metrics(settings: Settings, service: str, group: str) -> ServiceMonitoring | None:
+    """Serve ``/metrics`` for ``service`` when ``SGBUS_METRICS_PORT`` is set, with its consumer
+    group's lag sampled in the background; None when metrics are off."""
+    from sgbus.bus.kafka_clients import make_admin
+    from sgbus.monitoring.lag import AdminOffsetReader
+
+    server = serve_metrics(settings, service)
+    if server is None:
+        return None
+    reader = AdminOffsetReader(make_admin(settings), group)
+    return ServiceMonitoring(server, start_lag_sampler({group: reader}))

@@ -153,3 +153,34 @@ def test_endpoint_serves_the_metrics_and_reports_a_busy_port() -> None:
             serve_metrics(Settings(metrics_port=port), "router")
     finally:
         server.close()
+
+
+def test_a_service_serves_its_metrics_with_its_group_lag_sampled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import functools
+    import socket
+
+    from sgbus.monitoring import lag
+    from sgbus.monitoring.lag_sampler import serve_service_metrics
+
+    # Short client timeouts: closing waits for the sample in flight.
+    monkeypatch.setattr(
+        lag, "AdminOffsetReader", functools.partial(lag.AdminOffsetReader, timeout=0.5)
+    )
+
+    assert serve_service_metrics(Settings(metrics_port=0), "router", "g") is None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # No broker answers there: the sampler counts a failed sample instead of lag.
+    settings = Settings(metrics_port=port, bootstrap="127.0.0.1:9")
+    monitoring = serve_service_metrics(settings, "router", "sgbus-router-test")
+    assert monitoring is not None
+    try:
+        body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'sgbus_consumer_lag_sample_errors_total{group="sgbus-router-test"}' in body
+    finally:
+        monitoring.close()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
