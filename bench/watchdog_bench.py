@@ -402,10 +402,7 @@ def throwaway_postgres() -> Iterator[str]:
     data, port = base / "data", pg._free_port()
     initdb = [pg._find_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
     pg._run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], as_postgres)
-    # fsync off as in the tests; shared buffers sized for the 1,000,000-row table and its
-    # indexes (~600 MB), as a production server would be, rather than the 128 MB default.
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
-    opts += " -c shared_buffers=1GB"
     ctl = [pg._find_bin("pg_ctl"), "-D", str(data)]
     pg._run([*ctl, "-o", opts, "-l", str(base / "log"), "-w", "start"], as_postgres)
     try:
