@@ -95,3 +95,26 @@ def test_offsets_kept_in_the_store_feed_the_lag_reader(store_engine: Engine) -> 
         )
     read = sql_committed(store_engine, "sgbus-watchdog")
     assert read([("sg.audit", 0), ("sg.audit", 2)]) == {("sg.audit", 0): 7}
+
+
+def test_gauges_are_refreshed_in_the_background_until_stopped(store_engine: Engine) -> None:
+    import time
+
+    from sgbus.monitoring.obligation_gauges import GaugeRefresher
+
+    refresher = GaugeRefresher(store_engine, lambda: T0 + timedelta(days=1), 0.05).start()
+    try:
+        with store_engine.begin() as conn:
+            open_all(
+                conn, [opening(f"bg{i}", "gm-health", ExpiryAction.AUTO_CLAIM) for i in range(4)]
+            )
+        deadline = time.monotonic() + 10
+        while gauge("sgbus_obligations_open", "gm-health") != 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gauge("sgbus_obligations_open", "gm-health") == 4
+    finally:
+        refresher.stop()
+    with store_engine.begin() as conn:
+        open_all(conn, [opening("bg-late", "gm-health", ExpiryAction.AUTO_CLAIM)])
+    time.sleep(0.3)
+    assert gauge("sgbus_obligations_open", "gm-health") == 4  # stopped: no longer refreshed

@@ -19,7 +19,6 @@ doubled. Several instances may share one PostgreSQL store in one consumer group.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from sgbus.consumers.watchdog.interpreters import InlineInterpreter, Interpreter
 from sgbus.consumers.watchdog.ledger import BatchResult, sweep
 from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up, read_watermarks
 from sgbus.monitoring import metrics
-from sgbus.monitoring.obligation_gauges import refresh_obligation_gauges
+from sgbus.monitoring.obligation_gauges import GaugeRefresher
 from sgbus.producers.relay import OutboxRelay, RelayError
 
 log = logging.getLogger("sgbus.watchdog")
@@ -126,7 +125,7 @@ class Watchdog:
         self._relay = OutboxRelay(engine, producer)
         self._progress = LocalProgress()
         self._reload_requested = False
-        self._gauges_at = 0.0
+        self._gauges = GaugeRefresher(engine, clock.now, config.gauge_interval_s)
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -134,7 +133,9 @@ class Watchdog:
         return self.ingestor.calendar
 
     def start(self) -> None:
-        """Subscribe to the audit log at the offsets stored for the group."""
+        """Subscribe to the audit log at the offsets stored for the group; start refreshing
+        the obligation gauges."""
+        self._gauges.start()
         subscribe_from_store(
             self.consumer,
             self.engine,
@@ -181,7 +182,6 @@ class Watchdog:
             stats.caught_up = True
             self._sweep(stats)
         stats.relayed += self._relay_pending()
-        self._refresh_gauges()
         metrics.mark_heartbeat(SERVICE)
         return stats
 
@@ -191,6 +191,7 @@ class Watchdog:
             self._apply_pending(StepStats())
             self._relay_pending()
         finally:
+            self._gauges.stop()
             self.interpreter.close()
             self.consumer.close()
 
@@ -321,13 +322,6 @@ class Watchdog:
         except RelayError as exc:
             log.warning("outbox relay: %s (rows stay pending, retried next loop)", exc)
             return 0
-
-    def _refresh_gauges(self) -> None:
-        if time.monotonic() - self._gauges_at < self.config.gauge_interval_s:
-            return
-        self._gauges_at = time.monotonic()
-        with self.engine.connect() as conn:
-            refresh_obligation_gauges(conn, self.clock.now())
 
 
 def _record_outcomes(outcomes: Sequence[Outcome]) -> None:
