@@ -98,7 +98,7 @@ PARENT = """
 import sys, time
 from sgbus.bus.serde import build_serde
 from sgbus.consumers.watchdog.interpreters import WorkerInterpreter
-from tests.unit.test_watchdog_interpreters import ingestor, records
+from tests.integration.test_watchdog_interpreters import ingestor, records
 import multiprocessing
 if __name__ == "__main__":
     serde = build_serde(None)
