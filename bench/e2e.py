@@ -11,6 +11,10 @@ raw confluent-kafka produce + consume of the same records (same keys, same encod
 with the bus's producer settings, to a topic with as many partitions as an outbox, consumed as
 they are produced. Each round reports both; the summary gives medians and the ratio.
 
+CPU: over every throughput round (end to end and raw), each process's user + system time
+(``/proc/<pid>/stat``) — broker, registry, router, each department service, the benchmark
+itself (publisher and counter) — divided by the round's results, in microseconds.
+
 Latency: results published at a fixed rate (default 500/s) in groups of 5, each stamped
 ``occurred_at`` when sent; per result, the time to ``received_at`` in the department's store.
 
