@@ -77,6 +77,7 @@ def rows(n: int, overdue: int, seed: int = 1) -> Any:
             "region": "370784",
             "opened_at": opened,
             "due_at": due,
+            "anchor_at": opened,
             "remind_at": None,
             "provisional": False,
             "action": ExpiryAction.BREACH_REPORT.value,

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from sgbus.bus.calendar import WorkingCalendar, default_calendar, parse_override
 from sgbus.bus.obligations.ingest import Ingestor
-from sgbus.bus.obligations.model import Answer, Opening, State
+from sgbus.bus.obligations.model import Answer, ExpiryAction, Opening, State
 from sgbus.bus.policy import load_preset
 from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.tables import early_answers, obligations
@@ -190,3 +190,43 @@ def test_reload_calendar_command(tmp_path: Path) -> None:
     (bad / "x.yaml").write_text("holidays: [2027-13-01]\n", encoding="utf-8")
     out = runner.invoke(app, [*args, "--calendar", str(bad)])
     assert out.exit_code == 2 and "x.yaml" in out.output
+
+
+def test_calendar_reload_recomputes_a_period_counted_backwards_from_its_stored_anchor(
+    store_engine: Engine,
+) -> None:
+    policy = load_preset("weihai")
+    meeting = at("2027-01-06", "14:30")  # 2027 has no official calendar yet: provisional
+    due = policy.deadline("meeting-agenda", meeting, default_calendar())
+    assert due.provisional
+    agenda = Opening(
+        flow="meeting-agenda",
+        request_event_id="00000000-0000-4000-8000-0000000000a1",
+        request_event_type="MeetingAgenda",
+        debtor="weihai-approval",
+        creditor="weihai-market",
+        case_key="371000:测试〔2026〕1号",
+        region="371000",
+        opened_at=at("2026-12-20"),
+        due_at=due.due_at,
+        remind_at=None,
+        provisional=True,
+        action=ExpiryAction.BREACH_REPORT,
+        escalate_to=None,
+        source="test",
+        anchor_at=meeting,
+    )
+    legacy = replace(
+        agenda, request_event_id="00000000-0000-4000-8000-0000000000a2", anchor_at=None
+    )
+    with store_engine.begin() as conn:
+        apply_batch(conn, [agenda, legacy], [])
+    cal = WorkingCalendar([parse_override(OVERRIDE_2027, "2027.yaml")])
+    changes = apply_calendar(store_engine, policy, cal)
+    want = policy.deadline("meeting-agenda", meeting, cal)
+    assert want.due_at < due.due_at  # 1–4 January off: three working days reach further back
+    assert [(c.obligation_id, c.due_after) for c in changes] == [(agenda.id, want.due_at)]
+    after = stored(store_engine)
+    assert after[agenda.id].opening.due_at == want.due_at  # type: ignore[attr-defined]
+    assert after[agenda.id].opening.anchor_at == meeting  # type: ignore[attr-defined]
+    assert after[legacy.id].opening.due_at == due.due_at  # type: ignore[attr-defined]

@@ -128,6 +128,7 @@ class Ingestor:
                 action=ExpiryAction(rule.at_expiry.value),
                 escalate_to=escalate[0] if escalate else None,
                 source=rule.source,
+                anchor_at=anchor_at,
             )
             out.openings.append(opening)
             if rule.request == rule.answer:

@@ -82,6 +82,10 @@ class Opening:
     action: ExpiryAction
     escalate_to: str | None
     source: str
+    anchor_at: datetime | None = None
+    """The instant the period counts from (for a period counted backwards, the meeting);
+    kept so that a calendar change can recompute the deadline. None on obligations opened
+    before it was stored."""
 
     @cached_property
     def id(self) -> str:

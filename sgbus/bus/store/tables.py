@@ -100,6 +100,7 @@ obligations = Table(
     Column("region", String(6), nullable=False),
     Column("opened_at", UTCDateTime(), nullable=False),
     Column("due_at", UTCDateTime(), nullable=False),
+    Column("anchor_at", UTCDateTime(), nullable=True),
     Column("remind_at", UTCDateTime(), nullable=True),
     Column("provisional", Boolean, nullable=False),
     Column("action", String(32), nullable=False),

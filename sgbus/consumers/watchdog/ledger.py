@@ -184,7 +184,7 @@ def recompute_provisional(
     """Recompute ``due_at``, ``remind_at`` and ``provisional`` of open provisional obligations.
 
     Returns the changes made and the obligations left alone, with why (flow no longer in the
-    policy, or a period counted backwards, whose anchor is not stored).
+    policy, or a period counted backwards opened before its anchor was stored).
     """
     q = select(obligations).where(
         obligations.c.state == State.OPEN.value, obligations.c.provisional.is_(True)
@@ -198,13 +198,15 @@ def recompute_provisional(
         ob = from_row(row)
         o = ob.opening
         rule = policy.rules_by_flow.get(o.flow)
-        if rule is None or rule.before:
-            why = "no rule in the policy" if rule is None else "period counted backwards"
+        # Forward periods open at their anchor (see the ingest module): for rows stored before
+        # the anchor was, opened_at is it. A period counted backwards needs the stored anchor.
+        anchor = o.anchor_at or (None if rule is not None and rule.before else o.opened_at)
+        if rule is None or anchor is None:
+            why = "no rule in the policy" if rule is None else "period counted backwards, no anchor"
             kept.append(f"{ob.id} ({o.flow}): {why}")
             continue
-        # Forward periods open at their anchor (see the ingest module), so it is opened_at.
-        due = policy.deadline(o.flow, o.opened_at, calendar)
-        remind = policy.reminder(o.flow, o.opened_at, calendar)
+        due = policy.deadline(o.flow, anchor, calendar)
+        remind = policy.reminder(o.flow, anchor, calendar)
         new = replace(
             o,
             due_at=due.due_at,
@@ -280,6 +282,7 @@ def to_row(ob: Obligation) -> dict[str, Any]:
         "region": o.region,
         "opened_at": o.opened_at,
         "due_at": o.due_at,
+        "anchor_at": o.anchor_at,
         "remind_at": o.remind_at,
         "provisional": o.provisional,
         "action": o.action.value,
@@ -314,6 +317,7 @@ def from_row(r: Any) -> Obligation:
         action=ExpiryAction(r.action),
         escalate_to=r.escalate_to,
         source=r.source,
+        anchor_at=r.anchor_at,
     )
     return Obligation(
         opening=opening,
