@@ -14,8 +14,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 
 from sgbus.bus.obligations.model import ExpiryAction, Obligation, Opening, State
+from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import early_answers, obligations
-from sgbus.bus.store.upsert import _insert, insert_ignore_many
+from sgbus.bus.store.upsert import _insert
 from sgbus.consumers.watchdog.ledger import to_row
 
 CST = timezone(timedelta(hours=8))

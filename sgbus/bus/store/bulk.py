@@ -29,7 +29,7 @@ Converter = Callable[[Any], Any]
 Row = Mapping[str, Any]
 
 
-def insert_ignore_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+def insert_ignore_many(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """Insert ``rows`` (all with the same columns), skipping those whose key exists."""
     if not rows:
         return
@@ -42,7 +42,8 @@ def insert_ignore_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> N
         stmt = sqlite.insert(table).values({n: bindparam(n) for n in names})
         return stmt.on_conflict_do_nothing()
 
-    _sqlite_many(conn, f"insert:{table.name}:{','.join(names)}", build, table, rows)
+    binds = {n: table.c[n].type for n in names}
+    _sqlite_many(conn, f"insert:{table.name}:{','.join(names)}", build, binds, rows)
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[Row]) -> None:
@@ -61,7 +62,8 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[Row]) -
     if conn.dialect.name != "sqlite":
         conn.execute(cast(Executable, build()), renamed)
         return
-    _sqlite_many(conn, f"update:{table.name}:{','.join(names)}", build, table, renamed)
+    binds = {f"p_{n}": table.c[n].type for n in names}
+    _sqlite_many(conn, f"update:{table.name}:{','.join(names)}", build, binds, renamed)
 
 
 # -- SQLite: one compiled statement, a tuple per row -----------------------------------------
@@ -85,15 +87,16 @@ def _sqlite_many(
     conn: Connection,
     name: str,
     build: Callable[[], ClauseElement],
-    table: Table,
+    binds: Mapping[str, TypeEngine[Any]],
     rows: Sequence[Row],
 ) -> None:
+    """``build()`` compiled once under ``name``, run for ``rows``; ``binds`` gives the type of
+    each bound parameter."""
     compiled = _compiled.get(name)
     if compiled is None:
         done = cast(SQLCompiler, build().compile(dialect=conn.dialect))
         names = tuple(done.positiontup or ())
-        columns = [table.c[n.removeprefix("p_")] for n in names]
-        converters = tuple(_converter(c.type, conn.dialect) for c in columns)
+        converters = tuple(_converter(binds[n], conn.dialect) for n in names)
         compiled = _compiled[name] = _Compiled(done.string, names, converters)
     conn.exec_driver_sql(compiled.sql, compiled.parameters(rows))
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, update
 
+from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import outbox
-from sgbus.bus.store.upsert import insert_ignore_many
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sgbus.bus.store.bulk import insert_ignore_rows
-
 
 def _insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
@@ -20,19 +18,16 @@ def _insert(conn: Connection, table: Table) -> Any:
 
 
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows``, silently skipping those whose primary/unique key exists; return inserted."""
+    """Insert ``rows``, silently skipping those whose primary/unique key exists; return inserted.
+
+    Counting costs a RETURNING clause; :func:`sgbus.bus.store.bulk.insert_ignore_many` does the
+    same without counting, faster for large batches."""
     if not rows:
         return 0
     # rowcount is unreliable for executemany; RETURNING counts exactly what went in.
     pk = next(iter(table.primary_key.columns))
     stmt = _insert(conn, table).on_conflict_do_nothing().returning(pk)
     return len(conn.execute(stmt, list(rows)).all())
-
-
-def insert_ignore_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Like :func:`insert_ignore` without counting, for large batches of rows with the same
-    columns (see :mod:`sgbus.bus.store.bulk`)."""
-    insert_ignore_rows(conn, table, rows)
 
 
 def upsert(

@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import inbox_items
-from sgbus.bus.store.upsert import insert_ignore_many
 
 # Events that a recipient must claim (签收); everything else is stored for the record only.
 CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})

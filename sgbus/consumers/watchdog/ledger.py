@@ -25,9 +25,8 @@ from sgbus.bus.obligations.model import (
     State,
 )
 from sgbus.bus.policy import Policy
-from sgbus.bus.store.bulk import update_rows
+from sgbus.bus.store.bulk import insert_ignore_many, update_rows
 from sgbus.bus.store.tables import early_answers, obligations
-from sgbus.bus.store.upsert import insert_ignore_many
 
 
 @dataclass
