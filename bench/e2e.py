@@ -292,7 +292,7 @@ def latency(
     routed: dict[str, float] = {}
 
     def note(m: Message[bytes, bytes]) -> None:
-        event_id = header_map(m.headers()).get(h.EVENT_ID)  # type: ignore[arg-type]
+        event_id = header_map(m.headers()).get(h.EVENT_ID)
         if event_id:
             routed[event_id] = m.timestamp()[1] / 1000
 

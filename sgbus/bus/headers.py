@@ -10,7 +10,7 @@ On ``sg.deadletter`` records: ``DLQ_REASON``, ``DLQ_DETAIL``, ``SOURCE_TOPIC``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 HeaderList = Sequence[tuple[str, bytes | str | None]]
 
@@ -27,10 +27,12 @@ DLQ_REASON = "sgbus-dlq-reason"
 DLQ_DETAIL = "sgbus-dlq-detail"
 
 
-def header_map(headers: HeaderList | None) -> dict[str, str]:
-    """Headers of a consumed record as a dict of strings (the last value of a name wins)."""
+def header_map(headers: HeaderList | Mapping[str, bytes | str | None] | None) -> dict[str, str]:
+    """Headers of a consumed record as a dict of strings (the last value of a name wins);
+    confluent-kafka gives a list of pairs, a dict is taken too."""
     out: dict[str, str] = {}
-    for name, value in headers or ():
+    pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
+    for name, value in pairs:
         if value is None:
             continue
         out[name] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value

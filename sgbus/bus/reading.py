@@ -45,7 +45,7 @@ def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60
                         m.offset() or 0,
                         m.key(),
                         m.value(),
-                        header_map(m.headers()),  # type: ignore[arg-type]
+                        header_map(m.headers()),
                     )
             for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
                 if tp.offset >= ends[(tp.topic, tp.partition)]:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sgbus.bus.parties import BadPartyId, check_party_id, outbox_topic
-from sgbus.bus.settings import get_settings
+from sgbus.bus.settings import Settings, get_settings
 from sgbus.cli import app
 
 department_app = typer.Typer(help="The department service: a party's inbox stored in SQL.")
@@ -107,6 +107,16 @@ def _safe_detail(exc: Exception) -> str:
     return str(exc)[:300]
 
 
+def _store(settings: Settings, party: str, db: str | None) -> tuple[str, Any]:
+    """The checked party id and its store (migrated), from ``--db`` or settings."""
+    from sgbus.bus.store import make_engine, migrate
+
+    party = _party(party)
+    engine = make_engine(db or settings.department_db_url(party))
+    migrate(engine)
+    return party, engine
+
+
 @app.command()
 def claim(
     case_key: str = typer.Argument(..., help="Case key, e.g. '371000:威审批〔2026〕12号'."),
@@ -117,14 +127,11 @@ def claim(
     """Claim every pending item of a case (人工认领) and publish the claims."""
     from sgbus.bus.kafka_clients import make_producer
     from sgbus.bus.serde import build_serde
-    from sgbus.bus.store import make_engine, migrate
     from sgbus.consumers.department.manual import NothingToClaim, claim_case
     from sgbus.producers.relay import OutboxRelay, RelayError
 
     settings = get_settings()
-    party = _party(party)
-    engine = make_engine(db or settings.department_db_url(party))
-    migrate(engine)
+    party, engine = _store(settings, party, db)
     try:
         done = claim_case(engine, build_serde(settings.registry_url()), party, case_key, officer=by)
     except NothingToClaim as exc:
@@ -154,14 +161,10 @@ def inbox(
     db: str | None = _DB,
 ) -> None:
     """List a party's received items and their claim state (no personal data)."""
-    from sgbus.bus.store import make_engine, migrate
     from sgbus.consumers.department.rejects import count_rejected
     from sgbus.consumers.department.store import find_items
 
-    settings = get_settings()
-    party = _party(party)
-    engine = make_engine(db or settings.department_db_url(party))
-    migrate(engine)
+    party, engine = _store(get_settings(), party, db)
     with engine.connect() as conn:
         rows = find_items(conn, party, case_key=case, pending_only=pending, limit=limit or None)
         rejected = count_rejected(conn, party)

@@ -15,13 +15,13 @@ from sgbus.bus.claims import (
     claim_event_id,
 )
 from sgbus.bus.events import Claim, ClaimMode, event_type_of
+from sgbus.bus.headers import EVENT_ID as EVENT_ID_HEADER
+from sgbus.bus.headers import EVENT_TYPE as EVENT_TYPE_HEADER
+from sgbus.bus.headers import TRACEPARENT as TRACEPARENT_HEADER
 from sgbus.bus.serde import DecodeError, build_serde
 from sgbus.bus.serde.errors import FramingError
 from sgbus.bus.validation import check_event
 from sgbus.consumers.department.intake import (
-    EVENT_ID_HEADER,
-    EVENT_TYPE_HEADER,
-    TRACEPARENT_HEADER,
     Position,
     Received,
     auto_claim_notice,

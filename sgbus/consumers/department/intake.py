@@ -12,15 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sgbus.bus import headers as h
 from sgbus.bus.claims import build_claim, child_traceparent
 from sgbus.bus.events import AutoClaim, Claim, Event, event_type_of
 from sgbus.bus.store.outbox import OutgoingMessage
 from sgbus.consumers.department.store import CLAIMABLE, InboxItem
-
-#: Kafka header names shared by every producer on the bus (see the AsyncAPI document).
-EVENT_ID_HEADER = "sgbus-event-id"
-EVENT_TYPE_HEADER = "sgbus-event-type"
-TRACEPARENT_HEADER = "traceparent"
 
 
 @dataclass(frozen=True)
@@ -128,9 +124,9 @@ def claim_message(
         key=env.case_key.encode("utf-8"),
         value=value,
         headers={
-            EVENT_ID_HEADER: str(event_id),
-            EVENT_TYPE_HEADER: env.event_type,
-            TRACEPARENT_HEADER: child_traceparent(parent_traceparent, event_id),
+            h.EVENT_ID: str(event_id),
+            h.EVENT_TYPE: env.event_type,
+            h.TRACEPARENT: child_traceparent(parent_traceparent, event_id),
         },
     )
 

@@ -20,8 +20,10 @@ from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
+from sgbus.bus import headers as h
 from sgbus.bus.batching import take_batch
 from sgbus.bus.events import Claim
+from sgbus.bus.headers import header_map
 from sgbus.bus.parties import WATCHDOG_PARTY, check_party_id, inbox_topic, outbox_topic
 from sgbus.bus.serde import DecodeError, EncodeError, Serde, build_serde
 from sgbus.bus.settings import Settings
@@ -29,7 +31,6 @@ from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.offsets import next_offsets_of, save_offsets
 from sgbus.bus.store.outbox import enqueue
 from sgbus.consumers.department.intake import (
-    TRACEPARENT_HEADER,
     Batch,
     Position,
     Received,
@@ -208,7 +209,9 @@ class DepartmentService:
                     raise _Retry(f"schema registry: {exc.reason}") from exc
                 batch.undecodable.append(Undecodable(at, exc.reason, len(value)))
                 continue
-            batch.received.append(Received(at, event, value, _header(m, TRACEPARENT_HEADER)))
+            batch.received.append(
+                Received(at, event, value, header_map(m.headers()).get(h.TRACEPARENT))
+            )
         return batch
 
     def _transact(
@@ -301,15 +304,6 @@ class DepartmentService:
         self._relay_due = False
         if sent:
             log.info("claims relayed", topic=self.outbox, count=sent)
-
-
-def _header(m: Message[bytes, bytes], name: str) -> str | None:
-    headers = m.headers() or []
-    pairs = list(headers.items()) if isinstance(headers, dict) else headers
-    for key, value in pairs:
-        if key == name and value is not None:
-            return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    return None
 
 
 def from_settings(

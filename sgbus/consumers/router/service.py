@@ -199,5 +199,5 @@ def _in_record(m: Message[bytes, bytes]) -> InRecord:
         offset=m.offset() or 0,
         key=m.key(),
         value=m.value(),
-        headers=header_map(m.headers()),  # type: ignore[arg-type]
+        headers=header_map(m.headers()),
     )
