@@ -3,7 +3,8 @@
 Producers are idempotent with ``acks=all``; consumers never auto-commit and read only
 committed transactional data, so an aborted router transaction is never seen downstream.
 Operators tune everything else through ``SGBUS_KAFKA_PRODUCER`` / ``SGBUS_KAFKA_CONSUMER``,
-applied last (settings refuse keys that would weaken those guarantees).
+applied last (settings refuse keys that would weaken those guarantees). Every client logs
+through :mod:`sgbus.runtime.kafka_logs` (JSON, rate-limited) instead of raw lines on stderr.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
 from sgbus.bus.settings import Settings
+from sgbus.runtime.kafka_logs import client_logging
 
 
 def _base(settings: Settings) -> dict[str, Any]:
@@ -24,7 +26,7 @@ def make_producer(
     settings: Settings, transactional_id: str | None = None, **extra: Any
 ) -> Producer:
     """An idempotent producer; transactional when ``transactional_id`` is given."""
-    return Producer(producer_config(settings, transactional_id, **extra))
+    return Producer({**client_logging(), **producer_config(settings, transactional_id, **extra)})
 
 
 def producer_config(
@@ -47,7 +49,7 @@ def producer_config(
 
 def make_consumer(settings: Settings, group_id: str, **extra: Any) -> Consumer:
     """A consumer that commits nothing by itself and skips aborted transactions."""
-    return Consumer(consumer_config(settings, group_id, **extra))
+    return Consumer({**client_logging(), **consumer_config(settings, group_id, **extra)})
 
 
 def consumer_config(settings: Settings, group_id: str, **extra: Any) -> dict[str, Any]:
@@ -67,4 +69,4 @@ def consumer_config(settings: Settings, group_id: str, **extra: Any) -> dict[str
 
 def make_admin(settings: Settings) -> AdminClient:
     """An admin client for topic management and health checks."""
-    return AdminClient(_base(settings))
+    return AdminClient({**client_logging(), **_base(settings)})

@@ -60,3 +60,12 @@ def reason(value: str) -> str:
 def service(value: str) -> str:
     """A service name as a label."""
     return value if value in SERVICES else OTHER
+
+
+#: What a transient fault came from (:class:`sgbus.runtime.faults.Source`).
+FAULT_SOURCES: frozenset[str] = frozenset({"registry", "broker", "database", "relay", "other"})
+
+
+def fault_source(value: str) -> str:
+    """The failing component of a transient fault as a label."""
+    return value if value in FAULT_SOURCES else OTHER

@@ -121,6 +121,16 @@ HEARTBEAT = Gauge(
     "Unix time at which the service last completed an iteration of its main loop.",
     ["service"],
 )
+SERVICE_HEALTHY = Gauge(
+    "sgbus_service_healthy",
+    "1 while the service works normally, 0 while it waits out a transient fault.",
+    ["service"],
+)
+TRANSIENT_FAULTS = Counter(
+    "sgbus_transient_faults_total",
+    "Transient faults a service waited out (one per outage, not per retry), by what failed.",
+    ["service", "source"],
+)
 
 # -- delays ------------------------------------------------------------------------------
 
@@ -202,6 +212,8 @@ def initialise_series(service: str) -> None:
     for reason in sorted(labels.REASONS):
         DEAD_LETTERS.labels(svc, reason)
     TRANSACTION_ABORTS.labels(svc)
+    for source in sorted(labels.FAULT_SOURCES):
+        TRANSIENT_FAULTS.labels(svc, source)
     if svc == "watchdog":
         for kind in OutcomeKind:
             EVENTS_OUT.labels(svc, labels.party("watchdog"), kind.value)
@@ -239,6 +251,16 @@ def record_transaction_abort(service: str) -> None:
 def mark_heartbeat(service: str, now: float | None = None) -> None:
     """Record that ``service`` completed a loop iteration at ``now`` (default: the clock)."""
     HEARTBEAT.labels(labels.service(service)).set(time.time() if now is None else now)
+
+
+def set_healthy(service: str, healthy: bool) -> None:
+    """Publish whether ``service`` works normally (1) or waits out a transient fault (0)."""
+    SERVICE_HEALTHY.labels(labels.service(service)).set(1 if healthy else 0)
+
+
+def record_transient_fault(service: str, source: str) -> None:
+    """Count one outage of ``source`` (registry, broker, database…) seen by ``service``."""
+    TRANSIENT_FAULTS.labels(labels.service(service), labels.fault_source(source)).inc()
 
 
 def observe_delivery_delay(party: str, seconds: float) -> None:

@@ -5,7 +5,7 @@ Public API (used by the router, the SDK and the connectors)::
     encode(event, topic) -> bytes
     decode(data, topic, partition, offset) -> Event       # raises DecodeError
     Serde, ConfluentFraming, SingleObjectFraming, build_serde, set_default_serde, default_serde
-    SerdeError, EncodeError, DecodeError
+    SerdeError, EncodeError, DecodeError (permanent), RegistryUnavailable (transient)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sgbus.bus.contracts.history import load_history
 from sgbus.bus.contracts.paths import history_dir
 from sgbus.bus.events._models import Event
 from sgbus.bus.serde.core import Serde
-from sgbus.bus.serde.errors import DecodeError, EncodeError, SerdeError
+from sgbus.bus.serde.errors import DecodeError, EncodeError, RegistryUnavailable, SerdeError
 from sgbus.bus.serde.framing import (
     ConfluentFraming,
     Framing,
@@ -34,6 +34,7 @@ __all__ = [
     "DecodeError",
     "EncodeError",
     "Framing",
+    "RegistryUnavailable",
     "Serde",
     "SerdeError",
     "SingleObjectFraming",

@@ -10,7 +10,13 @@ from fastavro import schemaless_reader, schemaless_writer
 from sgbus.bus.events import _models
 from sgbus.bus.events._models import EVENT_CLASSES, Event
 from sgbus.bus.serde.builders import BuilderFactory, Converter
-from sgbus.bus.serde.errors import DecodeError, EncodeError, FramingError, describe
+from sgbus.bus.serde.errors import (
+    DecodeError,
+    EncodeError,
+    FramingError,
+    RegistryUnavailable,
+    describe,
+)
 from sgbus.bus.serde.framing import Framing
 from sgbus.bus.serde.schemas import CurrentSchemas
 
@@ -18,8 +24,10 @@ from sgbus.bus.serde.schemas import CurrentSchemas
 class Serde:
     """Encodes events with the current schemas and decodes values written with any known schema.
 
-    Every failure comes out as :class:`EncodeError` or :class:`DecodeError`; no fastavro, struct or
-    registry exception escapes.
+    Every failure comes out as :class:`EncodeError` or :class:`DecodeError` (permanent: the value
+    or event is bad, or the registry answered that it does not know the schema), or as
+    :class:`RegistryUnavailable` (transient: the registry could not be asked); no fastavro,
+    struct or registry exception escapes.
     """
 
     def __init__(self, framing: Framing, current: CurrentSchemas) -> None:
@@ -48,6 +56,8 @@ class Serde:
             out = io.BytesIO()
             out.write(header)
             schemaless_writer(out, self.current.get(name).parsed, event.model_dump())
+        except RegistryUnavailable:
+            raise
         except FramingError as exc:
             raise EncodeError(topic, name, str(exc)) from exc
         except Exception as exc:  # fastavro raises ValueError, TypeError, OverflowError, ...
@@ -70,6 +80,8 @@ class Serde:
             if body.tell() != len(data):
                 raise FramingError(f"{len(data) - body.tell()} bytes left after the record")
             event: Event = self._builders[writer.event_name](record)
+        except RegistryUnavailable:
+            raise
         except FramingError as exc:
             raise DecodeError(topic, partition, offset, str(exc)) from exc
         except Exception as exc:  # truncated, bad varint, bad UTF-8, bad UUID, out-of-range date...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sgbus.runtime.faults import TransientError
+
 
 class SerdeError(Exception):
     """Base of every error the serde raises."""
@@ -26,6 +28,14 @@ class DecodeError(SerdeError):
         self.offset = offset
         self.reason = reason
         super().__init__(f"cannot decode {topic}[{partition}]@{offset}: {reason}")
+
+
+class RegistryUnavailable(SerdeError, TransientError):
+    """The schema registry could not be asked (unreachable, timeout, HTTP 5xx): the value may
+    be perfectly good. Transient: retry later; never dead-letter or skip because of it."""
+
+    def __init__(self, reason: str) -> None:
+        TransientError.__init__(self, "registry", reason)
 
 
 class FramingError(Exception):

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sgbus.bus.contracts.history import Snapshot
-from sgbus.bus.serde.errors import FramingError, describe
+from sgbus.bus.serde.errors import FramingError, RegistryUnavailable, describe
 from sgbus.bus.serde.schemas import CurrentSchemas, PreparedSchema, prepare
+from sgbus.runtime.faults import is_transient
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class ConfluentFraming:
             else:
                 schema_id = int(self.client.lookup_schema(subject, schema).schema_id)
         except Exception as exc:  # the registry client raises several unrelated types
+            _raise_if_unavailable(exc, f"subject {subject}")
             hint = "" if self.auto_register else " (register schemas with `sgbus schemas register`)"
             raise FramingError(
                 f"schema registry, subject {subject}: {describe(exc)}{hint}"
@@ -138,6 +140,7 @@ class ConfluentFraming:
         try:
             registered = self.client.get_schema(schema_id)
         except Exception as exc:
+            _raise_if_unavailable(exc, f"schema id {schema_id}")
             raise FramingError(f"schema id {schema_id}: {describe(exc)}") from exc
         if getattr(registered, "schema_type", "AVRO") not in (None, "AVRO"):
             raise FramingError(f"schema id {schema_id} is {registered.schema_type}, not AVRO")
@@ -150,6 +153,13 @@ class ConfluentFraming:
         with self._lock:
             self._writers[schema_id] = writer
         return writer
+
+
+def _raise_if_unavailable(exc: Exception, what: str) -> None:
+    """Turn a registry failure that may pass into :class:`RegistryUnavailable`; a definite
+    answer (4xx: unknown id or subject) is left to the caller as a permanent error."""
+    if is_transient(exc):
+        raise RegistryUnavailable(f"{what}: {describe(exc)}") from exc
 
 
 # ------------------------------------------------------------------ single-object encoding
