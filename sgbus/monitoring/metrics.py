@@ -214,6 +214,7 @@ def initialise_series(service: str) -> None:
     TRANSACTION_ABORTS.labels(svc)
     for source in sorted(labels.FAULT_SOURCES):
         TRANSIENT_FAULTS.labels(svc, source)
+    SERVICE_HEALTHY.labels(svc).set(1)
     if svc == "watchdog":
         for kind in OutcomeKind:
             EVENTS_OUT.labels(svc, labels.party("watchdog"), kind.value)
