@@ -6,6 +6,8 @@ party ids it delivered the event to; how the watchdog learns the catalogue-resol
 of an approval result) and ``UNASSIGNED`` (``1`` when it went to the unassigned pool).
 On ``sg.deadletter`` records: ``DLQ_REASON``, ``DLQ_DETAIL``, ``SOURCE_TOPIC``,
 ``SOURCE_PARTITION``, ``SOURCE_OFFSET``.
+On a dead letter's original published again by ``sgbus deadletter replay``: ``REPLAY_OF``
+(the dead letter's event id); the router delivers such a replay once.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ UNASSIGNED = "sgbus-unassigned"
 ASSIGNED_BY = "sgbus-assigned-by"
 DLQ_REASON = "sgbus-dlq-reason"
 DLQ_DETAIL = "sgbus-dlq-detail"
+REPLAY_OF = "sgbus-replay-of"
 
 
 def header_map(headers: HeaderList | Mapping[str, bytes | str | None] | None) -> dict[str, str]:

@@ -40,3 +40,6 @@ def inbox_topic(party: str) -> str:
 
 AUDIT_TOPIC = "sg.audit"
 DEAD_LETTER_TOPIC = "sg.deadletter"
+#: The router's ledger of replayed events it delivered (compacted, keyed by event id), so a
+#: dead letter replayed twice is delivered once.
+REPLAY_LEDGER_TOPIC = "sg.router.replayed"

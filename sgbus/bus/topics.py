@@ -17,7 +17,13 @@ from confluent_kafka.admin import (
     NewTopic,
 )
 
-from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic, outbox_topic
+from sgbus.bus.parties import (
+    AUDIT_TOPIC,
+    DEAD_LETTER_TOPIC,
+    REPLAY_LEDGER_TOPIC,
+    inbox_topic,
+    outbox_topic,
+)
 from sgbus.bus.settings import Settings
 
 _DAY_MS = 24 * 3600 * 1000
@@ -69,7 +75,8 @@ def _retention(days: float) -> str:
 
 
 def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec]:
-    """Every topic the parties need: an outbox and inbox each, the audit and dead-letter logs."""
+    """Every topic the parties need: an outbox and inbox each, the audit and dead-letter logs,
+    and the router's replay ledger."""
 
     def spec(name: str, retention_days: float) -> TopicSpec:
         conf = {
@@ -80,10 +87,22 @@ def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec
 
     specs = [spec(AUDIT_TOPIC, settings.audit_retention_days)]
     specs.append(spec(DEAD_LETTER_TOPIC, settings.deadletter_retention_days))
+    specs.append(replay_ledger_spec(settings))
     for party in sorted(set(parties)):
         specs.append(spec(outbox_topic(party), settings.outbox_retention_days))
         specs.append(spec(inbox_topic(party), settings.inbox_retention_days))
     return specs
+
+
+def replay_ledger_spec(settings: Settings) -> TopicSpec:
+    """The replay ledger: compacted and kept forever, since a replay may come at any time; one
+    partition, as it holds one small record per replayed event."""
+    conf = {
+        "cleanup.policy": "compact",
+        "retention.ms": "-1",
+        "min.insync.replicas": str(settings.topic_min_isr),
+    }
+    return TopicSpec(REPLAY_LEDGER_TOPIC, 1, settings.topic_replication, conf)
 
 
 def plan(desired: Iterable[TopicSpec], current: Mapping[str, TopicState]) -> Plan:

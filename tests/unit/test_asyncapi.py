@@ -67,6 +67,13 @@ def test_channels_follow_the_topic_design(document: dict[str, Any]) -> None:
     assert list(document["channels"]["deadletter"]["messages"]) == ["DeadLetter"]
 
 
+def test_rejection_notices_reach_inboxes_only(document: dict[str, Any]) -> None:
+    channels = document["channels"]
+    assert "RejectionNotice" in channels["inbox"]["messages"]
+    for name in ("outbox", "audit", "deadletter"):
+        assert "RejectionNotice" not in channels[name]["messages"], name
+
+
 def test_committed_document_is_current() -> None:
     assert COMMITTED.read_text("utf-8") == asyncapi_text("yaml"), (
         "run `sgbus docs asyncapi -o docs/asyncapi.yaml`"

@@ -41,6 +41,7 @@ EXPECTED_EVENTS = sorted(
         "DeemedConsent",
         "Escalation",
         "DeadLetter",
+        "RejectionNotice",
     ]
 )
 

@@ -14,6 +14,7 @@ def test_each_party_gets_outbox_and_inbox_plus_shared_logs() -> None:
     assert names == [
         "sg.audit",
         "sg.deadletter",
+        "sg.router.replayed",
         "sg.wh-a.outbox",
         "sg.wh-a.inbox",
         "sg.wh-b.outbox",
@@ -25,6 +26,14 @@ def test_retention_in_ms_and_audit_kept_forever() -> None:
     by_name = {t.name: t for t in desired_topics(["wh-a"], settings())}
     assert by_name["sg.wh-a.inbox"].config["retention.ms"] == str(24 * 3600 * 1000)
     assert by_name["sg.audit"].config["retention.ms"] == "-1"
+
+
+def test_replay_ledger_is_compacted_and_kept_forever() -> None:
+    by_name = {t.name: t for t in desired_topics(["wh-a"], settings())}
+    ledger = by_name["sg.router.replayed"]
+    assert ledger.config["cleanup.policy"] == "compact"
+    assert ledger.config["retention.ms"] == "-1"
+    assert ledger.partitions == 1
 
 
 def test_bad_party_id_is_a_clear_error() -> None:
@@ -41,7 +50,7 @@ def test_plan_creates_grows_reconfigures_and_warns() -> None:
         "sg.wh-a.outbox": TopicState(5, {**conf, "retention.ms": "1"}),
     }
     p = plan(desired, current)
-    assert [t.name for t in p.create] == ["sg.wh-a.inbox"]
+    assert [t.name for t in p.create] == ["sg.router.replayed", "sg.wh-a.inbox"]
     assert p.add_partitions == {"sg.deadletter": 3}
     assert p.set_config["sg.wh-a.outbox"]["retention.ms"] != "1"
     assert "sg.deadletter" in p.set_config  # its retention differs from the audit's

@@ -70,7 +70,11 @@ def _op(action: str, channel: str, names: list[str], summary: str) -> dict[str, 
 def build_document(catalog: Catalog, version: str, bootstrap: str) -> dict[str, Any]:
     """The AsyncAPI 3.0 document as a plain dict (dump it as YAML or JSON)."""
     events = catalog.event_names
-    routed = [n for n in events if n != "DeadLetter"]
+    # The router writes these itself: dead letters to their topic, rejection notices to the
+    # refused sender's inbox; no party publishes them and the audit log does not keep them.
+    router_own = {"DeadLetter", "RejectionNotice"}
+    routed = [n for n in events if n not in router_own]
+    inbound = [*routed, "RejectionNotice"] if "RejectionNotice" in events else routed
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -101,9 +105,10 @@ def build_document(catalog: Catalog, version: str, bootstrap: str) -> dict[str, 
             "inbox": {
                 "address": "sg.{party}.inbox",
                 "title": "Inbox of a party",
-                "description": "Only {party} may read here; the router writes it.",
+                "description": "Only {party} may read here; the router writes it, including"
+                " a RejectionNotice for each record of {party}'s it refused.",
                 "parameters": _PARTY_PARAM,
-                "messages": _refs(routed),
+                "messages": _refs(inbound),
             },
             "audit": {
                 "address": AUDIT_TOPIC,
@@ -120,7 +125,7 @@ def build_document(catalog: Catalog, version: str, bootstrap: str) -> dict[str, 
         },
         "operations": {
             "publishToOutbox": _op("send", "outbox", routed, "A party publishes an event."),
-            "receiveFromInbox": _op("receive", "inbox", routed, "A party receives its events."),
+            "receiveFromInbox": _op("receive", "inbox", inbound, "A party receives its events."),
             "readAudit": _op("receive", "audit", routed, "Auditors and the watchdog read all."),
             "readDeadLetters": _op("receive", "deadletter", ["DeadLetter"], "Operators."),
         },

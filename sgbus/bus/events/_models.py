@@ -11,7 +11,7 @@ from pydantic import Field
 
 from sgbus.bus.events._base import Int32, Int64, Record, UtcMillis
 
-__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
+__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'RejectionNotice', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
 
 
 class ApprovalOutcome(StrEnum):
@@ -671,6 +671,23 @@ class PolicyChangeReceipt(Event):
     measures: str | None = Field(default=None, description='落实措施 — What the recipient will do about it.')
 
 
+class RejectionNotice(Event):
+    """拒收通知 — Tells the sending party that the bus refused one of its records: which one, why, and at which fields; carries no payload and no personal data, so the sender's system can react without reading the dead-letter topic."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.RejectionNotice'
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    refused_event_id: uuid.UUID | None = Field(default=None, description='被拒事件编号 — Event id of the refused event; null when its record could not be decoded.')
+    refused_event_type: str | None = Field(default=None, description='被拒事件类型 — Event type of the refused event, e.g. ApprovalResult; null when unknown.')
+    dead_letter_id: uuid.UUID = Field(description='死信编号 — Event id of the dead letter that keeps the refused record, to replay it.')
+    reason_code: DeadLetterReason = Field(description='拒收原因 — Machine-readable reason.')
+    reason: str = Field(description='原因说明 — Readable reason; never contains payload or personal data.')
+    field_paths: list[str] = Field(default_factory=list, description='问题字段 — Paths of the fields that failed validation, e.g. licensee.uscc; empty for other reasons.')
+    original_topic: str = Field(description="原主题 — Topic the refused record was read from (the sender's outbox).")
+    original_partition: Int32 = Field(description='原分区 — Partition it was read from.')
+    original_offset: Int64 = Field(description='原偏移量 — Offset it was read at.')
+
+
 class SpecialReviewOpinion(Event):
     """特别程序意见 — A department's opinion or result on a technical step (F7)."""
 
@@ -792,6 +809,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     'ObligationReminder': ObligationReminder,
     'PolicyChangeNotice': PolicyChangeNotice,
     'PolicyChangeReceipt': PolicyChangeReceipt,
+    'RejectionNotice': RejectionNotice,
     'SpecialReviewOpinion': SpecialReviewOpinion,
     'SpecialReviewRequest': SpecialReviewRequest,
     'StatusReport': StatusReport,
