@@ -1,16 +1,27 @@
-"""Process settings, read from ``SGBUS_*`` environment variables and an optional ``.env`` file.
+"""Process settings, read from ``SGBUS_*`` environment variables and, when asked, a file.
 
-Every service validates its settings at start-up so that a typo in a variable fails loudly,
-naming the variable, instead of surfacing later as a connection error.
+Nothing is read implicitly from the current folder: a settings file is used only when
+``SGBUS_ENV_FILE`` names it (``KEY=value`` lines, ``SGBUS_`` prefix; the environment wins over
+the file). Every service validates its settings at start-up so that a typo in a variable fails
+loudly, naming the variable, instead of surfacing later as a connection error.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+#: The variable that names a settings file; unset, no file is read.
+ENV_FILE_VARIABLE = "SGBUS_ENV_FILE"
 
 # Client settings the bus's delivery guarantees rest on; tuning may not change them.
 GUARANTEED_CLIENT_KEYS = frozenset(
@@ -34,9 +45,7 @@ def _default_home() -> Path:
 class Settings(BaseSettings):
     """Settings shared by the CLI and every service."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SGBUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="SGBUS_", env_file=None, extra="ignore")
 
     home: Path = Field(default_factory=_default_home, description="cache folder: jars, data, logs")
     stack_dir: Path | None = Field(
@@ -75,7 +84,8 @@ class Settings(BaseSettings):
     calendar_overrides: list[Path] = Field(
         default_factory=list, description="operator calendar override files (YAML)"
     )
-    # Stores: SQLAlchemy URLs. Unset: SQLite files under <home>/stores.
+    # Stores: SQLAlchemy URLs. Unset: SQLite files under <stack_dir>/stores, so that each stack
+    # (its topics and offsets) has its own stores.
     watchdog_db: str | None = Field(default=None, description="the watchdog's store")
     department_db: str | None = Field(
         default=None, description="a department's store; '{party}' is replaced by the party id"
@@ -112,15 +122,43 @@ class Settings(BaseSettings):
             )
         return value
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the file ``SGBUS_ENV_FILE`` names (if any)."""
+        named = os.environ.get(ENV_FILE_VARIABLE)
+        if not named:
+            return init_settings, env_settings
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{ENV_FILE_VARIABLE}: no settings file at {path}")
+        file = DotEnvSettingsSource(settings_cls, env_file=path, env_file_encoding="utf-8")
+        return init_settings, env_settings, file
+
+    def stack_state_dir(self) -> Path:
+        """The folder of this stack: broker data, pid files, logs and the default stores."""
+        return (self.stack_dir or self.home / "stack").expanduser()
+
+    def stores_dir(self) -> Path:
+        """Where the default SQLite stores live: inside the stack's folder, because their
+        offsets belong to that stack's topics."""
+        return self.stack_state_dir() / "stores"
+
     def watchdog_db_url(self) -> str:
         """The watchdog's store URL."""
-        return self.watchdog_db or f"sqlite:///{self.home / 'stores' / 'watchdog.db'}"
+        return self.watchdog_db or f"sqlite:///{self.stores_dir() / 'watchdog.db'}"
 
     def department_db_url(self, party: str) -> str:
         """The store URL of ``party``'s department service."""
         if self.department_db:
             return self.department_db.replace("{party}", party)
-        return f"sqlite:///{self.home / 'stores' / f'{party}.db'}"
+        return f"sqlite:///{self.stores_dir() / f'{party}.db'}"
 
     def bootstrap_servers(self) -> str:
         """The configured brokers, or the local stack's listener."""
@@ -136,17 +174,17 @@ class SettingsError(Exception):
 
 
 def format_validation_error(exc: ValidationError, prefix: str = "SGBUS_") -> str:
-    """Render a pydantic error as one line per bad variable, without echoing values."""
+    """Render a pydantic error as one line naming each bad variable, without echoing values."""
     lines = []
     for err in exc.errors():
         name = prefix + "_".join(str(p) for p in err["loc"]).upper()
         lines.append(f"{name}: {err['msg']}")
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    return "invalid settings: " + "; ".join(lines)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Load and validate settings once per process."""
+    """Load and validate settings once per process; :class:`SettingsError` if they are bad."""
     try:
         return Settings()
     except ValidationError as exc:

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from sgbus.bus.settings import SettingsError
+from sgbus.bus.settings import SettingsError, get_settings
 
 app = typer.Typer(
     name="sgbus",
@@ -19,6 +19,15 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """审管联动 bus: approval results and supervision decisions between agencies, on Kafka."""
+    # Every command's log lines, JSON on stderr; tables and progress stay on stdout. Services
+    # configure it again with their own fields (service, party).
+    from sgbus.runtime.logging import configure_logging
+
+    try:
+        level = get_settings().log_level
+    except SettingsError:
+        level = "INFO"  # the command reports the bad settings itself
+    configure_logging(level)
 
 
 def _register() -> None:

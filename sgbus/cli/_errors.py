@@ -10,14 +10,24 @@ import typer
 
 from sgbus.bus.catalogue import UnknownMatter, UnknownParty
 from sgbus.bus.policy import UnknownFlow, UnknownPolicy
+from sgbus.bus.settings import SettingsError
 from sgbus.bus.yamldoc import SourceError
 
-USER_ERRORS = (SourceError, UnknownFlow, UnknownPolicy, UnknownMatter, UnknownParty, ValueError)
+# StartupError (sgbus.runtime.startup) is a ValueError.
+USER_ERRORS = (
+    SettingsError,
+    SourceError,
+    UnknownFlow,
+    UnknownPolicy,
+    UnknownMatter,
+    UnknownParty,
+    ValueError,
+)
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Report bad input (files, names, timestamps) on stderr and exit with status 2."""
+    """Report bad input (settings, files, names, timestamps) on stderr and exit with status 2."""
     try:
         yield
     except USER_ERRORS as exc:

@@ -9,21 +9,21 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
+from sgbus.bus.catalogue import Catalogue
 from sgbus.bus.events import ApprovalResult, CaseAssignment, new_envelope
 from sgbus.bus.gc_tuning import tune_for_service
-from sgbus.bus.jsonlog import configure_json_logging
 from sgbus.bus.kafka_clients import make_admin
 from sgbus.bus.parties import WATCHDOG_PARTY
 from sgbus.bus.serde import build_serde
-from sgbus.bus.settings import Settings, get_settings
+from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
-from sgbus.cli import app
+from sgbus.cli import _startup, app
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.lookup import find_unassigned
 from sgbus.consumers.router.service import GROUP_ID, Router
 from sgbus.monitoring.lag_sampler import serve_service_metrics
 from sgbus.producers.publisher import Publisher, PublishError
+from sgbus.runtime.logging import configure_logging
 
 topics_app = typer.Typer(help="Kafka topics of the configured parties.", no_args_is_help=True)
 router_app = typer.Typer(help="The router: outboxes → inboxes and sg.audit.", no_args_is_help=True)
@@ -34,7 +34,7 @@ console = Console()
 
 def catalogue_of(settings: Settings) -> Catalogue:
     """The configured matter catalogue (the 威海 example unless ``SGBUS_CATALOGUE`` is set)."""
-    return load_catalogue(settings.catalogue) if settings.catalogue else example_catalogue()
+    return _startup.catalogue(settings)
 
 
 def all_parties(catalogue: Catalogue) -> list[str]:
@@ -45,7 +45,7 @@ def all_parties(catalogue: Catalogue) -> list[str]:
 @topics_app.command("apply")
 def topics_apply() -> None:
     """Create or update every topic the configured parties need; prints what changed."""
-    settings = get_settings()
+    settings = _startup.settings()
     parties = all_parties(catalogue_of(settings))
     done = apply(make_admin(settings), desired_topics(parties, settings))
     for line in done.describe() or ["nothing to change"]:
@@ -62,8 +62,8 @@ def router_run(
     ] = None,
 ) -> None:
     """Route events until SIGTERM/SIGINT."""
-    settings = get_settings()
-    configure_json_logging(settings.log_level, service="router")
+    settings = _startup.settings()
+    configure_logging(settings.log_level, service="router")
     monitoring = serve_service_metrics(settings, "router", GROUP_ID)
     directory = CatalogueDirectory(catalogue_of(settings))
     router = Router(settings, build_serde(settings.registry_url()), directory, instance)
@@ -87,11 +87,10 @@ def assign(
     reason: Annotated[str | None, typer.Option(help="why this department")] = None,
 ) -> None:
     """Assign an approval result from the unassigned pool to department(s)."""
-    settings = get_settings()
+    settings = _startup.settings()
     catalogue = catalogue_of(settings)
+    to = [_startup.party(settings, party, catalogue) for party in to]
     oversight = CatalogueDirectory(catalogue).unassigned_pool()
-    for party in to:
-        catalogue.party(party)  # a clear error for an unknown party
     serde = build_serde(settings.registry_url())
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("searching sg.audit", total=None)

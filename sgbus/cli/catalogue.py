@@ -10,9 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sgbus.bus.catalogue import Catalogue, StepMode, example_catalogue, load_catalogue
-from sgbus.cli import app
+from sgbus.bus.catalogue import Catalogue, StepMode, load_catalogue
+from sgbus.cli import _startup, app
 from sgbus.cli._errors import user_errors
+from sgbus.runtime.startup import known_party
 
 catalogue_app = typer.Typer(
     help="The matter catalogue: who supervises which matter.", no_args_is_help=True
@@ -49,7 +50,8 @@ def parties_table(cat: Catalogue) -> Table:
 @catalogue_app.command("show")
 def show(
     file: Annotated[
-        Path | None, typer.Option(help="catalogue YAML or CSV; default: 威海 example")
+        Path | None,
+        typer.Option(help="catalogue YAML or CSV; default: SGBUS_CATALOGUE, else the 威海 example"),
     ] = None,
     party: Annotated[str | None, typer.Option(help="only matters this party supervises")] = None,
     mode: Annotated[StepMode | None, typer.Option(help="only matters with this step mode")] = None,
@@ -59,7 +61,9 @@ def show(
 ) -> None:
     """Print the catalogue's matters (or parties) as a table."""
     with user_errors():
-        cat = load_catalogue(file) if file else example_catalogue()
+        cat = _startup.catalogue(_startup.settings(), file)
+        if party is not None:
+            known_party(party, cat.parties_by_id, f"catalogue {cat.name!r}")
         table = parties_table(cat) if parties else matters_table(cat, party, mode)
     Console().print(table)
 

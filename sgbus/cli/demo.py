@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from sgbus.bus.calendar import CHINA_TZ
-from sgbus.bus.settings import Settings, get_settings
-from sgbus.cli import app
+from sgbus.bus.settings import Settings
+from sgbus.cli import _startup, app
 from sgbus.cli.stack import local_stack
 from sgbus.demo.scenario import APPROVAL, DemoPlan, Running, start, summary
 from sgbus.stack import StackError
@@ -70,8 +70,9 @@ def demo(
 ) -> None:
     """Start the local stack (or use the broker in SGBUS_BOOTSTRAP and the registry in
     SGBUS_SCHEMA_REGISTRY), then run a simulated week: publish, route, claim, watch deadlines."""
-    settings = _stack_settings(get_settings())
-    workdir = settings.home / "demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    settings = _stack_settings(_startup.settings())
+    # Beside the stack whose topics and offsets it uses, like the default stores.
+    workdir = settings.stack_state_dir() / "demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir.mkdir(parents=True, exist_ok=True)
     plan = DemoPlan(results=results, speed=speed, days=days, policy=policy)
     try:

@@ -15,9 +15,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from sgbus.bus.parties import BadPartyId, check_party_id, outbox_topic
-from sgbus.bus.settings import Settings, get_settings
-from sgbus.cli import app
+from sgbus.bus.parties import outbox_topic
+from sgbus.bus.settings import Settings
+from sgbus.cli import _startup, app
 
 department_app = typer.Typer(help="The department service: a party's inbox stored in SQL.")
 app.add_typer(department_app, name="department")
@@ -38,14 +38,6 @@ INBOX_COLUMNS = (
 )
 
 
-def _party(party: str) -> str:
-    try:
-        return check_party_id(party)
-    except BadPartyId as exc:
-        typer.echo(f"sgbus: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 @department_app.command("run")
 def run(
     party: str = _PARTY,
@@ -62,13 +54,14 @@ def run(
 ) -> None:
     """Consume sg.<party>.inbox into the store until SIGTERM or Ctrl-C."""
     from sgbus.bus.gc_tuning import tune_for_service
-    from sgbus.bus.jsonlog import configure_json_logging
     from sgbus.consumers.department.service import DepartmentService, from_settings
     from sgbus.monitoring.lag_sampler import serve_service_metrics
+    from sgbus.runtime.logging import configure_logging
 
-    settings = get_settings()
-    party = _party(party)
-    configure_json_logging(settings.log_level, service="department", party=party)
+    settings = _startup.settings()
+    party = _startup.party(settings, party)
+    db = _startup.department_store(settings, party, db, existing=False)
+    configure_logging(settings.log_level, service="department", party=party)
     config = from_settings(
         settings,
         party,
@@ -108,13 +101,10 @@ def _safe_detail(exc: Exception) -> str:
 
 
 def _store(settings: Settings, party: str, db: str | None) -> tuple[str, Any]:
-    """The checked party id and its store (migrated), from ``--db`` or settings."""
-    from sgbus.bus.store import make_engine, migrate
-
-    party = _party(party)
-    engine = make_engine(db or settings.department_db_url(party))
-    migrate(engine)
-    return party, engine
+    """The checked party id and its existing store (migrated), from ``--db`` or settings."""
+    party = _startup.party(settings, party)
+    url = _startup.department_store(settings, party, db, existing=True)
+    return party, _startup.open_store(url, existing=True)
 
 
 @app.command()
@@ -130,7 +120,7 @@ def claim(
     from sgbus.consumers.department.manual import NothingToClaim, claim_case
     from sgbus.producers.relay import OutboxRelay, RelayError
 
-    settings = get_settings()
+    settings = _startup.settings()
     party, engine = _store(settings, party, db)
     try:
         done = claim_case(engine, build_serde(settings.registry_url()), party, case_key, officer=by)
@@ -164,7 +154,7 @@ def inbox(
     from sgbus.consumers.department.rejects import count_rejected
     from sgbus.consumers.department.store import find_items
 
-    party, engine = _store(get_settings(), party, db)
+    party, engine = _store(_startup.settings(), party, db)
     with engine.connect() as conn:
         rows = find_items(conn, party, case_key=case, pending_only=pending, limit=limit or None)
         rejected = count_rejected(conn, party)

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from sgbus.bus.settings import get_settings
-from sgbus.bus.store import make_engine, migrate
-from sgbus.cli import app
+from sgbus.cli import _startup, app
 from sgbus.monitoring.report import Format, make_report, write_report
 
 _DATE = ["%Y-%m-%d"]
-
-
-def default_db_url() -> str:
-    """The watchdog's store in the local cache folder (``SGBUS_HOME``)."""
-    return get_settings().watchdog_db_url()
 
 
 @app.command("report")
@@ -34,7 +25,8 @@ def report_command(
         typer.Option(
             "--db",
             envvar="SGBUS_WATCHDOG_DB",
-            help="SQLAlchemy URL of the watchdog store (default: stores/watchdog.db in SGBUS_HOME)",
+            help="SQLAlchemy URL of the watchdog store"
+            " (default: stores/watchdog.db in SGBUS_STACK_DIR)",
         ),
     ] = None,
     out: Annotated[
@@ -46,16 +38,9 @@ def report_command(
     start, end = from_.date(), to.date()
     if end < start:
         raise typer.BadParameter(f"{end} is before --from {start}", param_hint="--to")
-    url = db or default_db_url()
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise typer.BadParameter("not a SQLAlchemy database URL", param_hint="--db") from None
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        typer.echo(f"sgbus report: no watchdog store at {parsed.database}", err=True)
-        sys.exit(1)
-    engine = make_engine(url)
-    migrate(engine)
+    url = _startup.watchdog_store(_startup.settings(), db, existing=True)
+    engine = _startup.open_store(url, existing=True)
+    parsed = make_url(url)
     report = make_report(engine, start, end, now=datetime.now(UTC))
     target = out or Path(f"sgbus-report-{start}-{end}.{fmt.value}")
     write_report(report, fmt, target, source=parsed.render_as_string(hide_password=True))

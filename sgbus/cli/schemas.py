@@ -40,9 +40,9 @@ def _level(value: str) -> Any:
 
 
 def _registry_client(url: str | None) -> Any:
-    from sgbus.bus.settings import get_settings
+    from sgbus.cli._startup import settings
 
-    url = url or get_settings().schema_registry
+    url = url or settings().schema_registry
     if not url:
         return None
     from confluent_kafka.schema_registry import SchemaRegistryClient

@@ -6,8 +6,7 @@ import time
 
 import typer
 
-from sgbus.bus.settings import get_settings
-from sgbus.cli import app
+from sgbus.cli import _startup, app
 from sgbus.stack import ComponentStatus, LocalStack, StackConfig, StackError
 
 stack_app = typer.Typer(
@@ -18,7 +17,7 @@ app.add_typer(stack_app, name="stack")
 
 def local_stack() -> LocalStack:
     """The developer's stack, configured from ``SGBUS_*`` settings."""
-    return LocalStack(StackConfig.from_settings(get_settings()))
+    return LocalStack(StackConfig.from_settings(_startup.settings()))
 
 
 def _note(message: str) -> None:

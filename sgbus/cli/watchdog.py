@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
+import structlog
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select, union
 
 from sgbus.bus.calendar import parse_instant
 from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.obligations.model import Obligation, State
 from sgbus.bus.policy import load_policy
-from sgbus.bus.settings import get_settings
-from sgbus.bus.store import make_engine, migrate
-from sgbus.cli import app
+from sgbus.bus.settings import Settings
+from sgbus.bus.store.tables import obligations
+from sgbus.cli import _startup, app
 from sgbus.cli._errors import user_errors
 from sgbus.consumers.watchdog.calendars import apply_calendar, load_calendar
 from sgbus.consumers.watchdog.clock import Clock
@@ -31,20 +32,23 @@ from sgbus.consumers.watchdog.query import ObligationFilter, as_json, list_oblig
 from sgbus.consumers.watchdog.service import StepStats, WatchdogConfig
 from sgbus.consumers.watchdog.wiring import RunOptions, build_watchdog
 from sgbus.monitoring.lag_sampler import serve_service_metrics
+from sgbus.runtime.logging import configure_logging
+from sgbus.runtime.startup import known_party
 
 watchdog_app = typer.Typer(
     help="The watchdog: who owes whom an answer by when, and what happens at the deadline.",
     no_args_is_help=True,
 )
 app.add_typer(watchdog_app, name="watchdog")
-log = logging.getLogger("sgbus.watchdog")
+log = structlog.get_logger("sgbus.cli.watchdog")
 
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
         envvar="SGBUS_WATCHDOG_DB",
-        help="SQLAlchemy URL of the watchdog store (default: stores/watchdog.db in SGBUS_HOME)",
+        help="SQLAlchemy URL of the watchdog store"
+        " (default: stores/watchdog.db in SGBUS_STACK_DIR)",
     ),
 ]
 PolicyOption = Annotated[
@@ -113,12 +117,9 @@ def run(
 
     SIGHUP re-reads the calendar overrides and recomputes open provisional deadlines.
     """
-    settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "httpx2"):  # one line per registry request otherwise
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings = _startup.settings()
+    db = _startup.watchdog_store(settings, db, existing=False)
+    configure_logging(settings.log_level, service="watchdog")
     config = WatchdogConfig(
         group_id=group,
         audit_topic=audit_topic,
@@ -155,11 +156,11 @@ def run(
     signal.signal(signal.SIGHUP, reload)
     monitoring = serve_service_metrics(settings, "watchdog", group)
     log.info(
-        "watchdog %s: policy %s, group %s, clock %s",
-        instance_id or os.getpid(),
-        watchdog.ingestor.policy.name,
-        group,
-        watchdog.clock.now().isoformat(),
+        "watchdog started",
+        instance=instance_id or str(os.getpid()),
+        policy=watchdog.ingestor.policy.name,
+        group=group,
+        clock=watchdog.clock.now().isoformat(),
     )
     watchdog.start()
     try:
@@ -172,17 +173,9 @@ def run(
 
 def _log_step(clock: Clock) -> Callable[[StepStats], None]:
     def on_step(s: StepStats) -> None:
-        if s.consumed or s.outcomes or s.skipped:
-            log.info(
-                "clock %s: read %d, opened %d, answered %d, outcomes %d, published %d%s",
-                local(clock.now()),
-                s.consumed,
-                s.opened,
-                s.answered,
-                s.outcomes,
-                s.relayed,
-                f", skipped {s.skipped}" if s.skipped else "",
-            )
+        counts = {k: v for k, v in asdict(s).items() if not isinstance(v, bool)}
+        if s.consumed or s.outcomes or any(counts.values()):
+            log.info("watchdog step", clock=local(clock.now()), **counts)
 
     return on_step
 
@@ -205,13 +198,12 @@ def reload_calendar(
         os.kill(pid, signal.SIGHUP)
         typer.echo(f"sent SIGHUP to watchdog {pid}: it reloads the calendar and recomputes")
         return
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(message)s")
+    settings = _startup.settings()
+    url = _startup.watchdog_store(settings, db, existing=True)
     with user_errors():
         chosen = load_policy(policy or settings.policy)
         cal = load_calendar(list(calendar or []) or list(settings.calendar_overrides))
-    engine = make_engine(db or settings.watchdog_db_url())
-    migrate(engine)
+    engine = _startup.open_store(url, existing=True)
     changes = apply_calendar(engine, chosen, cal)
     typer.echo(f"{len(changes)} provisional deadline(s) changed")
 
@@ -234,13 +226,11 @@ def obligations_command(
     """List obligations, earliest deadline first."""
     with user_errors():
         at = _instant(now) or datetime.now(UTC)
-    url = db or get_settings().watchdog_db_url()
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        typer.echo(f"sgbus obligations: no watchdog store at {parsed.database}", err=True)
-        raise typer.Exit(1)
-    engine = make_engine(url)
-    migrate(engine)
+    settings = _startup.settings()
+    url = _startup.watchdog_store(settings, db, existing=True)
+    engine = _startup.open_store(url, existing=True)
+    if party is not None:
+        party = _known_party(settings, engine, party)
     f = ObligationFilter(party=party, case_key=case, state=state, overdue=overdue, limit=limit)
     with engine.connect() as conn:
         rows = list_obligations(conn, f, at)
@@ -252,6 +242,17 @@ def obligations_command(
     if not console.is_terminal:
         console = Console(width=180)  # piped or captured: do not squeeze the table into 80
     console.print(_table(rows, at))
+
+
+def _known_party(settings: Settings, engine: Engine, party: str) -> str:
+    """``party`` if the catalogue or the store knows it: a store may hold parties of an
+    earlier catalogue, and a filter on a party nobody knows is a typo, not an empty list."""
+    cat = _startup.catalogue(settings)
+    column = obligations.c
+    with engine.connect() as conn:
+        stored = conn.scalars(union(select(column.debtor), select(column.creditor))).all()
+    with user_errors():
+        return known_party(party, [*cat.parties_by_id, *stored], f"catalogue {cat.name!r} or store")
 
 
 _STATE_STYLE = {

@@ -9,17 +9,18 @@ A service that owns a consumer starts one sampler next to its poll loop::
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+import structlog
 
 from sgbus.bus.settings import Settings
 from sgbus.monitoring.endpoint import MetricsServer, serve_metrics
 from sgbus.monitoring.lag import ConsumerLagCollector, OffsetReader
 from sgbus.monitoring.metrics import CONSUMER_LAG, LAG_SAMPLE_ERRORS
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger("sgbus.monitoring.lag_sampler")
 
 
 class LagSampler:
@@ -48,7 +49,7 @@ class LagSampler:
                 self._collector.update(group, reader.sample())
             except Exception as exc:  # any client error: keep sampling the other groups
                 LAG_SAMPLE_ERRORS.labels(group).inc()
-                log.warning("consumer lag of group %s not sampled: %s", group, type(exc).__name__)
+                log.warning("consumer lag not sampled", group=group, error=type(exc).__name__)
 
     def start(self) -> LagSampler:
         """Start the background thread; returns self."""

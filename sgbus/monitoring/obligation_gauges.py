@@ -7,13 +7,13 @@ them in the background (:class:`GaugeRefresher`).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
 from sqlalchemy import Connection, Engine, func, select
 
 from sgbus.bus.obligations.model import State
@@ -26,7 +26,7 @@ from sgbus.monitoring.metrics import (
 )
 
 Key = tuple[str, str]  # (party, flow)
-log = logging.getLogger(__name__)
+log = structlog.get_logger("sgbus.monitoring.obligation_gauges")
 
 
 @dataclass(frozen=True)
@@ -157,5 +157,5 @@ class GaugeRefresher:
                 with self._engine.connect() as conn:
                     refresh_obligation_gauges(conn, self._now())
             except Exception as exc:  # a busy or restarting database: try again next time
-                log.warning("obligation gauges not refreshed: %s", type(exc).__name__)
+                log.warning("obligation gauges not refreshed", error=type(exc).__name__)
             self._stop.wait(self._interval_s)

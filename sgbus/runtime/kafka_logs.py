@@ -2,8 +2,9 @@
 
 Left alone, librdkafka writes raw ``%3|…|FAIL|…`` lines to stderr, about 25 a second per
 client while a broker is away. Passing :data:`KAFKA_LOGGER` as the client's ``logger`` sends
-them to stdlib logging (and so to the JSON handler); :class:`RateLimit` lets one line per
-facility through per interval and says how many it held back.
+them to stdlib logging, which :func:`sgbus.runtime.logging.configure_logging` renders as JSON;
+:class:`RateLimit` lets one line per facility through per interval and says how many it held
+back.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ class RateLimit(logging.Filter):
                 return False
             self._last[key] = now
             held = self._held.pop(key, 0)
-        if held:
-            record.msg = f"{record.msg} ({held} similar lines held back)"
+        # The JSON setup (sgbus.runtime.logging) turns this into a ``held_back`` field.
+        record.held_back = held
         return True
 
 

@@ -4,7 +4,9 @@ Two folders are kept apart on purpose:
 
 - ``home`` holds the downloaded distributions (``dist/``) and the provisioning logs. It is shared:
   the test suite's throw-away stack reuses the jars a developer already has.
-- ``state_dir`` holds one running stack: broker data, registry database, pid files and logs.
+- ``state_dir`` holds one running stack: broker data, registry database, pid files and logs,
+  and the services' default stores (``stores/``, see :meth:`Settings.stores_dir`), whose
+  offsets belong to this stack's topics.
 """
 
 from __future__ import annotations
@@ -34,11 +36,9 @@ class StackConfig:
     @classmethod
     def from_settings(cls, settings: Settings, state_dir: Path | None = None) -> StackConfig:
         """Build the configuration of the developer's stack from ``SGBUS_*`` settings."""
-        home = settings.home.expanduser()
-        default_dir = settings.stack_dir.expanduser() if settings.stack_dir else home / "stack"
         return cls(
-            home=home,
-            state_dir=state_dir or default_dir,
+            home=settings.home.expanduser(),
+            state_dir=state_dir or settings.stack_state_dir(),
             kafka_port=settings.kafka_port,
             controller_port=settings.controller_port,
             registry_port=settings.registry_port,
@@ -95,6 +95,11 @@ class StackConfig:
     def registry_data(self) -> Path:
         """Folder of the registry's H2 database file."""
         return self.state_dir / "registry" / "data"
+
+    @property
+    def stores(self) -> Path:
+        """The services' default SQLite stores (same folder as :meth:`Settings.stores_dir`)."""
+        return self.state_dir / "stores"
 
     @property
     def logs(self) -> Path:

@@ -264,7 +264,8 @@ class LocalStack:
         return stopped
 
     def _wipe(self, notify: Notify) -> None:
-        for folder in (self.cfg.kafka_data, self.cfg.registry_data):
+        # The default stores go too: their offsets point into the topics wiped here.
+        for folder in (self.cfg.kafka_data, self.cfg.registry_data, self.cfg.stores):
             if folder.exists():
                 shutil.rmtree(folder)
                 notify(f"wiped {folder}")

@@ -125,7 +125,7 @@ def test_cli_refuses_a_missing_store_and_a_reversed_period(tmp_path: Path) -> No
             f"sqlite:///{tmp_path / 'nope.db'}",
         ],
     )
-    assert missing.exit_code == 1 and "no watchdog store" in missing.output
+    assert missing.exit_code == 2 and "no store at" in missing.output
     assert not (tmp_path / "nope.db").exists()
     reversed_ = runner.invoke(
         app,

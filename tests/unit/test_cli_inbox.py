@@ -16,7 +16,8 @@ from sgbus.consumers.department.intake import Position, Received, to_item
 from sgbus.consumers.department.store import store_items
 from tests.department_events import approval, notice
 
-PARTY = "wh-market"
+PARTY = "weihai-water"
+TOPIC = f"sg.{PARTY}.inbox"
 AT = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 
 
@@ -28,7 +29,7 @@ def db(tmp_path: Path) -> str:
     serde = build_serde(None)
     events = [approval(1, PARTY), approval(2, PARTY), notice(3, PARTY)]
     received = [
-        Received(Position("sg.wh-market.inbox", 0, i), e, serde.encode(e, "sg.wh-market.inbox"))
+        Received(Position(TOPIC, 0, i), e, serde.encode(e, TOPIC))
         for i, e in enumerate(events)
     ]
     with engine.begin() as conn:
