@@ -57,11 +57,11 @@ def _bound_fields(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> 
 
 def _librdkafka_fields(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
     """librdkafka's ``"%s [%s] %s"`` record as fields: facility, client, thread, message."""
+    args = event.pop("positional_args", ())
     record = event.get("_record")
     if record is None or record.name != KAFKA_LOGGER.name:
         return event
-    args = record.args if isinstance(record.args, tuple) else ()
-    if len(args) == 3:
+    if isinstance(args, tuple) and len(args) == 3:
         facility, client, text = (str(a) for a in args)
         found = _THREAD.match(text)
         if found:
@@ -95,6 +95,7 @@ def _handler(stream: TextIO | None) -> logging.Handler:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*_SHARED, _librdkafka_fields],
+            pass_foreign_args=True,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,

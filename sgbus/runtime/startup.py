@@ -43,20 +43,30 @@ def known_party(party: str, known: Iterable[str], where: str) -> str:
 
 def suggestion(party: str, ids: list[str]) -> str:
     """``did you mean …?`` with the closest ids, or how many there are when none is close."""
-    close = difflib.get_close_matches(party, ids, n=3, cutoff=0.6)
+    close = _closest(party, ids, 0.6)
     if not close:
         # Abbreviated prefixes ("wh-water" for "weihai-water"): compare what follows the region.
         tails: dict[str, list[str]] = {}
         for known_id in ids:
             tails.setdefault(known_id.partition("-")[2], []).append(known_id)
         tail = party.partition("-")[2]
-        for match in difflib.get_close_matches(tail, [t for t in tails if t], 3, 0.75):
+        for match in _closest(tail, [t for t in tails if t], 0.75):
             close += tails[match]
     if close:
         return f"did you mean {', '.join(close[:3])}?"
     if len(ids) <= 8:
         return f"known parties: {', '.join(ids)}"
     return f"{len(ids)} known parties, listed by `sgbus catalogue show --parties`"
+
+
+def _closest(word: str, candidates: list[str], cutoff: float) -> list[str]:
+    """The close matches that are nearly as close as the best one: ids sharing a long region
+    prefix all pass the cutoff, but only the best few are worth naming."""
+    close = difflib.get_close_matches(word, candidates, n=3, cutoff=cutoff)
+    if not close:
+        return []
+    best = difflib.SequenceMatcher(None, word, close[0]).ratio()
+    return [c for c in close if difflib.SequenceMatcher(None, word, c).ratio() >= best - 0.05]
 
 
 def check_store_url(url: str, source: str, *, existing: bool) -> URL:

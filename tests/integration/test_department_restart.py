@@ -29,6 +29,7 @@ from sgbus.bus.parties import outbox_topic
 from sgbus.bus.serde import build_serde
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import outbox
+from tests.catalogue_files import catalogue_with
 from tests.department_events import approval
 from tests.integration.department_support import (
     Router,
@@ -89,6 +90,7 @@ def test_a_killed_service_resumes_without_losing_or_doubling_anything(
         "SGBUS_SCHEMA_REGISTRY": stack.schema_registry,
         "SGBUS_METRICS_PORT": "0",
         "SGBUS_HOME": str(tmp_path / "home"),
+        "SGBUS_CATALOGUE": str(catalogue_with(tmp_path, party)),
     }
     log = tmp_path / "service.log"
     events = [approval(i, party, run=party) for i in range(EVENTS)]

@@ -23,6 +23,7 @@ from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import outbox
 from sgbus.consumers.department.rejects import find_rejected
 from sgbus.consumers.department.service import DepartmentConfig, DepartmentService
+from tests.catalogue_files import catalogue_with
 from tests.department_events import APPROVAL, approval, auto_claim_of, notice
 from tests.integration.department_support import (
     Router,
@@ -210,6 +211,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     _register()
     monkeypatch.setenv("SGBUS_BOOTSTRAP", endpoints.bootstrap)
     monkeypatch.setenv("SGBUS_SCHEMA_REGISTRY", endpoints.schema_registry)
+    monkeypatch.setenv("SGBUS_CATALOGUE", str(catalogue_with(tmp_path, party)))
     get_settings.cache_clear()
     runner = CliRunner()
     try:

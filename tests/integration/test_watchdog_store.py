@@ -166,7 +166,7 @@ def test_obligations_command_filters_and_json(seeded: str) -> None:
     )
     assert [json.loads(x)["id"] for x in case.output.splitlines()] == [rows[1]["id"]]
     party = runner.invoke(app, ["obligations", "--db", seeded, "--party", "nobody", "--json"])
-    assert party.output == ""
+    assert party.exit_code == 2 and "unknown party 'nobody'" in party.output
     table = runner.invoke(app, ["obligations", "--db", seeded, "--party", "anqiu-approval"])
     assert (
         table.exit_code == 0 and "2 obligation(s)" in table.output and "discharged" in table.output

@@ -29,8 +29,7 @@ def db(tmp_path: Path) -> str:
     serde = build_serde(None)
     events = [approval(1, PARTY), approval(2, PARTY), notice(3, PARTY)]
     received = [
-        Received(Position(TOPIC, 0, i), e, serde.encode(e, TOPIC))
-        for i, e in enumerate(events)
+        Received(Position(TOPIC, 0, i), e, serde.encode(e, TOPIC)) for i, e in enumerate(events)
     ]
     with engine.begin() as conn:
         store_items(conn, PARTY, [to_item(r, AT) for r in received])
