@@ -174,7 +174,7 @@ def run(
 def _log_step(clock: Clock) -> Callable[[StepStats], None]:
     def on_step(s: StepStats) -> None:
         counts = {k: v for k, v in asdict(s).items() if not isinstance(v, bool)}
-        if s.consumed or s.outcomes or any(counts.values()):
+        if any(counts.values()):
             log.info("watchdog step", clock=local(clock.now()), **counts)
 
     return on_step
