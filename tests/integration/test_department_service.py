@@ -120,7 +120,7 @@ def test_each_item_is_stored_once_and_claimed_once_on_receipt(
     router.raw(b"\x00\x7f\xff\xff\xf0" + b"\x02" * 20)  # Confluent header, unknown schema id
     router.flush()
 
-    config = DepartmentConfig(party=party, db_url=db_url, auto_claim=True, batch_size=25)
+    config = DepartmentConfig(party=party, db_url=db_url, claim_on_receipt=True, batch_size=25)
     engine = make_engine(db_url)
     service = start(config)
     wait_until(lambda: stored_count(engine, party) >= 45, 60, "45 stored items")
@@ -132,7 +132,7 @@ def test_each_item_is_stored_once_and_claimed_once_on_receipt(
     assert set(stored) == {str(e.envelope.event_id) for e in approvals + infos}
     for e in approvals:
         row = stored[str(e.envelope.event_id)]
-        assert (row["claim_state"], row["claim_mode"]) == ("claimed", "integrated")
+        assert (row["claim_state"], row["claim_mode"]) == ("claimed", "INTEGRATED")
         assert row["claim_event_id"] == str(claim_event_id(e.envelope.event_id, party))
     assert {stored[str(e.envelope.event_id)]["claim_state"] for e in infos} == {"info"}
 
@@ -190,7 +190,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     router.send([a1, a2, a3, auto_claim_of(a1, party), auto_claim_of(a2, "someone-else")])
 
     engine = make_engine(db_url)
-    service = start(DepartmentConfig(party=party, db_url=db_url, auto_claim=False))
+    service = start(DepartmentConfig(party=party, db_url=db_url, claim_on_receipt=False))
     wait_until(lambda: stored_count(engine, party) >= 5, 60, "5 stored items")
     service.close()
 
@@ -198,7 +198,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     r1, r2 = stored[str(a1.envelope.event_id)], stored[str(a2.envelope.event_id)]
     assert (r1["claim_state"], r1["claim_mode"], r1["claimed_by"]) == (
         "claimed",
-        "automatic",
+        "AUTOMATIC",
         WATCHDOG_PARTY,
     )
     assert r2["claim_state"] == "pending"  # the auto-claim was for another party
@@ -237,7 +237,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     assert claim.officer is not None and claim.officer.name == "王五"
     assert claim.envelope.event_id == claim_event_id(a2.envelope.event_id, party)
     row = {r["event_id"]: r for r in rows(engine, party)}[str(a2.envelope.event_id)]
-    assert (row["claim_state"], row["claim_mode"]) == ("claimed", "manual")
+    assert (row["claim_state"], row["claim_mode"]) == ("claimed", "MANUAL")
     assert uuid.UUID(row["claim_event_id"]) == claim.envelope.event_id
 
 
