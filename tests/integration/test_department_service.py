@@ -3,7 +3,6 @@ receipt, the watchdog's auto-claims, manual claims from the command line, undeco
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +17,15 @@ from sgbus.bus.claims import INTEGRATED_NOTE, claim_event_id
 from sgbus.bus.events import Claim
 from sgbus.bus.parties import WATCHDOG_PARTY, outbox_topic
 from sgbus.bus.serde import Serde, build_serde
-from sgbus.bus.settings import Settings, get_settings
+from sgbus.bus.settings import get_settings
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import outbox
 from sgbus.consumers.department.rejects import find_rejected
-from sgbus.consumers.department.service import DepartmentConfig, DepartmentService
+from sgbus.consumers.department.service import DepartmentConfig
 from tests.department_events import APPROVAL, approval, auto_claim_of, notice
 from tests.integration.department_support import (
     Router,
+    Running,
     create_party_topics,
     new_party,
     read_topic,
@@ -61,32 +61,6 @@ def party(endpoints: Any) -> str:
     p = new_party()
     create_party_topics(endpoints.bootstrap, p)
     return p
-
-
-class Running:
-    """A department service on a thread of the test process."""
-
-    def __init__(self, config: DepartmentConfig, endpoints: Any, serde: Serde) -> None:
-        settings = Settings(
-            bootstrap=endpoints.bootstrap, schema_registry=endpoints.schema_registry
-        )
-        self.service = DepartmentService(config, settings, serde=serde)
-        self.stop = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.service.run(self.stop)
-        except BaseException as exc:
-            self.error = exc
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=30)
-        assert not self.thread.is_alive(), "the service did not stop"
-        assert self.error is None, self.error
 
 
 @pytest.fixture
