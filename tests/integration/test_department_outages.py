@@ -5,6 +5,7 @@ the outage. (Broker outages are tested with every service as a process, elsewher
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -141,6 +142,7 @@ def test_a_restarted_postgresql_store_loses_and_doubles_nothing(
         private_postgres.stop()
         router.send(during)
         wait_until(lambda: service.service.retried_batches >= 2, 60, "two retried batches")
+        time.sleep(8)  # an outage of some seconds: several backoff rounds
         assert _still_running(service)()
         assert _healthy() == 0, "unhealthy while the store is away"
         private_postgres.start()

@@ -164,7 +164,7 @@ class DepartmentService:
         if self._unapplied:
             self.retried_batches += 1
             self.reader.rewind([self._unapplied])
-            log.info("batch to be read again", records=len(self._unapplied), source=fault.source)
+            log.debug("batch to be read again", records=len(self._unapplied), source=fault.source)
             self._unapplied = []
 
     def _close(self) -> None:
