@@ -32,7 +32,11 @@ from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.offsets import next_offsets_of
 from sgbus.consumers.department.apply import Applied, Department, apply_batch
 from sgbus.consumers.department.intake import Batch, Position, Received, Undecodable
-from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
+from sgbus.consumers.stored_offsets import (
+    StoredPositions,
+    mirror_to_kafka,
+    subscribe_from_store,
+)
 from sgbus.monitoring import metrics
 from sgbus.producers.relay import OutboxRelay
 from sgbus.runtime.backoff import Backoff
@@ -117,6 +121,7 @@ class DepartmentService:
         self._relay_due = True  # rows left by a previous run are sent first
         self._relayed_at = time.monotonic()
         self._stop = threading.Event()
+        self.positions: StoredPositions | None = None
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -144,13 +149,15 @@ class DepartmentService:
         if not self._migrated:
             migrate(self.engine)
             self._migrated = True
-        subscribe_from_store(self.consumer, self.engine, self.group, [self.inbox])
+        self.positions = subscribe_from_store(self.consumer, self.engine, self.group, [self.inbox])
         metrics.record_inbox_rejected(self.party, 0)
         return True
 
     def step(self) -> BatchResult | None:
         """Read one batch (maybe empty), apply it, and relay new claims. A transient fault
         propagates to the loop with the batch still marked unapplied."""
+        if self.positions is not None:
+            self.positions.catch_up(self.consumer)
         taken = self.reader.take()
         result = None
         if taken.records:
