@@ -94,10 +94,14 @@ class Settings(BaseSettings):
         default=True,
         description="the watchdog decodes and interprets audit records in a second process",
     )
-    auto_claim_parties: list[str] = Field(
+    claim_on_receipt_parties: list[str] = Field(
         default_factory=list,
         description="parties whose department service claims on receipt (integrated systems);"
         ' JSON list, e.g. ["wh-market"]',
+    )
+    auto_claim_parties: list[str] = Field(
+        default_factory=list,
+        description="deprecated name of claim_on_receipt_parties (removed in the next release)",
     )
     # librdkafka tuning, applied over the bus's defaults (see README, "Tuning Kafka clients").
     kafka_producer: dict[str, str | int | float | bool] = Field(
@@ -153,6 +157,18 @@ class Settings(BaseSettings):
     def watchdog_db_url(self) -> str:
         """The watchdog's store URL."""
         return self.watchdog_db or f"sqlite:///{self.stores_dir() / 'watchdog.db'}"
+
+    def claim_on_receipt_party_ids(self) -> list[str]:
+        """Parties that claim on receipt, including those under the deprecated name (with a
+        warning: ``SGBUS_AUTO_CLAIM_PARTIES`` goes away in the next release)."""
+        if self.auto_claim_parties:
+            import structlog
+
+            structlog.get_logger("sgbus.bus.settings").warning(
+                "deprecated setting, use SGBUS_CLAIM_ON_RECEIPT_PARTIES",
+                setting="SGBUS_AUTO_CLAIM_PARTIES",
+            )
+        return [*self.claim_on_receipt_parties, *self.auto_claim_parties]
 
     def department_db_url(self, party: str) -> str:
         """The store URL of ``party``'s department service."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +20,7 @@ from sgbus.cli import _startup, app
 department_app = typer.Typer(help="The department service: a party's inbox stored in SQL.")
 app.add_typer(department_app, name="department")
 
-_PARTY = typer.Option(..., "--party", help="Party id, e.g. wh-market.")
+_PARTY = typer.Option(..., "--party", help="Party id, e.g. weihai-water.")
 _DB = typer.Option(None, "--db", help="SQLAlchemy URL of the store (default: SGBUS_DEPARTMENT_DB).")
 
 #: Columns of ``sgbus inbox``: identifiers and claim bookkeeping, never payload fields.
@@ -41,8 +39,13 @@ INBOX_COLUMNS = (
 @department_app.command("run")
 def run(
     party: str = _PARTY,
+    claim_on_receipt: bool = typer.Option(
+        False,
+        "--claim-on-receipt",
+        help="Claim every claimable item on receipt (the party's integrated system).",
+    ),
     auto_claim: bool = typer.Option(
-        False, "--auto-claim", help="Claim every claimable item on receipt (integrated system)."
+        False, "--auto-claim", hidden=True, help="Deprecated name of --claim-on-receipt."
     ),
     db: str | None = _DB,
     batch: int = typer.Option(500, "--batch", min=1, max=10000, help="Records per transaction."),
@@ -57,22 +60,30 @@ def run(
     from sgbus.consumers.department.service import DepartmentService, from_settings
     from sgbus.monitoring.lag_sampler import serve_service_metrics
     from sgbus.runtime.logging import configure_logging
+    from sgbus.runtime.stop import StopSignal
 
     settings = _startup.settings()
     party = _startup.party(settings, party)
     db = _startup.department_store(settings, party, db, existing=False)
     configure_logging(settings.log_level, service="department", party=party)
+    if auto_claim:
+        typer.echo(
+            "sgbus: --auto-claim is deprecated and goes away in the next release;"
+            " use --claim-on-receipt",
+            err=True,
+        )
+        structlog.get_logger("sgbus.cli.department").warning(
+            "deprecated option, use --claim-on-receipt", option="--auto-claim"
+        )
     config = from_settings(
         settings,
         party,
-        auto_claim=auto_claim or None,
+        claim_on_receipt=(claim_on_receipt or auto_claim) or None,
         db_url=db,
         batch_size=batch,
         instance_id=instance_id,
     )
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = StopSignal().install()
     monitoring = None
     try:
         service = DepartmentService(config, settings)
@@ -80,9 +91,9 @@ def run(
         tune_for_service()
         service.run(stop)
     except Exception as exc:
-        # One JSON line the log pipeline can alert on; the supervisor restarts the process,
-        # which resumes from the offsets in the store.
-        structlog.get_logger("sgbus.department").error(
+        # Only a bug or a fatal configuration error gets here (outages are waited out): one
+        # JSON line the log pipeline can alert on, and a non-zero exit.
+        structlog.get_logger("sgbus.cli.department").error(
             "department service failed", error=type(exc).__name__, detail=_safe_detail(exc)
         )
         raise typer.Exit(1) from None
@@ -115,7 +126,6 @@ def claim(
     db: str | None = _DB,
 ) -> None:
     """Claim every pending item of a case (人工认领) and publish the claims."""
-    from sgbus.bus.kafka_clients import make_producer
     from sgbus.bus.serde import build_serde
     from sgbus.consumers.department.manual import NothingToClaim, claim_case
     from sgbus.producers.relay import OutboxRelay, RelayError
@@ -129,8 +139,9 @@ def claim(
         raise typer.Exit(1) from None
     for c in done:
         typer.echo(f"claimed {c.item_event_type} {c.item_event_id} (claim {c.claim_event_id})")
+    relay = OutboxRelay.from_settings(engine, settings)
     try:
-        sent = OutboxRelay(engine, make_producer(settings)).drain()
+        sent = relay.drain()
     except RelayError as exc:
         typer.echo(
             f"sgbus: claims stored but not yet published to {outbox_topic(party)}: {exc};"
@@ -138,6 +149,8 @@ def claim(
             err=True,
         )
         raise typer.Exit(3) from None
+    finally:
+        relay.close(timeout_s=5.0)
     typer.echo(f"published {sent} message(s) to {outbox_topic(party)}")
 
 
@@ -191,7 +204,7 @@ def _table(party: str, rows: list[dict[str, Any]]) -> Table:
 def _claim_cell(r: dict[str, Any]) -> str:
     """``pending``, ``-`` (nothing to claim), or how and when it was claimed."""
     if r["claim_state"] == "claimed":
-        return f"{r['claim_mode']} {_when(r['claimed_at'])}"
+        return f"{str(r['claim_mode']).lower()} {_when(r['claimed_at'])}"
     return "-" if r["claim_state"] == "info" else str(r["claim_state"])
 
 

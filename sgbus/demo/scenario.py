@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select
 
 from sgbus.bus.calendar import CHINA_TZ, default_calendar
 from sgbus.bus.catalogue import Catalogue, example_catalogue
-from sgbus.bus.kafka_clients import make_admin, make_consumer, make_producer
+from sgbus.bus.kafka_clients import make_admin, make_consumer
 from sgbus.bus.parties import AUDIT_TOPIC, inbox_topic
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.bus.settings import Settings
@@ -197,7 +197,7 @@ def start(
         cfg = DepartmentConfig(
             party,
             f"sqlite:///{workdir / (party + '.db')}",
-            auto_claim=auto,
+            claim_on_receipt=auto,
             instance_id=f"demo-{party}",
             poll_timeout_s=0.2,
         )
@@ -255,7 +255,7 @@ def _act(settings: Settings, plan: DemoPlan, run: Running, serde: Serde) -> None
     pusher = run.roles[0].party
     pushed = [r for r in results if r.matter.code == run.roles[0].matter][: plan.penalties]
     penalties_due = run.clock.start + dt.timedelta(days=1)
-    relays = {p: OutboxRelay(e, make_producer(settings)) for p, e in run.engines.items()}
+    relays = {p: OutboxRelay.from_settings(e, settings) for p, e in run.engines.items()}
     while not run.stop.is_set() and run.clock.now() < run.end_at:
         if pushed and run.clock.now() >= penalties_due:
             with Publisher(pusher, settings, serde) as dept:
@@ -383,7 +383,7 @@ def summary(run: Running) -> list[Row]:
                 behaviour,
                 run.published.get("penalties" if party == APPROVAL else party, 0),
                 delivered,
-                {str(k): v for k, v in counts.items()},
+                {str(k).lower(): v for k, v in counts.items()},  # shown as plain words
                 pending,
                 sum(v for k, v in mine.items() if k[2]),
                 sum(v for k, v in mine.items() if k[1] == "auto-resolved"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -14,7 +15,9 @@ from sqlalchemy import Engine, func, select
 from sgbus.bus.events import Event
 from sgbus.bus.parties import inbox_topic, outbox_topic
 from sgbus.bus.serde import Serde
+from sgbus.bus.settings import Settings
 from sgbus.bus.store.tables import inbox_items
+from sgbus.consumers.department.service import DepartmentConfig, DepartmentService
 
 
 def new_party() -> str:
@@ -122,3 +125,29 @@ def rows(engine: Engine, party: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         result = conn.execute(select(*cols).where(inbox_items.c.party == party))
         return [dict(r._mapping) for r in result]
+
+
+class Running:
+    """A department service on a thread of the test process."""
+
+    def __init__(self, config: DepartmentConfig, endpoints: Any, serde: Serde) -> None:
+        settings = Settings(
+            bootstrap=endpoints.bootstrap, schema_registry=endpoints.schema_registry
+        )
+        self.service = DepartmentService(config, settings, serde=serde)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.service.run(self.stop)
+        except BaseException as exc:
+            self.error = exc
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the service did not stop"
+        assert self.error is None, self.error

@@ -48,7 +48,9 @@ CHUNK = 100
 KILL_AFTER = 800  # items stored when the first process is killed
 
 
-def _service(party: str, db_url: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _service(
+    party: str, db_url: str, env: dict[str, str], log: Path, claim_flag: str
+) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable,
         "-c",
@@ -57,7 +59,7 @@ def _service(party: str, db_url: str, env: dict[str, str], log: Path) -> subproc
         "run",
         "--party",
         party,
-        "--auto-claim",
+        claim_flag,
         "--db",
         db_url,
         "--batch",
@@ -103,7 +105,8 @@ def test_a_killed_service_resumes_without_losing_or_doubling_anything(
             time.sleep(0.1)
 
     producer = threading.Thread(target=stream, daemon=True)
-    first = _service(party, db_url, env, log)
+    # The first process uses the deprecated name of the flag: it must still work, and warn.
+    first = _service(party, db_url, env, log, "--auto-claim")
     producer.start()
     engine = make_engine(db_url)
     try:
@@ -113,7 +116,7 @@ def test_a_killed_service_resumes_without_losing_or_doubling_anything(
         at_kill = stored_count(engine, party)
         assert at_kill < EVENTS, "the service caught up before the kill: nothing was tested"
 
-        second = _service(party, db_url, env, log)
+        second = _service(party, db_url, env, log, "--claim-on-receipt")
         producer.join(timeout=120)
         wait_until(lambda: stored_count(engine, party) == EVENTS, 120, "every item stored")
         wait_until(lambda: _unsent(engine) == 0, 60, "every claim relayed")
@@ -141,7 +144,9 @@ def test_a_killed_service_resumes_without_losing_or_doubling_anything(
     resent = sum(n - 1 for n in ids.values())
     # At most one relay batch (500 rows) can be in flight when the process dies.
     assert resent <= 500, f"{resent} resent claims: more than one relay batch"
-    assert '"event": "department service stopped"' in log.read_text()
+    text = log.read_text()
+    assert '"event": "department service stopped"' in text
+    assert text.count("--auto-claim is deprecated") == 1, "the deprecated flag warns once"
     print(
         f"killed at {at_kill}/{EVENTS} stored; claims on the topic: {len(claims)}"
         f" ({resent} resent with the same event id)"

@@ -3,7 +3,6 @@ receipt, the watchdog's auto-claims, manual claims from the command line, undeco
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +17,16 @@ from sgbus.bus.claims import INTEGRATED_NOTE, claim_event_id
 from sgbus.bus.events import Claim
 from sgbus.bus.parties import WATCHDOG_PARTY, outbox_topic
 from sgbus.bus.serde import Serde, build_serde
-from sgbus.bus.settings import Settings, get_settings
+from sgbus.bus.settings import get_settings
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import outbox
 from sgbus.consumers.department.rejects import find_rejected
-from sgbus.consumers.department.service import DepartmentConfig, DepartmentService
+from sgbus.consumers.department.service import DepartmentConfig
 from tests.catalogue_files import catalogue_with
 from tests.department_events import APPROVAL, approval, auto_claim_of, notice
 from tests.integration.department_support import (
     Router,
+    Running,
     create_party_topics,
     new_party,
     read_topic,
@@ -64,32 +64,6 @@ def party(endpoints: Any) -> str:
     return p
 
 
-class Running:
-    """A department service on a thread of the test process."""
-
-    def __init__(self, config: DepartmentConfig, endpoints: Any, serde: Serde) -> None:
-        settings = Settings(
-            bootstrap=endpoints.bootstrap, schema_registry=endpoints.schema_registry
-        )
-        self.service = DepartmentService(config, settings, serde=serde)
-        self.stop = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.service.run(self.stop)
-        except BaseException as exc:
-            self.error = exc
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=30)
-        assert not self.thread.is_alive(), "the service did not stop"
-        assert self.error is None, self.error
-
-
 @pytest.fixture
 def start(endpoints: Any, serde: Serde) -> Iterator[Any]:
     running: list[Running] = []
@@ -121,7 +95,7 @@ def test_each_item_is_stored_once_and_claimed_once_on_receipt(
     router.raw(b"\x00\x7f\xff\xff\xf0" + b"\x02" * 20)  # Confluent header, unknown schema id
     router.flush()
 
-    config = DepartmentConfig(party=party, db_url=db_url, auto_claim=True, batch_size=25)
+    config = DepartmentConfig(party=party, db_url=db_url, claim_on_receipt=True, batch_size=25)
     engine = make_engine(db_url)
     service = start(config)
     wait_until(lambda: stored_count(engine, party) >= 45, 60, "45 stored items")
@@ -133,7 +107,7 @@ def test_each_item_is_stored_once_and_claimed_once_on_receipt(
     assert set(stored) == {str(e.envelope.event_id) for e in approvals + infos}
     for e in approvals:
         row = stored[str(e.envelope.event_id)]
-        assert (row["claim_state"], row["claim_mode"]) == ("claimed", "integrated")
+        assert (row["claim_state"], row["claim_mode"]) == ("claimed", "INTEGRATED")
         assert row["claim_event_id"] == str(claim_event_id(e.envelope.event_id, party))
     assert {stored[str(e.envelope.event_id)]["claim_state"] for e in infos} == {"info"}
 
@@ -191,7 +165,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     router.send([a1, a2, a3, auto_claim_of(a1, party), auto_claim_of(a2, "someone-else")])
 
     engine = make_engine(db_url)
-    service = start(DepartmentConfig(party=party, db_url=db_url, auto_claim=False))
+    service = start(DepartmentConfig(party=party, db_url=db_url, claim_on_receipt=False))
     wait_until(lambda: stored_count(engine, party) >= 5, 60, "5 stored items")
     service.close()
 
@@ -199,7 +173,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     r1, r2 = stored[str(a1.envelope.event_id)], stored[str(a2.envelope.event_id)]
     assert (r1["claim_state"], r1["claim_mode"], r1["claimed_by"]) == (
         "claimed",
-        "automatic",
+        "AUTOMATIC",
         WATCHDOG_PARTY,
     )
     assert r2["claim_state"] == "pending"  # the auto-claim was for another party
@@ -239,7 +213,7 @@ def test_watchdog_auto_claim_and_manual_claim_from_the_command_line(
     assert claim.officer is not None and claim.officer.name == "王五"
     assert claim.envelope.event_id == claim_event_id(a2.envelope.event_id, party)
     row = {r["event_id"]: r for r in rows(engine, party)}[str(a2.envelope.event_id)]
-    assert (row["claim_state"], row["claim_mode"]) == ("claimed", "manual")
+    assert (row["claim_state"], row["claim_mode"]) == ("claimed", "MANUAL")
     assert uuid.UUID(row["claim_event_id"]) == claim.envelope.event_id
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from sgbus.bus.events import ClaimMode
 from sgbus.consumers.department.store import (
-    ClaimMode,
     InboxItem,
     find_items,
     item_value,
@@ -58,7 +58,7 @@ def test_only_claimable_items_are_pending_and_a_claim_happens_once(store_engine:
         (row,) = find_items(conn, "wh-market", case_key="c1")
         assert (row["claim_state"], row["claim_mode"], row["claim_event_id"]) == (
             "claimed",
-            "manual",
+            "MANUAL",
             "claim-1",
         )
         assert find_items(conn, "wh-market", pending_only=True) == []
@@ -83,6 +83,48 @@ def test_many_claims_in_one_statement_touch_only_pending_items(store_engine: Eng
             r["event_id"]: (r["claim_state"], r["claim_mode"], r["claim_event_id"], r["claimed_at"])
             for r in find_items(conn, "wh-market")
         }
-    assert got[item(1).event_id] == ("claimed", "integrated", "c1", T0)
-    assert got[item(2).event_id] == ("claimed", "manual", "claim-2", T0)  # not overwritten
+    assert got[item(1).event_id] == ("claimed", "INTEGRATED", "c1", T0)
+    assert got[item(2).event_id] == ("claimed", "MANUAL", "claim-2", T0)  # not overwritten
     assert got[item(3).event_id] == ("info", None, None, None)
+
+
+def test_claim_modes_stored_before_0006_read_as_the_contracts_symbols(
+    store_engine: Engine,
+) -> None:
+    """Stores written before migration 0006 hold lower-case modes; after it, every stored
+    mode is a ClaimMode symbol, and downgrading gives the old words back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from sgbus.bus.store import migrate
+    from sgbus.bus.store.migrate import alembic_config
+
+    command.downgrade(alembic_config(store_engine), "0005")
+    with store_engine.begin() as conn:
+        store_items(conn, "wh-market", [item(n) for n in (1, 2, 3, 4)])
+        for n, mode in ((1, "manual"), (2, "integrated"), (3, "automatic")):
+            conn.execute(
+                text(
+                    "UPDATE inbox_items SET claim_state = 'claimed', claim_mode = :m"
+                    " WHERE event_id = :e"
+                ),
+                {"m": mode, "e": item(n).event_id},
+            )
+    migrate(store_engine)
+    with store_engine.connect() as conn:
+        modes = {r["event_id"]: r["claim_mode"] for r in find_items(conn, "wh-market")}
+    assert [modes[item(n).event_id] for n in (1, 2, 3, 4)] == [
+        ClaimMode.MANUAL,
+        ClaimMode.INTEGRATED,
+        ClaimMode.AUTOMATIC,
+        None,
+    ]
+    assert {ClaimMode(m) for m in modes.values() if m} == {
+        ClaimMode.MANUAL,
+        ClaimMode.INTEGRATED,
+        ClaimMode.AUTOMATIC,
+    }
+    command.downgrade(alembic_config(store_engine), "0005")
+    with store_engine.connect() as conn:
+        old = conn.execute(text("SELECT claim_mode FROM inbox_items ORDER BY event_id"))
+        assert [r[0] for r in old] == ["manual", "integrated", "automatic", None]

@@ -27,9 +27,9 @@ from sgbus.consumers.department.intake import (
     auto_claim_notice,
     claim_message,
     integrated_claims,
-    is_transient,
     to_item,
 )
+from sgbus.runtime.faults import is_transient
 from tests.department_events import APPROVAL, approval, auto_claim_of, notice
 
 PARTY = "wh-market"
@@ -163,20 +163,40 @@ def test_bad_bytes_and_unknown_schema_ids_are_final_but_an_unreachable_registry_
     assert not is_transient(_decode_error(ValueError("bad json")))
 
 
-def test_auto_claim_and_store_come_from_flags_then_settings(
+def test_claim_on_receipt_and_store_come_from_flags_then_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from sgbus.bus.settings import Settings
     from sgbus.consumers.department.service import from_settings, group_id
 
-    monkeypatch.setenv("SGBUS_AUTO_CLAIM_PARTIES", '["wh-market"]')
+    monkeypatch.setenv("SGBUS_CLAIM_ON_RECEIPT_PARTIES", '["wh-market"]')
     monkeypatch.setenv("SGBUS_DEPARTMENT_DB", "postgresql+psycopg://db/dept_{party}")
     settings = Settings()
     market = from_settings(settings, "wh-market")
-    assert market.auto_claim and market.db_url == "postgresql+psycopg://db/dept_wh-market"
-    assert not from_settings(settings, "wh-health").auto_claim
-    assert from_settings(settings, "wh-health", auto_claim=True).auto_claim
+    assert market.claim_on_receipt and market.db_url == "postgresql+psycopg://db/dept_wh-market"
+    assert not from_settings(settings, "wh-health").claim_on_receipt
+    assert from_settings(settings, "wh-health", claim_on_receipt=True).claim_on_receipt
     assert from_settings(settings, "wh-health", db_url="sqlite://").db_url == "sqlite://"
     assert group_id("wh-market") == "sgbus-department-wh-market"
     with pytest.raises(ValueError, match="bad party id"):
         from_settings(settings, "WH market")
+
+
+def test_the_deprecated_auto_claim_setting_still_works_and_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import structlog
+
+    from sgbus.bus.settings import Settings
+    from sgbus.consumers.department.service import from_settings
+
+    monkeypatch.setenv("SGBUS_AUTO_CLAIM_PARTIES", '["wh-health"]')
+    monkeypatch.setenv("SGBUS_CLAIM_ON_RECEIPT_PARTIES", '["wh-market"]')
+    settings = Settings()
+    with structlog.testing.capture_logs() as logs:
+        assert from_settings(settings, "wh-health").claim_on_receipt
+        assert from_settings(settings, "wh-market").claim_on_receipt
+    assert any(
+        e["event"].startswith("deprecated setting") and e["setting"] == "SGBUS_AUTO_CLAIM_PARTIES"
+        for e in logs
+    )

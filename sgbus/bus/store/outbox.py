@@ -8,11 +8,12 @@ event id and every consumer recognises it as a duplicate.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import outbox
@@ -61,16 +62,15 @@ def enqueue(conn: Connection, messages: Sequence[OutgoingMessage]) -> None:
     )
 
 
-def pending(conn: Connection, limit: int = 500, lock: bool = False) -> list[PendingMessage]:
-    """The oldest unsent messages, in the order they were written.
-
-    With ``lock`` on PostgreSQL the rows stay locked until the caller's transaction ends and
-    rows another relay holds are skipped, so two relays on one store never send a row twice.
-    """
+def pending(conn: Connection, limit: int = 500) -> list[PendingMessage]:
+    """The oldest unsent messages, in the order they were written (whoever holds them: the
+    relay claims rows itself, see :mod:`sgbus.producers.relay`)."""
     q = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq).limit(limit)
-    if lock and conn.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    rows = conn.execute(q)
+    return to_pending(conn.execute(q))
+
+
+def to_pending(rows: Iterable[Row[Any]]) -> list[PendingMessage]:
+    """Outbox table rows as messages to send."""
     return [
         PendingMessage(
             r.seq,

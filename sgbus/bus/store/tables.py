@@ -42,6 +42,9 @@ outbox = Table(
     Column("headers", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
+    # The relay that holds an unsent row, and until when (see sgbus.producers.relay).
+    Column("relay_owner", String(100), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
 )
 Index("ix_outbox_unsent", outbox.c.sent_at, outbox.c.seq)
 

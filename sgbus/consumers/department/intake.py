@@ -129,28 +129,3 @@ def claim_message(
             h.TRACEPARENT: child_traceparent(parent_traceparent, event_id),
         },
     )
-
-
-_TRANSIENT_CLASS_NAMES = frozenset({"TransportError", "TimeoutException", "NetworkError"})
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Whether a decode failure may succeed on retry (registry unreachable or failing).
-
-    A record whose bytes are bad, or whose schema id the registry does not know (HTTP 4xx), is
-    undecodable for good; a connection error or an HTTP 5xx from the registry is not, and
-    setting the record aside would lose an item.
-    """
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        status = getattr(cur, "http_status_code", None)
-        if isinstance(status, int):
-            return status >= 500 or status in (408, 429)
-        if isinstance(cur, OSError | TimeoutError):
-            return True
-        if any(c.__name__ in _TRANSIENT_CLASS_NAMES for c in type(cur).__mro__):
-            return True
-        cur = cur.__cause__ or cur.__context__
-    return False

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from sgbus.bus.claims import build_claim
+from sgbus.bus.events import ClaimMode
 from sgbus.bus.parties import check_party_id, outbox_topic
 from sgbus.bus.serde import Serde
 from sgbus.bus.store.outbox import enqueue
 from sgbus.consumers.department.intake import claim_message
-from sgbus.consumers.department.store import ClaimMode, find_items, item_value, mark_claimed
+from sgbus.consumers.department.store import find_items, item_value, mark_claimed
 
 
 class NothingToClaim(ValueError):

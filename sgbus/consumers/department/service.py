@@ -1,61 +1,53 @@
 """The department service: a party's inbox topic into its SQL store, and its claims out.
 
-Per batch, in one database transaction: the new items (deduplicated by event id), the claims
-an integrated system makes on receipt (into the outbox table), the watchdog's auto-claims,
-the undecodable records set aside, and the next offsets. Only after the commit are the claims
-relayed to ``sg.<party>.outbox`` and the offsets mirrored to Kafka. A crash anywhere therefore
-resumes from the last commit: no item is lost or stored twice, and a claim sent twice carries
-the same event id.
+Each step reads a batch of ``sg.<party>.inbox``, decodes it and applies it in one database
+transaction (:mod:`~sgbus.consumers.department.apply`): new items, claims on receipt into
+the outbox table, the watchdog's auto-claims, undecodable records set aside, the next
+offsets. Then the outbox relay hands new claims to ``sg.<party>.outbox``.
+
+It runs on the service runtime. A registry, broker or database outage is waited out: the
+batch in hand is read again after a backoff, nothing is set aside or skipped, the service is
+marked unhealthy (its heartbeat stops) until a step succeeds again. A crash resumes from the
+last commit: no item is lost or stored twice, and a claim sent twice carries the same event
+id.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
-from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
-from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 from sgbus.bus import headers as h
-from sgbus.bus.batching import take_batch
-from sgbus.bus.events import Claim
 from sgbus.bus.headers import header_map
-from sgbus.bus.parties import WATCHDOG_PARTY, check_party_id, inbox_topic, outbox_topic
-from sgbus.bus.serde import DecodeError, EncodeError, Serde, build_serde
+from sgbus.bus.parties import check_party_id, inbox_topic, outbox_topic
+from sgbus.bus.serde import DecodeError, Serde, build_serde
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine, migrate
-from sgbus.bus.store.offsets import next_offsets_of, save_offsets
-from sgbus.bus.store.outbox import enqueue
-from sgbus.consumers.department.intake import (
-    Batch,
-    Position,
-    Received,
-    Undecodable,
-    auto_claim_notice,
-    claim_message,
-    integrated_claims,
-    is_transient,
-    to_item,
+from sgbus.bus.store.offsets import next_offsets_of
+from sgbus.consumers.department.apply import Applied, Department, apply_batch
+from sgbus.consumers.department.intake import Batch, Position, Received, Undecodable
+from sgbus.consumers.stored_offsets import (
+    StoredPositions,
+    mirror_to_kafka,
+    subscribe_from_store,
 )
-from sgbus.consumers.department.rejects import record_rejected
-from sgbus.consumers.department.store import (
-    ClaimMark,
-    ClaimMode,
-    InboxItem,
-    mark_claimed,
-    mark_claimed_many,
-    store_items,
-)
-from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
 from sgbus.monitoring import metrics
-from sgbus.producers.relay import OutboxRelay, RelayError
+from sgbus.producers.relay import OutboxRelay
+from sgbus.runtime.backoff import Backoff
+from sgbus.runtime.faults import Fault, is_transient
+from sgbus.runtime.loop import ServiceLoop
+from sgbus.runtime.reader import BatchReader, Msg
 
 SERVICE = "department"
-log = structlog.get_logger("sgbus.department")
+#: Rows written by ``sgbus claim`` beside a running service are picked up this often.
+RELAY_INTERVAL_S = 30.0
+log = structlog.get_logger("sgbus.consumers.department.service")
 
 
 def group_id(party: str) -> str:
@@ -69,10 +61,12 @@ class DepartmentConfig:
 
     party: str
     db_url: str
-    auto_claim: bool = False
+    #: The party's own system claims every claimable item on receipt (integrated system).
+    claim_on_receipt: bool = False
     batch_size: int = 500
     poll_timeout_s: float = 1.0
-    retry_backoff_s: float = 2.0
+    #: First wait after a transient fault; it doubles up to 10 s while the fault lasts.
+    retry_backoff_s: float = 0.5
     #: Static group membership (``group.instance.id``): a restarted process with the same id
     #: gets its partitions back at once instead of after the session timeout. One per replica.
     instance_id: str | None = None
@@ -89,10 +83,6 @@ class BatchResult:
     rejected: int
 
 
-class _Retry(Exception):
-    """The batch could not be applied for a reason that may pass; re-read it later."""
-
-
 class DepartmentService:
     """Consumes ``sg.<party>.inbox`` into the party's store and relays its claims."""
 
@@ -106,178 +96,140 @@ class DepartmentService:
     ) -> None:
         """``clock`` stamps receipts and integrated claims (default: real UTC time; the demo
         passes its simulated clock)."""
-        from sgbus.bus.kafka_clients import make_consumer, make_producer
+        from sgbus.bus.kafka_clients import make_consumer
 
         self.config = config
         self._clock = clock or (lambda: datetime.now(UTC))
         self.party = check_party_id(config.party)
         self.group = group_id(self.party)
         self.inbox = inbox_topic(self.party)
-        self.outbox = outbox_topic(self.party)
         self.engine = make_engine(config.db_url)
-        migrate(self.engine)
-        self.serde = serde or build_serde(settings.registry_url())
+        self._migrated = _try_migrate(self.engine)
+        serde = serde or build_serde(settings.registry_url())
+        self.dept = Department(
+            self.party, self.group, outbox_topic(self.party), serde, config.claim_on_receipt
+        )
         static = {"group.instance.id": config.instance_id} if config.instance_id else {}
         self.consumer = make_consumer(settings, self.group, **static)
-        self.relay = OutboxRelay(self.engine, make_producer(settings))
-        self._relay_due = True  # rows left by a previous run are sent first
+        self.reader = BatchReader(
+            self.consumer, config.batch_size, config.poll_timeout_s, probe_topic=self.inbox
+        )
+        owner = f"{self.group}:{config.instance_id}" if config.instance_id else None
+        self.relay = OutboxRelay.from_settings(self.engine, settings, owner=owner)
         self.retried_batches = 0
+        self._unapplied: list[Msg] = []
+        self._relay_due = True  # rows left by a previous run are sent first
+        self._relayed_at = time.monotonic()
         self._stop = threading.Event()
+        self.positions: StoredPositions | None = None
 
-    # -- loop ---------------------------------------------------------------------------
+    # -- the loop -----------------------------------------------------------------------
 
     def run(self, stop: threading.Event | None = None) -> None:
-        """Consume until ``stop`` is set; finish the batch in hand, then close the consumer."""
+        """Consume until ``stop`` is set; then hand over what is in flight and close."""
         self._stop = stop or self._stop
-        subscribe_from_store(self.consumer, self.engine, self.group, [self.inbox])
-        metrics.record_inbox_rejected(self.party, 0)
+        loop = ServiceLoop(
+            SERVICE, self._stop, backoff=Backoff(self.config.retry_backoff_s, maximum_s=10.0)
+        )
+        if loop.until_done(self._open) is None:
+            self.consumer.close()
+            return
         log.info(
             "department service started",
             party=self.party,
             group=self.group,
-            auto_claim=self.config.auto_claim,
+            claim_on_receipt=self.config.claim_on_receipt,
         )
         try:
-            while not self._stop.is_set():
-                self.step()
-                metrics.mark_heartbeat(SERVICE)
+            loop.run(self.step, self._on_fault)
         finally:
-            self._relay_pending()
+            self._close()
+
+    def _open(self) -> bool:
+        if not self._migrated:
+            migrate(self.engine)
+            self._migrated = True
+        self.positions = subscribe_from_store(self.consumer, self.engine, self.group, [self.inbox])
+        metrics.record_inbox_rejected(self.party, 0)
+        return True
+
+    def step(self) -> BatchResult | None:
+        """Read one batch (maybe empty), apply it, and relay new claims. A transient fault
+        propagates to the loop with the batch still marked unapplied."""
+        if self.positions is not None:
+            self.positions.catch_up(self.consumer)
+        taken = self.reader.take()
+        result = None
+        if taken.records:
+            self._unapplied = taken.records
+            result = self._apply(taken.records)
+        self._relay()
+        return result
+
+    def _on_fault(self, fault: Fault) -> None:
+        """Read the batch that was not applied again on the next step."""
+        if self._unapplied:
+            self.retried_batches += 1
+            self.reader.rewind([self._unapplied])
+            log.debug("batch to be read again", records=len(self._unapplied), source=fault.source)
+            self._unapplied = []
+
+    def _close(self) -> None:
+        try:
+            self.relay.drain(timeout_s=5.0)
+        except Exception as exc:  # the broker or the store may be away: rows stay pending
+            if not is_transient(exc):
+                raise
+            log.warning("claims left pending at stop", error=type(exc).__name__)
+        finally:
+            self.relay.close(timeout_s=5.0)
             self.consumer.close()
             log.info("department service stopped", party=self.party)
 
-    def step(self) -> BatchResult | None:
-        """Consume and apply one batch (if any), then relay pending claims."""
-        polled = take_batch(self.consumer, self.config.batch_size, self.config.poll_timeout_s)
-        records = [m for m in polled if self._usable(m)]
-        result = None
-        if records:
-            try:
-                result = self._apply(records)
-            except _Retry as exc:
-                self.retried_batches += 1
-                self._rewind(records)
-                log.warning("batch not applied, retrying", reason=str(exc), records=len(records))
-                self._stop.wait(self.config.retry_backoff_s)
-        self._relay_pending()
-        return result
-
-    def _usable(self, m: Message[bytes, bytes]) -> bool:
-        err = m.error()
-        if err is None:
-            return True
-        if err.fatal():
-            raise KafkaException(err)
-        if err.code() != KafkaError._PARTITION_EOF:
-            log.warning("consumer error", code=err.name(), topic=m.topic())
-        return False
-
-    def _rewind(self, records: list[Message[bytes, bytes]]) -> None:
-        first: dict[tuple[str, int], int] = {}
-        for m in records:
-            key = (m.topic() or "", m.partition() or 0)
-            first[key] = min(first.get(key, m.offset() or 0), m.offset() or 0)
-        for (topic, partition), offset in first.items():
-            self.consumer.seek(TopicPartition(topic, partition, offset))
-
     # -- one batch ----------------------------------------------------------------------
 
-    def _apply(self, records: list[Message[bytes, bytes]]) -> BatchResult:
+    def _apply(self, records: list[Msg]) -> BatchResult:
         batch = self._decode(records)
         now = self._clock()
-        try:
-            with self.engine.begin() as conn:
-                new, claims, auto = self._transact(conn, batch, now)
-        except (EncodeError, OperationalError) as exc:
-            raise _Retry(type(exc).__name__) from exc
-        next_offsets = next_offsets_of(batch.positions())
-        self._after_commit(batch, new, claims, now)
-        mirror_to_kafka(self.consumer, next_offsets)
-        result = BatchResult(len(records), len(new), len(claims), auto, len(batch.undecodable))
+        with self.engine.begin() as conn:
+            applied = apply_batch(conn, self.dept, batch, now)
+        self._unapplied = []
+        mirror_to_kafka(self.consumer, next_offsets_of(batch.positions()))
+        self._count(batch, applied, now)
+        result = BatchResult(
+            len(records),
+            len(applied.new),
+            len(applied.claims),
+            applied.auto_claimed,
+            len(batch.undecodable),
+        )
         log.info("batch committed", **result.__dict__)
         return result
 
-    def _decode(self, records: list[Message[bytes, bytes]]) -> Batch:
+    def _decode(self, records: list[Msg]) -> Batch:
+        """Sort records into events and undecodable ones; a registry that cannot be asked
+        raises (transient), it never makes a record undecodable."""
         batch = Batch()
         for m in records:
             at = Position(m.topic() or "", m.partition() or 0, m.offset() or 0)
             value = m.value() or b""
             try:
-                event = self.serde.decode(value, at.topic, at.partition, at.offset)
+                event = self.dept.serde.decode(value, at.topic, at.partition, at.offset)
             except DecodeError as exc:
                 if is_transient(exc):
-                    raise _Retry(f"schema registry: {exc.reason}") from exc
+                    raise
                 batch.undecodable.append(Undecodable(at, exc.reason, len(value)))
                 continue
-            batch.received.append(
-                Received(at, event, value, header_map(m.headers()).get(h.TRACEPARENT))
-            )
+            traceparent = header_map(m.headers()).get(h.TRACEPARENT)
+            batch.received.append(Received(at, event, value, traceparent))
         return batch
 
-    def _transact(
-        self, conn: Connection, batch: Batch, now: datetime
-    ) -> tuple[list[InboxItem], list[Claim], int]:
-        by_id = {str(r.event.envelope.event_id): r for r in batch.received}
-        new = store_items(conn, self.party, [to_item(r, now) for r in batch.received])
-        claims = self._claim_on_receipt(conn, new, by_id, now) if self.config.auto_claim else []
-        auto = self._record_auto_claims(conn, new, by_id)
-        record_rejected(conn, self.party, batch.undecodable, now)
-        save_offsets(conn, self.group, next_offsets_of(batch.positions()))
-        return new, claims, auto
-
-    def _claim_on_receipt(
-        self, conn: Connection, new: list[InboxItem], by_id: dict[str, Received], now: datetime
-    ) -> list[Claim]:
-        planned = integrated_claims(new, by_id, self.party, now)
-        messages = [
-            claim_message(c, self.serde.encode(c, self.outbox), self.outbox, r.traceparent)
-            for c, r in planned
-        ]
-        enqueue(conn, messages)
-        mark_claimed_many(
-            conn,
-            [
-                ClaimMark(
-                    str(c.claimed_event_id),
-                    ClaimMode.INTEGRATED,
-                    self.party,
-                    now,
-                    str(c.envelope.event_id),
-                )
-                for c, _ in planned
-            ],
-        )
-        return [c for c, _ in planned]
-
-    def _record_auto_claims(
-        self, conn: Connection, new: list[InboxItem], by_id: dict[str, Received]
-    ) -> int:
-        applied = 0
-        for item in new:
-            notice = auto_claim_notice(by_id[item.event_id].event, self.party)
-            if notice is None:
-                continue
-            if mark_claimed(
-                conn,
-                notice.item_event_id,
-                ClaimMode.AUTOMATIC,
-                WATCHDOG_PARTY,
-                notice.at,
-                notice.auto_claim_event_id,
-            ):
-                applied += 1
-            else:
-                log.info("auto-claim for an item not pending here", item=notice.item_event_id)
-        return applied
-
-    def _after_commit(
-        self, batch: Batch, new: list[InboxItem], claims: list[Claim], now: datetime
-    ) -> None:
-        for item in new:
+    def _count(self, batch: Batch, applied: Applied, now: datetime) -> None:
+        for item in applied.new:
             metrics.record_event_in(SERVICE, self.party, item.event_type)
             metrics.observe_delivery_delay(self.party, (now - item.occurred_at).total_seconds())
-        if claims:
-            metrics.record_event_out(SERVICE, self.party, "Claim", len(claims))
+        if applied.claims:
+            metrics.record_event_out(SERVICE, self.party, "Claim", len(applied.claims))
             self._relay_due = True
         if batch.undecodable:
             metrics.record_inbox_rejected(self.party, len(batch.undecodable))
@@ -291,36 +243,49 @@ class DepartmentService:
                 reason=u.reason,
             )
 
-    # -- relay --------------------------------------------------------------------------
+    # -- claims out ---------------------------------------------------------------------
 
-    def _relay_pending(self) -> None:
-        if not self._relay_due:
+    def _relay(self) -> None:
+        """Settle delivery reports and hand new claims to the producer, without waiting."""
+        periodic = time.monotonic() - self._relayed_at >= RELAY_INTERVAL_S
+        if not (self._relay_due or self.relay.in_flight or periodic):
             return
-        try:
-            sent = self.relay.drain()
-        except (RelayError, KafkaException) as exc:
-            log.warning("claims not relayed yet, will retry", error=str(exc)[:200])
-            return
-        self._relay_due = False
+        self._relayed_at = time.monotonic()
+        sent = self.relay.relay_once()
+        self._relay_due = self.relay.handed_last > 0  # more may be pending
         if sent:
-            log.info("claims relayed", topic=self.outbox, count=sent)
+            log.info("claims relayed", topic=self.dept.outbox, count=sent)
+
+
+def _try_migrate(engine: Engine) -> bool:
+    """Migrate now if the store answers; a store that is away is migrated once it is back."""
+    try:
+        migrate(engine)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("store not reachable at start, will retry", error=type(exc).__name__)
+        return False
+    return True
 
 
 def from_settings(
     settings: Settings,
     party: str,
     *,
-    auto_claim: bool | None = None,
+    claim_on_receipt: bool | None = None,
     db_url: str | None = None,
     batch_size: int = 500,
     instance_id: str | None = None,
 ) -> DepartmentConfig:
     """The configuration of ``party``'s service: flags first, then settings."""
     check_party_id(party)
+    if claim_on_receipt is None:
+        claim_on_receipt = party in settings.claim_on_receipt_party_ids()
     return DepartmentConfig(
         party=party,
         db_url=db_url or settings.department_db_url(party),
-        auto_claim=auto_claim if auto_claim is not None else party in settings.auto_claim_parties,
+        claim_on_receipt=claim_on_receipt,
         batch_size=batch_size,
         instance_id=instance_id,
     )

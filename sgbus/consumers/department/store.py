@@ -1,4 +1,8 @@
-"""A party's received items in SQL: idempotent storage and claim bookkeeping."""
+"""A party's received items in SQL: idempotent storage and claim bookkeeping.
+
+How an item was claimed is stored as the contract's :class:`~sgbus.bus.events.ClaimMode`
+symbol (``MANUAL``, ``INTEGRATED``, ``AUTOMATIC``), the same word a Claim event carries.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from sgbus.bus.events import ClaimMode
 from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import inbox_items
 
@@ -22,14 +27,6 @@ class ClaimState(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"
     INFO = "info"  # not something to claim
-
-
-class ClaimMode(StrEnum):
-    """How a claim came about."""
-
-    MANUAL = "manual"
-    INTEGRATED = "integrated"  # the party's own system claims on receipt
-    AUTOMATIC = "automatic"  # the watchdog claimed on the party's behalf at expiry
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,7 @@ def mark_claimed(
         .values(
             claim_state=ClaimState.CLAIMED,
             claimed_at=at,
-            claim_mode=mode,
+            claim_mode=mode.value,
             claimed_by=by,
             claim_event_id=claim_event_id,
         )
@@ -149,7 +146,7 @@ def mark_claimed_many(conn: Connection, marks: Sequence[ClaimMark]) -> None:
             {
                 "m_id": m.event_id,
                 "m_at": m.at,
-                "m_mode": str(m.mode),
+                "m_mode": m.mode.value,
                 "m_by": m.by,
                 "m_claim": m.claim_event_id,
             }
