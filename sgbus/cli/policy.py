@@ -43,9 +43,9 @@ def policy_table(policy: Policy) -> Table:
         expiry = rule.at_expiry.value + (
             f"\n→ {rule.escalate_to.value}" if rule.escalate_to else ""
         )
-        owes = f"{rule.debtor.value} owes {rule.creditor.value}\n{rule.answer.value}"
+        owes = f"{rule.debtor.value} owes {rule.creditor.value}\n{rule.answer}"
         if rule.answer != rule.request:
-            owes += f" for {rule.request.value}"
+            owes += f" for {rule.request}"
         table.add_row(
             rule.flow.value, owes, _period(rule, policy), expiry, rule.source.split(" ", 1)[-1]
         )

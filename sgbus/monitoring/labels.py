@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from sgbus.bus.obligations.model import OutcomeKind
+from sgbus.bus.events import EVENT_CLASSES
 from sgbus.bus.parties import PARTY_ID_PATTERN
-from sgbus.bus.policy.model import EventType, Flow
+from sgbus.bus.policy.model import Flow
 from sgbus.consumers.router.decision import RejectReason
 
 OTHER = "other"
@@ -20,10 +20,8 @@ OTHER = "other"
 #: Flow ids of the obligation policies (requirements F1–F11).
 FLOW_IDS: frozenset[str] = frozenset(f.value for f in Flow)
 
-#: Event types: the contracts' record names and the watchdog's outcome kinds.
-EVENT_TYPES: frozenset[str] = frozenset(e.value for e in EventType) | frozenset(
-    k.value for k in OutcomeKind
-)
+#: Event types: the contracts' record names (the watchdog's outcomes among them).
+EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)
 
 #: Dead-letter reasons: the router's, plus ``OTHER`` for a service that dead-letters for a
 #: reason of its own not yet listed here.

@@ -10,7 +10,7 @@ import pytest
 
 from sgbus.bus.policy import (
     PRESETS,
-    Expiry,
+    ExpiryAction,
     Flow,
     Role,
     UnknownFlow,
@@ -28,26 +28,26 @@ EVENT = datetime.fromisoformat("2026-09-30T16:00:00+08:00")
 @pytest.mark.parametrize(
     ("preset", "flow", "days", "expiry"),
     [
-        ("anqiu", "claim", 3, Expiry.AUTO_CLAIM),
-        ("anqiu", "supervision-push", 7, Expiry.BREACH_REPORT),
-        ("anqiu", "supervision-claim", 3, Expiry.BREACH_REPORT),
-        ("anqiu", "verification-claim", 3, Expiry.BREACH_REPORT),
-        ("anqiu", "verification-result", 3, Expiry.BREACH_REPORT),
-        ("yingkou", "approval-push", 2, Expiry.BREACH_REPORT),
-        ("yingkou", "claim", 2, Expiry.BREACH_REPORT),
-        ("yingkou", "supervision-push", 2, Expiry.BREACH_REPORT),
-        ("yingkou", "change-decision", 2, Expiry.BREACH_REPORT),
-        ("yingkou", "transfer-decision", 5, Expiry.BREACH_REPORT),
-        ("weihai", "supervision-push", 3, Expiry.BREACH_REPORT),
-        ("weihai", "joint-opinion", 2, Expiry.BREACH_REPORT),
-        ("weihai", "lead-opinion", 3, Expiry.BREACH_REPORT),
-        ("weihai", "meeting-agenda", 3, Expiry.BREACH_REPORT),
-        ("weihai", "meeting-minutes", 3, Expiry.BREACH_REPORT),
-        ("zichuan", "policy-notice", 1, Expiry.BREACH_REPORT),
+        ("anqiu", "claim", 3, ExpiryAction.AUTO_CLAIM),
+        ("anqiu", "supervision-push", 7, ExpiryAction.BREACH_REPORT),
+        ("anqiu", "supervision-claim", 3, ExpiryAction.BREACH_REPORT),
+        ("anqiu", "verification-claim", 3, ExpiryAction.BREACH_REPORT),
+        ("anqiu", "verification-result", 3, ExpiryAction.BREACH_REPORT),
+        ("yingkou", "approval-push", 2, ExpiryAction.BREACH_REPORT),
+        ("yingkou", "claim", 2, ExpiryAction.BREACH_REPORT),
+        ("yingkou", "supervision-push", 2, ExpiryAction.BREACH_REPORT),
+        ("yingkou", "change-decision", 2, ExpiryAction.BREACH_REPORT),
+        ("yingkou", "transfer-decision", 5, ExpiryAction.BREACH_REPORT),
+        ("weihai", "supervision-push", 3, ExpiryAction.BREACH_REPORT),
+        ("weihai", "joint-opinion", 2, ExpiryAction.BREACH_REPORT),
+        ("weihai", "lead-opinion", 3, ExpiryAction.BREACH_REPORT),
+        ("weihai", "meeting-agenda", 3, ExpiryAction.BREACH_REPORT),
+        ("weihai", "meeting-minutes", 3, ExpiryAction.BREACH_REPORT),
+        ("zichuan", "policy-notice", 1, ExpiryAction.BREACH_REPORT),
     ],
 )
 def test_presets_encode_the_deadline_table(
-    preset: str, flow: str, days: int, expiry: Expiry
+    preset: str, flow: str, days: int, expiry: ExpiryAction
 ) -> None:
     policy = load_preset(preset)
     rule = policy.rule(flow)
@@ -76,7 +76,7 @@ def test_meeting_agenda_counts_backwards() -> None:
 
 def test_anqiu_consultation_silence_is_consent() -> None:
     rule = load_preset("anqiu").rule("consultation-reply")
-    assert rule.at_expiry is Expiry.DEEMED_CONSENT and rule.promptly_default
+    assert rule.at_expiry is ExpiryAction.DEEMED_CONSENT and rule.promptly_default
 
 
 def test_promptly_rules_use_the_operator_default() -> None:
@@ -142,6 +142,8 @@ def test_operator_policy_file(tmp_path: Path) -> None:
         (("working_days: 4", "working_days: -1"), 10, "rules[0].working_days: Input should be"),
         (("at_expiry: auto-claim", "at_expiry: shrug"), 11, "rules[0].at_expiry: Input should be"),
         (("flow: claim", "flow: clam"), 5, "rules[0].flow: Input should be"),
+        (("request: ApprovalResult", "request: ApprovalResults"), 6, "did you mean ApprovalR"),
+        (("answer: Claim", "answer: Nothing"), 7, "unknown event type; event types: ApprovalR"),
         (("    working_days: 4\n", ""), 5, "give working_days, or promptly_default"),
         (("working_days: 4", "working_days: 4\n    promptly_default: true"), 5, "give working_d"),
         (("answer: Claim", "answer: ConsultationReply"), 5, "answered by Claim, not"),

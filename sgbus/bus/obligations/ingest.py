@@ -37,7 +37,7 @@ from sgbus.bus.obligations.fields import (
     matches,
     normalise_symbol,
 )
-from sgbus.bus.obligations.model import Answer, ExpiryAction, Opening
+from sgbus.bus.obligations.model import Answer, Opening
 from sgbus.bus.policy import Anchor, Policy, Role, Rule
 
 
@@ -70,9 +70,9 @@ class Ingestor:
         self._requests: dict[str, list[Rule]] = {}
         self._answers: dict[str, list[Rule]] = {}
         for rule in policy.rules:
-            self._requests.setdefault(rule.request.value, []).append(rule)
+            self._requests.setdefault(rule.request, []).append(rule)
             if rule.answer != rule.request:
-                self._answers.setdefault(rule.answer.value, []).append(rule)
+                self._answers.setdefault(rule.answer, []).append(rule)
 
     def ingest(self, record: AuditRecord) -> Ingested:
         """The openings and answers of ``record``."""
@@ -125,7 +125,7 @@ class Ingestor:
                 due_at=due.due_at,
                 remind_at=remind.due_at if remind else None,
                 provisional=due.provisional or bool(remind and remind.provisional),
-                action=ExpiryAction(rule.at_expiry.value),
+                action=rule.at_expiry,
                 escalate_to=escalate[0] if escalate else None,
                 source=rule.source,
                 anchor_at=anchor_at,
@@ -197,7 +197,7 @@ def policy_problems(policy: Policy, catalogue: Catalogue) -> list[str]:
     problems: list[str] = []
     for rule in policy.rules:
         where = f"policy {policy.name!r} flow {rule.flow.value}"
-        request = rule.request.value
+        request = rule.request
         if rule.anchor is not Anchor.REQUEST_TIME and anchor_field(request, rule.anchor) is None:
             problems.append(f"{where}: {request} carries no {rule.anchor.value}")
         problems += [f"{where}: {p}" for p in _match_problems(request, rule.match)]

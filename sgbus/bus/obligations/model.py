@@ -1,4 +1,7 @@
-"""Obligation records, states, expiry actions and the outcomes they produce."""
+"""Obligation records, their states and the outcomes they produce.
+
+An obligation's expiry action is the policy's :class:`~sgbus.bus.policy.ExpiryAction`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+
+from sgbus.bus.policy.model import ExpiryAction as ExpiryAction  # the policy's, re-exported
 
 # Fixed namespace: obligation and outcome ids are derived from what caused them, so every
 # watchdog instance (and every replay after a crash) computes the same ids.
@@ -21,15 +26,6 @@ class State(StrEnum):
     DISCHARGED = "discharged"  # answered on time
     BREACHED = "breached"  # deadline passed without an answer
     AUTO_RESOLVED = "auto-resolved"  # the system answered for the debtor (auto-claim, consent)
-
-
-class ExpiryAction(StrEnum):
-    """What the policy does when the deadline passes."""
-
-    AUTO_CLAIM = "auto-claim"
-    DEEMED_CONSENT = "deemed-consent"
-    BREACH_REPORT = "breach-report"
-    ESCALATE = "escalate"
 
 
 class OutcomeKind(StrEnum):

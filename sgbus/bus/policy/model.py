@@ -12,14 +12,32 @@ result pushed 2 working days after the licence decision), so it is late if it ar
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sgbus.bus.calendar import Deadline, WorkingCalendar, default_calendar
+from sgbus.bus.events import (
+    EVENT_CLASSES,
+    ApprovalResult,
+    CaseTransferDecision,
+    Claim,
+    ConsultationReply,
+    Event,
+    LicenceChangeDecision,
+    MeetingAgenda,
+    MeetingMinutes,
+    PolicyChangeNotice,
+    PolicyChangeReceipt,
+    SpecialReviewOpinion,
+    SupervisionAction,
+    VerificationResult,
+    event_type_of,
+)
 from sgbus.bus.parties import PARTY_ID_PATTERN
 
 
@@ -42,26 +60,18 @@ class Flow(StrEnum):
     MEETING_MINUTES = "meeting-minutes"
 
 
-class EventType(StrEnum):
-    """Avro record names of the event contracts."""
+def _known_event_type(name: str) -> str:
+    """``name`` if it is the record name of an event contract, else a readable error."""
+    if name in EVENT_CLASSES:
+        return name
+    # The value is not echoed (policy files are operator input); the suggestions are ours.
+    close = difflib.get_close_matches(name, list(EVENT_CLASSES), n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise ValueError(f"unknown event type; {hint}event types: {', '.join(sorted(EVENT_CLASSES))}")
 
-    APPROVAL_RESULT = "ApprovalResult"
-    CLAIM = "Claim"
-    SUPERVISION_ACTION = "SupervisionAction"
-    LICENCE_CHANGE_REQUEST = "LicenceChangeRequest"
-    LICENCE_CHANGE_DECISION = "LicenceChangeDecision"
-    VERIFICATION_TASK = "VerificationTask"
-    VERIFICATION_RESULT = "VerificationResult"
-    SPECIAL_REVIEW_REQUEST = "SpecialReviewRequest"
-    SPECIAL_REVIEW_OPINION = "SpecialReviewOpinion"
-    CONSULTATION_LETTER = "ConsultationLetter"
-    CONSULTATION_REPLY = "ConsultationReply"
-    POLICY_CHANGE_NOTICE = "PolicyChangeNotice"
-    POLICY_CHANGE_RECEIPT = "PolicyChangeReceipt"
-    CASE_TRANSFER = "CaseTransfer"
-    CASE_TRANSFER_DECISION = "CaseTransferDecision"
-    MEETING_AGENDA = "MeetingAgenda"
-    MEETING_MINUTES = "MeetingMinutes"
+
+#: An event type: the Avro record name of an event contract (see :data:`EVENT_CLASSES`).
+EventTypeName = Annotated[str, AfterValidator(_known_event_type)]
 
 
 class Role(StrEnum):
@@ -85,7 +95,7 @@ class Anchor(StrEnum):
     MEETING_DATE = "meeting-date"
 
 
-class Expiry(StrEnum):
+class ExpiryAction(StrEnum):
     """What happens when the deadline passes without an answer."""
 
     AUTO_CLAIM = "auto-claim"  # the platform claims on the debtor's behalf, recorded as such
@@ -94,26 +104,30 @@ class Expiry(StrEnum):
     ESCALATE = "escalate"  # handed to escalate_to for action
 
 
-# Which answers can discharge each flow: a typo here would silently never match.
-FLOW_ANSWERS: dict[Flow, frozenset[EventType]] = {
-    Flow.APPROVAL_PUSH: frozenset({EventType.APPROVAL_RESULT}),
-    Flow.CLAIM: frozenset({EventType.CLAIM}),
-    Flow.SUPERVISION_PUSH: frozenset({EventType.SUPERVISION_ACTION}),
-    Flow.SUPERVISION_CLAIM: frozenset({EventType.CLAIM}),
-    Flow.CHANGE_DECISION: frozenset({EventType.LICENCE_CHANGE_DECISION}),
-    Flow.VERIFICATION_CLAIM: frozenset({EventType.CLAIM}),
-    Flow.VERIFICATION_RESULT: frozenset({EventType.VERIFICATION_RESULT}),
-    Flow.JOINT_OPINION: frozenset({EventType.SPECIAL_REVIEW_OPINION}),
-    Flow.LEAD_OPINION: frozenset({EventType.SPECIAL_REVIEW_OPINION}),
-    Flow.CONSULTATION_REPLY: frozenset({EventType.CONSULTATION_REPLY}),
-    Flow.POLICY_NOTICE: frozenset(
-        {EventType.POLICY_CHANGE_NOTICE, EventType.POLICY_CHANGE_RECEIPT}
-    ),
-    Flow.TRANSFER_DECISION: frozenset({EventType.CASE_TRANSFER_DECISION}),
-    Flow.MEETING_AGENDA: frozenset({EventType.MEETING_AGENDA}),
-    Flow.MEETING_MINUTES: frozenset({EventType.MEETING_MINUTES}),
+def _names(*classes: type[Event]) -> frozenset[str]:
+    return frozenset(event_type_of(cls) for cls in classes)
+
+
+# Which answers can discharge each flow. Named by class: a typo here fails at import instead of
+# silently never matching.
+FLOW_ANSWERS: dict[Flow, frozenset[str]] = {
+    Flow.APPROVAL_PUSH: _names(ApprovalResult),
+    Flow.CLAIM: _names(Claim),
+    Flow.SUPERVISION_PUSH: _names(SupervisionAction),
+    Flow.SUPERVISION_CLAIM: _names(Claim),
+    Flow.CHANGE_DECISION: _names(LicenceChangeDecision),
+    Flow.VERIFICATION_CLAIM: _names(Claim),
+    Flow.VERIFICATION_RESULT: _names(VerificationResult),
+    Flow.JOINT_OPINION: _names(SpecialReviewOpinion),
+    Flow.LEAD_OPINION: _names(SpecialReviewOpinion),
+    Flow.CONSULTATION_REPLY: _names(ConsultationReply),
+    Flow.POLICY_NOTICE: _names(PolicyChangeNotice, PolicyChangeReceipt),
+    Flow.TRANSFER_DECISION: _names(CaseTransferDecision),
+    Flow.MEETING_AGENDA: _names(MeetingAgenda),
+    Flow.MEETING_MINUTES: _names(MeetingMinutes),
 }
 
+_CLAIM = event_type_of(Claim)
 
 _FLOW_IDS = frozenset(f.value for f in Flow)
 
@@ -131,8 +145,8 @@ class Rule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     flow: Flow
-    request: EventType
-    answer: EventType
+    request: EventTypeName
+    answer: EventTypeName
     anchor: Anchor = Anchor.REQUEST_TIME
     match: dict[str, str] = Field(
         default_factory=dict,
@@ -144,7 +158,7 @@ class Rule(BaseModel):
     before: bool = False
     promptly_default: bool = False
     remind_before_working_days: int | None = Field(default=None, ge=1, le=60)
-    at_expiry: Expiry
+    at_expiry: ExpiryAction
     escalate_to: Role | None = None
     source: str = Field(min_length=3, description="document and article, e.g. 'x.txt 第十八条(一)'")
     note: str | None = None
@@ -153,9 +167,9 @@ class Rule(BaseModel):
     def _consistent(self) -> Self:
         self._check_period()
         self._check_events()
-        if self.at_expiry is Expiry.ESCALATE and self.escalate_to is None:
+        if self.at_expiry is ExpiryAction.ESCALATE and self.escalate_to is None:
             raise ValueError("at_expiry 'escalate' needs escalate_to (e.g. oversight)")
-        if self.at_expiry is Expiry.AUTO_CLAIM and self.answer is not EventType.CLAIM:
+        if self.at_expiry is ExpiryAction.AUTO_CLAIM and self.answer != _CLAIM:
             raise ValueError("at_expiry 'auto-claim' is only for rules answered by a Claim")
         if self.debtor == self.creditor:
             raise ValueError("debtor and creditor must differ")
