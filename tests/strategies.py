@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sgbus.bus.contracts.catalog import Catalog, qualify
+from sgbus.bus.contracts.schema_set import SchemaSet, qualify
 from sgbus.bus.events import Event, event_class
 
 _ZONES = st.sampled_from(
@@ -63,12 +63,12 @@ def _strategy(schema: Any, ns: str, names: dict[str, Any]) -> st.SearchStrategy[
     return logical if logical is not None else _PRIMITIVES[kind]
 
 
-def event_data(catalog: Catalog, name: str) -> st.SearchStrategy[dict[str, Any]]:
+def event_data(schema_set: SchemaSet, name: str) -> st.SearchStrategy[dict[str, Any]]:
     """Dicts shaped like event ``name`` (types right, business rules ignored)."""
-    return _strategy(catalog.expand(name), "", {})
+    return _strategy(schema_set.expand(name), "", {})
 
 
-def events(catalog: Catalog, name: str) -> st.SearchStrategy[Event]:
+def events(schema_set: SchemaSet, name: str) -> st.SearchStrategy[Event]:
     """Valid model instances of event ``name``, with the envelope's event type set right."""
     cls = event_class(name)
 
@@ -76,4 +76,4 @@ def events(catalog: Catalog, name: str) -> st.SearchStrategy[Event]:
         data["envelope"]["event_type"] = name
         return cls.model_validate(data)
 
-    return event_data(catalog, name).map(build)
+    return event_data(schema_set, name).map(build)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.contracts.walk import iter_fields
 from sgbus.bus.events import Event, event_type_of
 from sgbus.bus.validation.checks import CHECKS
 from sgbus.bus.validation.issue import Issue, field_issue
 from sgbus.bus.validation.rules import EVENT_RULES, RECORD_RULES, _envelope
 
-_CATALOG = Catalog.load()
+_SCHEMA_SET = SchemaSet.load()
 _SCHEMAS: dict[str, dict[str, Any]] = {}
 
 
@@ -32,7 +32,7 @@ def _record_type(fld: dict[str, Any]) -> str:
 def validate_by_walk(event: Event) -> list[Issue]:
     """Every rule ``event`` breaks, found by visiting every field."""
     event_type = event_type_of(event)
-    schema = _SCHEMAS.setdefault(event_type, _CATALOG.expand(event_type))
+    schema = _SCHEMAS.setdefault(event_type, _SCHEMA_SET.expand(event_type))
     data = event.model_dump()
     issues: list[Issue] = []
     for visit in iter_fields(schema, data):

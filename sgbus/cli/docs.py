@@ -26,11 +26,11 @@ def asyncapi_text(fmt: str = "yaml") -> str:
     """The AsyncAPI document as YAML or JSON text, from the schemas and the topic design."""
     from sgbus import __version__
     from sgbus.bus.contracts.asyncapi import build_document
-    from sgbus.bus.contracts.catalog import Catalog
+    from sgbus.bus.contracts.schema_set import SchemaSet
     from sgbus.bus.settings import Settings
 
     port = Settings.model_fields["kafka_port"].default
-    doc = build_document(Catalog.load(), __version__, f"127.0.0.1:{port}")
+    doc = build_document(SchemaSet.load(), __version__, f"127.0.0.1:{port}")
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     return str(yaml.dump(doc, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=100))

@@ -67,29 +67,29 @@ def check(
     offline: Annotated[bool, typer.Option("--offline", help="Do not ask the registry.")] = False,
 ) -> None:
     """Check the contracts: house rules, models, history compatibility, and the registry if set."""
-    from sgbus.bus.contracts.catalog import Catalog, SchemaError
     from sgbus.bus.contracts.gate import check_offline, check_registry
     from sgbus.bus.contracts.history import load_history
     from sgbus.bus.contracts.paths import history_dir
+    from sgbus.bus.contracts.schema_set import SchemaError, SchemaSet
     from sgbus.bus.events import _models
     from sgbus.bus.validation import KNOWN_CHECKS
 
     try:
-        catalog = Catalog.load(schema_dir)
-        history = load_history(history_dir(catalog.base))
+        schema_set = SchemaSet.load(schema_dir)
+        history = load_history(history_dir(schema_set.base))
     except SchemaError as exc:
         typer.echo(f"ERROR {exc}", err=True)
         raise typer.Exit(1) from None
     models = Path(_models.__file__) if schema_dir is None else None
-    report = check_offline(catalog, history, KNOWN_CHECKS, models, _level(level))
+    report = check_offline(schema_set, history, KNOWN_CHECKS, models, _level(level))
     _print(report, verbose)
     typer.echo(
-        f"offline ({_level(level)}): {len(catalog.event_names)} events, "
+        f"offline ({_level(level)}): {len(schema_set.event_names)} events, "
         f"{len(report.errors)} error(s)"
     )
     client = None if offline else _registry_client(registry)
     if client is not None:
-        online = check_registry(catalog, client)
+        online = check_registry(schema_set, client)
         _print(online, verbose)
         typer.echo(f"registry: {len(online.errors)} error(s)")
         report.errors += online.errors
@@ -104,14 +104,14 @@ def register(
     registry: RegistryOption = None,
 ) -> None:
     """Register every event schema under its record-name subject, with the compatibility level."""
-    from sgbus.bus.contracts.catalog import Catalog
     from sgbus.bus.contracts.gate import register_all
+    from sgbus.bus.contracts.schema_set import SchemaSet
 
     client = _registry_client(registry)
     if client is None:
         typer.echo("ERROR no registry: pass --registry or set SGBUS_SCHEMA_REGISTRY", err=True)
         raise typer.Exit(2)
-    report = register_all(Catalog.load(schema_dir), client, _level(level))
+    report = register_all(SchemaSet.load(schema_dir), client, _level(level))
     _print(report, True)
     if not report.ok:
         raise typer.Exit(1)
@@ -120,12 +120,12 @@ def register(
 @schemas_app.command("snapshot")
 def snapshot(schema_dir: DirOption = None) -> None:
     """Freeze each event's current version into history/<Name>/v<N>.avsc (existing ones kept)."""
-    from sgbus.bus.contracts.catalog import Catalog
     from sgbus.bus.contracts.history import write_snapshots
     from sgbus.bus.contracts.paths import history_dir
+    from sgbus.bus.contracts.schema_set import SchemaSet
 
-    catalog = Catalog.load(schema_dir)
-    for path in write_snapshots(catalog, history_dir(catalog.base)):
+    schema_set = SchemaSet.load(schema_dir)
+    for path in write_snapshots(schema_set, history_dir(schema_set.base)):
         typer.echo(f"wrote {path}")
 
 
@@ -134,12 +134,12 @@ def codegen(
     check_only: Annotated[bool, typer.Option("--check", help="Only report drift.")] = False,
 ) -> None:
     """Regenerate sgbus/bus/events/_models.py from the schemas."""
-    from sgbus.bus.contracts.catalog import Catalog
     from sgbus.bus.contracts.codegen import generate
+    from sgbus.bus.contracts.schema_set import SchemaSet
     from sgbus.bus.events import _models
 
     path = Path(_models.__file__)
-    source = generate(Catalog.load())
+    source = generate(SchemaSet.load())
     if path.read_text(encoding="utf-8") == source:
         typer.echo(f"{path}: up to date")
         return

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.gate import check_registry, register_all
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events import EVENT_CLASSES
 from sgbus.bus.serde import build_serde
 from tests.golden_data import golden_event
@@ -38,12 +38,14 @@ def registry(bus_stack: Any) -> Any:
 
 
 def test_register_then_check_against_the_registry(registry: Any, bus_stack: Any) -> None:
-    catalog = Catalog.load()
-    registered = register_all(catalog, registry)
+    schema_set = SchemaSet.load()
+    registered = register_all(schema_set, registry)
     assert registered.ok, registered.errors
-    assert set(registry.get_subjects()) >= {catalog.get(n).fullname for n in catalog.event_names}
-    assert register_all(catalog, registry).ok  # registering the same schemas again is harmless
-    assert check_registry(catalog, registry).ok
+    assert set(registry.get_subjects()) >= {
+        schema_set.get(n).fullname for n in schema_set.event_names
+    }
+    assert register_all(schema_set, registry).ok  # registering the same schemas again is harmless
+    assert check_registry(schema_set, registry).ok
 
     from sgbus.cli import _register, app
 
@@ -55,8 +57,8 @@ def test_register_then_check_against_the_registry(registry: Any, bus_stack: Any)
 def test_registry_refuses_a_breaking_change(registry: Any) -> None:
     from confluent_kafka.schema_registry import Schema
 
-    catalog = Catalog.load()
-    register_all(catalog, registry)
+    schema_set = SchemaSet.load()
+    register_all(schema_set, registry)
     subject = "sgbus.events.Claim"
     try:
         level = registry.get_compatibility(subject)
@@ -64,7 +66,7 @@ def test_registry_refuses_a_breaking_change(registry: Any) -> None:
         pytest.skip(f"registry has no per-subject compatibility: {exc}")
     if "FULL" not in str(level) and "BACKWARD" not in str(level):
         pytest.skip(f"registry compatibility is {level}")
-    broken = catalog.expand("Claim")
+    broken = schema_set.expand("Claim")
     broken["fields"].append({"name": "channel", "type": "string"})
     assert registry.test_compatibility(subject, Schema(json.dumps(broken), "AVRO")) is False
 

@@ -17,20 +17,20 @@ from typing import Any
 import pytest
 from pydantic import AwareDatetime
 
-from sgbus.bus.contracts.catalog import Catalog, qualify
 from sgbus.bus.contracts.codegen import generate
+from sgbus.bus.contracts.schema_set import SchemaSet, qualify
 from sgbus.bus.events import EVENT_CLASSES, Record, _models
 
-CATALOG = Catalog.load()
+SCHEMA_SET = SchemaSet.load()
 
 
 def test_generated_models_are_up_to_date() -> None:
     source = Path(_models.__file__).read_text("utf-8")
-    assert source == generate(CATALOG), "run `sgbus schemas codegen`"
+    assert source == generate(SCHEMA_SET), "run `sgbus schemas codegen`"
 
 
 def test_every_event_schema_has_a_model_and_back() -> None:
-    assert sorted(EVENT_CLASSES) == CATALOG.event_names
+    assert sorted(EVENT_CLASSES) == SCHEMA_SET.event_names
 
 
 def _strip(annotation: Any) -> Any:
@@ -124,15 +124,15 @@ def _compare_record(
 
 @pytest.mark.parametrize("name", sorted(EVENT_CLASSES))
 def test_model_matches_schema(name: str) -> None:
-    _compare_record(CATALOG.expand(name), EVENT_CLASSES[name], "", {}, "")
+    _compare_record(SCHEMA_SET.expand(name), EVENT_CLASSES[name], "", {}, "")
 
 
 def test_comparison_catches_a_difference() -> None:
-    schema = CATALOG.expand("Claim")
+    schema = SCHEMA_SET.expand("Claim")
     schema["fields"][3]["type"] = ["null", "string"]  # 'mode' made optional in the schema only
     with pytest.raises(Mismatch, match="mode"):
         _compare_record(schema, EVENT_CLASSES["Claim"], "", {}, "")
-    schema = CATALOG.expand("Claim")
+    schema = SCHEMA_SET.expand("Claim")
     schema["fields"][3]["type"]["symbols"].append("DELEGATED")
     with pytest.raises(Mismatch, match="enum symbols"):
         _compare_record(schema, EVENT_CLASSES["Claim"], "", {}, "")

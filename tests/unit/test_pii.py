@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.contracts.walk import field_paths
 from sgbus.bus.events import EVENT_CLASSES
 from sgbus.bus.validation import pii_paths, redact
@@ -32,9 +32,9 @@ def test_pii_paths_through_arrays() -> None:
 
 
 def test_every_id_number_phone_and_address_is_marked() -> None:
-    catalog = Catalog.load()
+    schema_set = SchemaSet.load()
     for name in EVENT_CLASSES:
-        for path, fld in field_paths(catalog.expand(name)):
+        for path, fld in field_paths(schema_set.expand(name)):
             leaf = path.rsplit(".", 1)[-1]
             if leaf.endswith(("id_number", "phone", "address")) or (
                 leaf == "name" and "person" in fld["doc"].lower()

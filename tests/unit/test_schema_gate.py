@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.paths import schema_dir
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.cli import _register, app
 
 _register()
@@ -51,7 +51,7 @@ def check(folder: Path | None, *args: str) -> tuple[int, str]:
 def test_repository_schemas_pass() -> None:
     code, out = check(None)
     assert code == 0, out
-    assert f"{len(Catalog.load().event_names)} events, 0 error(s)" in out
+    assert f"{len(SchemaSet.load().event_names)} events, 0 error(s)" in out
 
 
 def test_adding_a_required_field_breaks(schemas: Path) -> None:
@@ -104,7 +104,7 @@ def test_a_change_in_a_shared_type_reaches_every_event(schemas: Path) -> None:
     )
     code, out = check(schemas)
     assert code == 1
-    assert out.count("changed since v") == len(Catalog.load().event_names)
+    assert out.count("changed since v") == len(SchemaSet.load().event_names)
     assert "Claim: cannot read v1 data: Claim.envelope.tenant" in out
 
 
@@ -197,15 +197,15 @@ class _FakeRegistry:
 
 
 def test_registry_check() -> None:
-    from sgbus.bus.contracts.catalog import Catalog
     from sgbus.bus.contracts.gate import check_registry
+    from sgbus.bus.contracts.schema_set import SchemaSet
 
-    catalog = Catalog.load()
-    report = check_registry(catalog, _FakeRegistry({"sgbus.events.Claim": False}))
+    schema_set = SchemaSet.load()
+    report = check_registry(schema_set, _FakeRegistry({"sgbus.events.Claim": False}))
     assert report.errors == ["sgbus.events.Claim: the registry rejects it as incompatible"]
-    assert len(report.notes) == len(catalog.event_names) - 1  # the others: not registered yet
+    assert len(report.notes) == len(schema_set.event_names) - 1  # the others: not registered yet
     down = _FakeRegistry({}, down=True)
-    report = check_registry(catalog, down)
+    report = check_registry(schema_set, down)
     assert (
         down.asked == 1 and "registry check failed, stopped: connection refused" in report.errors[0]
     )
@@ -233,19 +233,21 @@ class _RecordingRegistry:
 
 
 def test_register_all_sets_levels_and_registers_record_name_subjects() -> None:
-    from sgbus.bus.contracts.catalog import Catalog
     from sgbus.bus.contracts.gate import register_all
+    from sgbus.bus.contracts.schema_set import SchemaSet
 
-    catalog = Catalog.load()
+    schema_set = SchemaSet.load()
     registry = _RecordingRegistry(refuse="sgbus.events.Claim")
-    report = register_all(catalog, registry)
-    subjects = sorted(catalog.get(n).fullname for n in catalog.event_names)
+    report = register_all(schema_set, registry)
+    subjects = sorted(schema_set.get(n).fullname for n in schema_set.event_names)
     assert sorted(registry.levels) == subjects
     assert set(registry.levels.values()) == {"FULL_TRANSITIVE"}
     assert sorted(registry.schemas) == [s for s in subjects if s != "sgbus.events.Claim"]
-    assert json.loads(registry.schemas["sgbus.events.Escalation"]) == catalog.expand("Escalation")
+    assert json.loads(registry.schemas["sgbus.events.Escalation"]) == schema_set.expand(
+        "Escalation"
+    )
     assert report.errors == [
         "sgbus.events.Claim: registration refused: Schema being registered is incompatible"
     ]
-    down = register_all(catalog, _RecordingRegistry(down=True))
+    down = register_all(schema_set, _RecordingRegistry(down=True))
     assert len(down.errors) == 1 and "unreachable" in down.errors[0]

@@ -12,9 +12,9 @@ import fastavro
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
-from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.forms import fingerprint
 from sgbus.bus.contracts.paths import schema_dir
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events import ApprovalResult, Claim, LicenceDecisionKind
 from sgbus.bus.serde import (
     DecodeError,
@@ -26,7 +26,7 @@ from sgbus.bus.serde import (
 )
 from tests.golden_data import golden_event
 
-CATALOG = Catalog.load()
+SCHEMA_SET = SchemaSet.load()
 
 
 def _body(schema: dict[str, Any], record: dict[str, Any]) -> bytes:
@@ -36,9 +36,9 @@ def _body(schema: dict[str, Any], record: dict[str, Any]) -> bytes:
 
 
 def _older_and_newer() -> tuple[dict[str, Any], dict[str, Any]]:
-    older = CATALOG.expand("ApprovalResult")
+    older = SCHEMA_SET.expand("ApprovalResult")
     older["fields"] = [f for f in older["fields"] if f["name"] != "remarks"]
-    newer = CATALOG.expand("ApprovalResult")
+    newer = SCHEMA_SET.expand("ApprovalResult")
     newer["fields"].append({"name": "risk_level", "type": "string", "default": "low"})
     kind = next(f for f in newer["fields"] if f["name"] == "decision_kind")["type"]
     kind["symbols"] = [*kind["symbols"], "MERGE"]
@@ -56,7 +56,7 @@ def evolved_dir(tmp_path: Path) -> Path:
 
 
 def test_single_object_reads_older_and_newer_writers(evolved_dir: Path) -> None:
-    serde = build_serde(None, catalog=Catalog.load(evolved_dir))
+    serde = build_serde(None, schema_set=SchemaSet.load(evolved_dir))
     older, newer = _older_and_newer()
     record = golden_event("ApprovalResult").model_dump()
 

@@ -10,17 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events import EVENT_CLASSES, Event, event_class
 from sgbus.bus.serde import DecodeError, EncodeError, Serde, build_serde
 from tests.golden_data import golden_event
 from tests.strategies import events
 
-CATALOG = Catalog.load()
+SCHEMA_SET = SchemaSet.load()
 EVENTS = sorted(EVENT_CLASSES)
 SERDES = {
-    "single-object": build_serde(None, catalog=CATALOG),
-    "confluent": build_serde("mock://roundtrip", catalog=CATALOG),
+    "single-object": build_serde(None, schema_set=SCHEMA_SET),
+    "confluent": build_serde("mock://roundtrip", schema_set=SCHEMA_SET),
 }
 HYPO = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -31,7 +31,7 @@ HYPO = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 @given(data=st.data())
 def test_round_trip_is_identity(framing: str, name: str, data: st.DataObject) -> None:
     serde = SERDES[framing]
-    event = data.draw(events(CATALOG, name))
+    event = data.draw(events(SCHEMA_SET, name))
     encoded = serde.encode(event, "sg.test.outbox")
     decoded = serde.decode(encoded, "sg.test.outbox", 0, 7)
     assert type(decoded) is type(event)
@@ -45,7 +45,7 @@ def test_round_trip_is_identity(framing: str, name: str, data: st.DataObject) ->
 def test_fast_decode_equals_validated_model(name: str, data: st.DataObject) -> None:
     # The decode path skips pydantic validation; it must build exactly what validation builds.
     serde = SERDES["single-object"]
-    event = data.draw(events(CATALOG, name))
+    event = data.draw(events(SCHEMA_SET, name))
     decoded = serde.decode(serde.encode(event, "t"), "t", 0, 0)
     validated = event_class(name).model_validate(decoded.model_dump())
     assert decoded == validated
@@ -85,7 +85,7 @@ def test_corruption_is_rejected_with_decode_error(
     framing: str, name: str, data: st.DataObject
 ) -> None:
     serde = SERDES[framing]
-    valid = serde.encode(data.draw(events(CATALOG, name)), "t")
+    valid = serde.encode(data.draw(events(SCHEMA_SET, name)), "t")
     corrupted = _corrupt(valid, data)
     try:
         result = serde.decode(corrupted, "sg.x.inbox", 4, 1234)
@@ -115,7 +115,7 @@ def test_arbitrary_bytes_never_escape(framing: str, junk: bytes) -> None:
 @given(data=st.data())
 def test_truncation_always_rejected(framing: str, data: st.DataObject) -> None:
     serde: Serde = SERDES[framing]
-    valid = serde.encode(data.draw(events(CATALOG, "ApprovalResult")), "t")
+    valid = serde.encode(data.draw(events(SCHEMA_SET, "ApprovalResult")), "t")
     cut = data.draw(st.integers(0, len(valid) - 1))
     with pytest.raises(DecodeError):
         serde.decode(valid[:cut], "t", 1, 2)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events import EVENT_CLASSES, ApprovalResult
 from sgbus.bus.validation import validate_event
 from sgbus.bus.validation.plan import ArrayPlan, RecordPlan, compile_plan
@@ -16,7 +16,7 @@ from tests.golden_data import golden_event
 from tests.strategies import events
 from tests.validation_walk import validate_by_walk
 
-CATALOG = Catalog.load()
+SCHEMA_SET = SchemaSet.load()
 EVENTS = sorted(EVENT_CLASSES)
 HYPO = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -26,7 +26,7 @@ HYPO = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 @given(data=st.data())
 def test_plan_and_full_walk_agree_on_drawn_events(name: str, data: st.DataObject) -> None:
     # drawn values have the right types but ignore the business rules, so most break several
-    event = data.draw(events(CATALOG, name))
+    event = data.draw(events(SCHEMA_SET, name))
     assert validate_event(event) == validate_by_walk(event)
 
 
@@ -40,7 +40,7 @@ def test_drawn_events_do_break_rules_so_the_comparison_means_something() -> None
     broken = 0
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(event=events(CATALOG, "ApprovalResult"))
+    @given(event=events(SCHEMA_SET, "ApprovalResult"))
     def count(event: Any) -> None:
         nonlocal broken
         broken += bool(validate_by_walk(event))
@@ -50,10 +50,10 @@ def test_drawn_events_do_break_rules_so_the_comparison_means_something() -> None
 
 
 def test_a_plan_keeps_only_fields_with_something_to_check() -> None:
-    plan = compile_plan(CATALOG.expand("ApprovalResult"))
+    plan = compile_plan(SCHEMA_SET.expand("ApprovalResult"))
     assert plan is not None
     names = [s.name for s in plan.steps]
-    schema_fields = [f["name"] for f in CATALOG.expand("ApprovalResult")["fields"]]
+    schema_fields = [f["name"] for f in SCHEMA_SET.expand("ApprovalResult")["fields"]]
     assert set(names) < set(schema_fields)
     assert names == [n for n in schema_fields if n in names]  # schema order kept
     licensee = next(s for s in plan.steps if s.name == "licensee")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.contracts.walk import field_paths
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, PARTY_ID_PATTERN
 
@@ -26,9 +26,9 @@ _HEADERS = {
 }
 
 
-def _message(catalog: Catalog, name: str) -> dict[str, Any]:
-    named = catalog.get(name)
-    schema = catalog.expand(name)
+def _message(schema_set: SchemaSet, name: str) -> dict[str, Any]:
+    named = schema_set.get(name)
+    schema = schema_set.expand(name)
     doc = str(named.definition.get("doc", ""))
     pii = [path for path, fld in field_paths(schema) if fld.get("pii") is True]
     description = doc
@@ -50,7 +50,7 @@ def _message(catalog: Catalog, name: str) -> dict[str, Any]:
             }
         },
         "x-sgbus-subject": named.fullname,
-        "x-sgbus-schema-version": catalog.version(name),
+        "x-sgbus-schema-version": schema_set.version(name),
     }
 
 
@@ -67,9 +67,9 @@ def _op(action: str, channel: str, names: list[str], summary: str) -> dict[str, 
     }
 
 
-def build_document(catalog: Catalog, version: str, bootstrap: str) -> dict[str, Any]:
+def build_document(schema_set: SchemaSet, version: str, bootstrap: str) -> dict[str, Any]:
     """The AsyncAPI 3.0 document as a plain dict (dump it as YAML or JSON)."""
-    events = catalog.event_names
+    events = schema_set.event_names
     # The router writes these itself: dead letters to their topic, rejection notices to the
     # refused sender's inbox; no party publishes them and the audit log does not keep them.
     router_own = {"DeadLetter", "RejectionNotice"}
@@ -129,5 +129,5 @@ def build_document(catalog: Catalog, version: str, bootstrap: str) -> dict[str, 
             "readAudit": _op("receive", "audit", routed, "Auditors and the watchdog read all."),
             "readDeadLetters": _op("receive", "deadletter", ["DeadLetter"], "Operators."),
         },
-        "components": {"messages": {n: _message(catalog, n) for n in events}},
+        "components": {"messages": {n: _message(schema_set, n) for n in events}},
     }

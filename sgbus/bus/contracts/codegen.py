@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sgbus.bus.contracts.catalog import ENVELOPE, Catalog, NamedType, SchemaError
+from sgbus.bus.contracts.schema_set import ENVELOPE, NamedType, SchemaError, SchemaSet
 
 _PRIMITIVE_TYPES = {
     "null": "None",
@@ -72,7 +72,7 @@ def _text(value: str) -> str:
     return repr(" ".join(value.split()))
 
 
-def _default_src(fld: dict[str, Any], catalog: Catalog) -> str | None:
+def _default_src(fld: dict[str, Any], schema_set: SchemaSet) -> str | None:
     if "default" not in fld:
         return None
     value = fld["default"]
@@ -84,18 +84,18 @@ def _default_src(fld: dict[str, Any], catalog: Catalog) -> str | None:
         return "list"
     ftype = fld["type"]
     if isinstance(ftype, str) and ftype not in _PRIMITIVE_TYPES:
-        named = catalog.get(ftype)
+        named = schema_set.get(ftype)
         if named.kind == "enum":
             return f"{named.name}.{value}"
         raise SchemaError(f"field {fld['name']!r}: record defaults are not supported")
     return repr(value)
 
 
-def _field_src(fld: dict[str, Any], catalog: Catalog, owner: NamedType) -> str:
+def _field_src(fld: dict[str, Any], schema_set: SchemaSet, owner: NamedType) -> str:
     name = fld["name"]
     if keyword.iskeyword(name) or name in _RESERVED or name.startswith(("_", "model_")):
         raise SchemaError(f"{owner.path}: field name {name!r} clashes with Python or pydantic")
-    default = _default_src(fld, catalog)
+    default = _default_src(fld, schema_set)
     args = [f"description={_text(fld.get('doc', ''))}"]
     if default == "list":
         args.insert(0, "default_factory=list")
@@ -115,20 +115,20 @@ def _docstring(named: NamedType) -> str:
     return f'"""{doc}"""'
 
 
-def _record_src(named: NamedType, catalog: Catalog, is_event: bool) -> str:
+def _record_src(named: NamedType, schema_set: SchemaSet, is_event: bool) -> str:
     base = "Event" if is_event else "Record"
     lines = [f"class {named.name}({base}):", f"    {_docstring(named)}", ""]
     lines.append(f"    AVRO_NAME: ClassVar[str] = {named.fullname!r}")
     fields = named.definition.get("fields", [])
     if is_event:
-        lines.append(f"    SCHEMA_VERSION: ClassVar[int] = {catalog.version(named.name)}")
+        lines.append(f"    SCHEMA_VERSION: ClassVar[int] = {schema_set.version(named.name)}")
         fields = fields[1:]  # the envelope is declared once, on Event
     lines.append("")
-    lines += [_field_src(f, catalog, named) for f in fields]
+    lines += [_field_src(f, schema_set, named) for f in fields]
     return "\n".join(lines).rstrip()
 
 
-def _event_base_src(catalog: Catalog) -> str:
+def _event_base_src(schema_set: SchemaSet) -> str:
     env_doc = _text("信封 — Common envelope: identity, routing and correlation of the event.")
     return "\n".join(
         [
@@ -142,7 +142,7 @@ def _event_base_src(catalog: Catalog) -> str:
     )
 
 
-def _dependencies(named: NamedType, catalog: Catalog) -> list[str]:
+def _dependencies(named: NamedType, schema_set: SchemaSet) -> list[str]:
     found: list[str] = []
 
     def visit(schema: Any) -> None:
@@ -152,7 +152,7 @@ def _dependencies(named: NamedType, catalog: Catalog) -> list[str]:
         elif isinstance(schema, dict):
             visit(schema.get("items") or schema.get("values"))
         elif isinstance(schema, str) and schema not in _PRIMITIVE_TYPES:
-            target = catalog.get(schema)
+            target = schema_set.get(schema)
             if target.kind == "record":
                 found.append(target.fullname)
 
@@ -161,7 +161,7 @@ def _dependencies(named: NamedType, catalog: Catalog) -> list[str]:
     return found
 
 
-def _record_order(catalog: Catalog) -> list[NamedType]:
+def _record_order(schema_set: SchemaSet) -> list[NamedType]:
     ordered: list[NamedType] = []
     done: set[str] = set()
 
@@ -169,31 +169,31 @@ def _record_order(catalog: Catalog) -> list[NamedType]:
         if named.fullname in done:
             return
         done.add(named.fullname)
-        for dep in _dependencies(named, catalog):
-            place(catalog.types[dep])
+        for dep in _dependencies(named, schema_set):
+            place(schema_set.types[dep])
         ordered.append(named)
 
-    records = [t for t in catalog.walk_types() if t.kind == "record"]
-    place(catalog.get(ENVELOPE))
-    for named in sorted(records, key=lambda t: (t.name in catalog.event_names, t.name)):
+    records = [t for t in schema_set.walk_types() if t.kind == "record"]
+    place(schema_set.get(ENVELOPE))
+    for named in sorted(records, key=lambda t: (t.name in schema_set.event_names, t.name)):
         place(named)
     return ordered
 
 
-def generate(catalog: Catalog) -> str:
-    """The full source of ``_models.py`` for ``catalog``."""
-    enums = sorted((t for t in catalog.walk_types() if t.kind == "enum"), key=lambda t: t.name)
-    records = _record_order(catalog)
-    events = catalog.event_names
+def generate(schema_set: SchemaSet) -> str:
+    """The full source of ``_models.py`` for ``schema_set``."""
+    enums = sorted((t for t in schema_set.walk_types() if t.kind == "enum"), key=lambda t: t.name)
+    records = _record_order(schema_set)
+    events = schema_set.event_names
     names = [t.name for t in enums] + [t.name for t in records] + ["EVENT_CLASSES", "Event"]
     # constants first, then classes: the order ruff's RUF022 keeps
     all_names = sorted(names, key=lambda n: (not n.isupper(), n))
     parts = [HEADER.format(all_names=all_names).rstrip()]
     parts += [_enum_src(t) for t in enums]
     for named in records:
-        parts.append(_record_src(named, catalog, named.name in events))
+        parts.append(_record_src(named, schema_set, named.name in events))
         if named.name == ENVELOPE:
-            parts.append(_event_base_src(catalog))
+            parts.append(_event_base_src(schema_set))
     mapping = "\n".join(f"    {n!r}: {n}," for n in events)
     parts.append(f"EVENT_CLASSES: dict[str, type[Event]] = {{\n{mapping}\n}}")
     return "\n\n\n".join(parts) + "\n"

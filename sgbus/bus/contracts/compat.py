@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sgbus.bus.contracts.catalog import PRIMITIVES, JsonSchema, qualify
+from sgbus.bus.contracts.schema_set import PRIMITIVES, JsonSchema, qualify
 
 _PROMOTIONS = {
     "int": {"long", "float", "double"},

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastavro.schema import to_parsing_canonical_form
 
-from sgbus.bus.contracts.catalog import PRIMITIVES, JsonSchema, qualify
+from sgbus.bus.contracts.schema_set import PRIMITIVES, JsonSchema, qualify
 
 _CRC64_EMPTY = 0xC15D213AA4D7A795
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.codegen import generate
 from sgbus.bus.contracts.compat import Level, check_level
 from sgbus.bus.contracts.forms import resolution_form
 from sgbus.bus.contracts.history import Snapshot
-from sgbus.bus.contracts.lint import lint_catalog
+from sgbus.bus.contracts.lint import lint_schema_set
+from sgbus.bus.contracts.schema_set import SchemaSet
 
 DEFAULT_LEVEL = Level.FULL_TRANSITIVE
 
@@ -37,24 +37,24 @@ class GateReport:
 
 
 def check_history(
-    catalog: Catalog, history: Mapping[str, list[Snapshot]], level: Level = DEFAULT_LEVEL
+    schema_set: SchemaSet, history: Mapping[str, list[Snapshot]], level: Level = DEFAULT_LEVEL
 ) -> GateReport:
     """Check each event against its snapshots: version discipline, compatibility at ``level``."""
     report = GateReport()
-    for gone in sorted(set(history) - set(catalog.event_names)):
+    for gone in sorted(set(history) - set(schema_set.event_names)):
         report.errors.append(
             f"{gone}: event removed, consumers may still expect it (history/{gone})"
         )
-    for name in catalog.event_names:
-        _check_event(catalog, name, history.get(name, []), level, report)
+    for name in schema_set.event_names:
+        _check_event(schema_set, name, history.get(name, []), level, report)
     return report
 
 
 def _check_event(
-    catalog: Catalog, name: str, snaps: list[Snapshot], level: Level, report: GateReport
+    schema_set: SchemaSet, name: str, snaps: list[Snapshot], level: Level, report: GateReport
 ) -> None:
-    version = catalog.version(name)
-    current = catalog.expand(name)
+    version = schema_set.version(name)
+    current = schema_set.expand(name)
     by_version = {s.version: s for s in snaps}
     ahead = [v for v in by_version if v > version]
     if ahead:
@@ -79,32 +79,32 @@ def _check_event(
         report.notes.append(f"{name} v{version}: checked against v{older[0]}..v{older[-1]}")
 
 
-def check_generated_models(catalog: Catalog, models_file: Path) -> list[str]:
+def check_generated_models(schema_set: SchemaSet, models_file: Path) -> list[str]:
     """An error if the generated models differ from what the schemas generate now."""
-    if not models_file.exists() or models_file.read_text(encoding="utf-8") != generate(catalog):
+    if not models_file.exists() or models_file.read_text(encoding="utf-8") != generate(schema_set):
         return [f"{models_file}: models are out of date; run `sgbus schemas codegen`"]
     return []
 
 
 def check_offline(
-    catalog: Catalog,
+    schema_set: SchemaSet,
     history: Mapping[str, list[Snapshot]],
     known_checks: Collection[str],
     models_file: Path | None = None,
     level: Level = DEFAULT_LEVEL,
 ) -> GateReport:
     """House rules, generated models and history compatibility, without any network."""
-    report = check_history(catalog, history, level)
-    report.errors[:0] = lint_catalog(catalog, known_checks)
+    report = check_history(schema_set, history, level)
+    report.errors[:0] = lint_schema_set(schema_set, known_checks)
     if models_file is not None:
-        report.errors += check_generated_models(catalog, models_file)
+        report.errors += check_generated_models(schema_set, models_file)
     return report
 
 
-def _schema(catalog: Catalog, name: str) -> Any:
+def _schema(schema_set: SchemaSet, name: str) -> Any:
     from confluent_kafka.schema_registry import Schema
 
-    text = json.dumps(catalog.expand(name), ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(schema_set.expand(name), ensure_ascii=False, separators=(",", ":"))
     return Schema(text, "AVRO")
 
 
@@ -112,13 +112,13 @@ def _is_not_found(exc: Exception) -> bool:
     return getattr(exc, "http_status_code", None) == 404
 
 
-def check_registry(catalog: Catalog, client: Any) -> GateReport:
+def check_registry(schema_set: SchemaSet, client: Any) -> GateReport:
     """Ask the registry whether each event's schema fits its registered versions."""
     report = GateReport()
-    for name in catalog.event_names:
-        subject = catalog.get(name).fullname
+    for name in schema_set.event_names:
+        subject = schema_set.get(name).fullname
         try:
-            ok = client.test_compatibility(subject, _schema(catalog, name))
+            ok = client.test_compatibility(subject, _schema(schema_set, name))
         except Exception as exc:
             if _is_not_found(exc):
                 report.notes.append(f"{subject}: not registered yet")
@@ -131,17 +131,17 @@ def check_registry(catalog: Catalog, client: Any) -> GateReport:
     return report
 
 
-def register_all(catalog: Catalog, client: Any, level: Level = DEFAULT_LEVEL) -> GateReport:
+def register_all(schema_set: SchemaSet, client: Any, level: Level = DEFAULT_LEVEL) -> GateReport:
     """Set each subject's compatibility level, then register each event's schema under it."""
     report = GateReport()
-    for name in catalog.event_names:
-        subject = catalog.get(name).fullname
+    for name in schema_set.event_names:
+        subject = schema_set.get(name).fullname
         try:
             client.set_compatibility(subject_name=subject, level=str(level))
         except Exception as exc:
             report.notes.append(f"{subject}: could not set compatibility {level}: {exc}")
         try:
-            schema_id = client.register_schema(subject, _schema(catalog, name))
+            schema_id = client.register_schema(subject, _schema(schema_set, name))
         except Exception as exc:
             if getattr(exc, "http_status_code", None) is None:
                 report.errors.append(f"{subject}: registry unreachable, stopped: {exc}")

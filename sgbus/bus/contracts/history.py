@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog, SchemaError
+from sgbus.bus.contracts.schema_set import SchemaError, SchemaSet
 
 _VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.avsc$")
 
@@ -50,14 +50,14 @@ def snapshot_text(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_snapshots(catalog: Catalog, folder: Path) -> list[Path]:
+def write_snapshots(schema_set: SchemaSet, folder: Path) -> list[Path]:
     """Write ``<Name>/v<version>.avsc`` for each event whose current version has no snapshot."""
     written = []
-    for name in catalog.event_names:
-        path = folder / name / f"v{catalog.version(name)}.avsc"
+    for name in schema_set.event_names:
+        path = folder / name / f"v{schema_set.version(name)}.avsc"
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(snapshot_text(catalog.expand(name)), encoding="utf-8")
+        path.write_text(snapshot_text(schema_set.expand(name)), encoding="utf-8")
         written.append(path)
     return written

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from sgbus.bus.contracts.catalog import PRIMITIVES, Catalog, NamedType
+from sgbus.bus.contracts.schema_set import PRIMITIVES, NamedType, SchemaSet
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -27,15 +27,15 @@ def _doc_problem(doc: object) -> str | None:
     return None
 
 
-def lint_catalog(catalog: Catalog, known_checks: Collection[str]) -> list[str]:
+def lint_schema_set(schema_set: SchemaSet, known_checks: Collection[str]) -> list[str]:
     """Every house-rule violation, as ``file: field: problem`` lines."""
     problems: list[str] = []
-    for named in catalog.walk_types():
-        problems += [f"{named.path.name}: {p}" for p in _lint_type(named, catalog, known_checks)]
+    for named in schema_set.walk_types():
+        problems += [f"{named.path.name}: {p}" for p in _lint_type(named, schema_set, known_checks)]
     return problems
 
 
-def _lint_type(named: NamedType, catalog: Catalog, known_checks: Collection[str]) -> list[str]:
+def _lint_type(named: NamedType, schema_set: SchemaSet, known_checks: Collection[str]) -> list[str]:
     out = []
     problem = _doc_problem(named.definition.get("doc"))
     if problem:
@@ -44,16 +44,20 @@ def _lint_type(named: NamedType, catalog: Catalog, known_checks: Collection[str]
         symbols = named.definition.get("symbols", [])
         if named.definition.get("default") not in symbols:
             out.append("enum needs a 'default' that is one of its symbols")
-    if named.name in catalog.event_names:
+    if named.name in schema_set.event_names:
         version = named.definition.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             out.append("event needs an integer 'version' >= 1")
     for fld in named.definition.get("fields", []):
-        out += [f"field {fld.get('name')!r}: {p}" for p in _lint_field(fld, catalog, known_checks)]
+        out += [
+            f"field {fld.get('name')!r}: {p}" for p in _lint_field(fld, schema_set, known_checks)
+        ]
     return out
 
 
-def _lint_field(fld: dict[str, Any], catalog: Catalog, known_checks: Collection[str]) -> list[str]:
+def _lint_field(
+    fld: dict[str, Any], schema_set: SchemaSet, known_checks: Collection[str]
+) -> list[str]:
     out = []
     problem = _doc_problem(fld.get("doc"))
     if problem:
@@ -69,12 +73,12 @@ def _lint_field(fld: dict[str, Any], catalog: Catalog, known_checks: Collection[
             out.append('a union must be ["null", T] (an optional field)')
         elif fld.get("default", ...) is not None:
             out.append("an optional field needs 'default': null")
-    elif "default" in fld and not _default_fits(ftype, fld["default"], catalog):
+    elif "default" in fld and not _default_fits(ftype, fld["default"], schema_set):
         out.append(f"default {fld['default']!r} does not fit the type")
     return out
 
 
-def _default_fits(ftype: Any, value: Any, catalog: Catalog) -> bool:
+def _default_fits(ftype: Any, value: Any, schema_set: SchemaSet) -> bool:
     if isinstance(ftype, dict):
         kind = ftype.get("type")
         if kind == "array":
@@ -83,7 +87,7 @@ def _default_fits(ftype: Any, value: Any, catalog: Catalog) -> bool:
             return isinstance(value, dict)
         ftype = kind
     if isinstance(ftype, str) and ftype not in PRIMITIVES:
-        named = catalog.get(ftype)
+        named = schema_set.get(ftype)
         if named.kind == "enum":
             return value in named.definition.get("symbols", [])
         return isinstance(value, dict)

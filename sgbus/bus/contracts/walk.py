@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sgbus.bus.contracts.catalog import PRIMITIVES, qualify
+from sgbus.bus.contracts.schema_set import PRIMITIVES, qualify
 
 
 @dataclass(frozen=True)

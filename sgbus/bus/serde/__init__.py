@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.history import load_history
 from sgbus.bus.contracts.paths import history_dir
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events._models import Event
 from sgbus.bus.serde.core import Serde
 from sgbus.bus.serde.errors import DecodeError, EncodeError, RegistryUnavailable, SerdeError
@@ -52,7 +52,7 @@ def build_serde(
     registry_url: str | None = None,
     *,
     registry_client: Any = None,
-    catalog: Catalog | None = None,
+    schema_set: SchemaSet | None = None,
     auto_register: bool = True,
 ) -> Serde:
     """A serde on the Confluent wire format if a registry is given, else single-object encoding.
@@ -62,8 +62,8 @@ def build_serde(
     ``auto_register`` the first encode of an event type registers its schema (the registry's
     compatibility rule still applies); without it the schema must already be registered.
     """
-    catalog = catalog or Catalog.load()
-    current = CurrentSchemas(catalog)
+    schema_set = schema_set or SchemaSet.load()
+    current = CurrentSchemas(schema_set)
     framing: Framing
     if registry_client is None and registry_url:
         from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -72,7 +72,7 @@ def build_serde(
     if registry_client is not None:
         framing = ConfluentFraming(registry_client, current, auto_register=auto_register)
     else:
-        framing = SingleObjectFraming(current, load_history(history_dir(catalog.base)))
+        framing = SingleObjectFraming(current, load_history(history_dir(schema_set.base)))
     return Serde(framing, current)
 
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import ModuleType
 from typing import Any
 
-from sgbus.bus.contracts.catalog import PRIMITIVES, qualify
+from sgbus.bus.contracts.schema_set import PRIMITIVES, qualify
 from sgbus.bus.events._base import Record
 
 Converter = Callable[[Any], Any]

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastavro import parse_schema
 
-from sgbus.bus.contracts.catalog import Catalog
 from sgbus.bus.contracts.forms import fingerprint, resolution_form
+from sgbus.bus.contracts.schema_set import SchemaSet
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ def prepare(schema: dict[str, Any]) -> PreparedSchema:
 class CurrentSchemas:
     """The schemas this process writes with and reads into, by unqualified event name."""
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.by_name = {name: prepare(catalog.expand(name)) for name in catalog.event_names}
+    def __init__(self, schema_set: SchemaSet) -> None:
+        self.schema_set = schema_set
+        self.by_name = {name: prepare(schema_set.expand(name)) for name in schema_set.event_names}
 
     def get(self, name: str) -> PreparedSchema:
         """The prepared schema of an event, by unqualified name."""

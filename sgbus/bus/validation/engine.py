@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events import Event, event_type_of
 from sgbus.bus.validation.issue import Issue
 from sgbus.bus.validation.plan import RecordPlan, compile_plan, run_record
@@ -30,13 +30,13 @@ class EventValidationError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _catalog() -> Catalog:
-    return Catalog.load()
+def _schema_set() -> SchemaSet:
+    return SchemaSet.load()
 
 
 @cache
 def _schema(event_type: str) -> dict[str, Any]:
-    return _catalog().expand(event_type)
+    return _schema_set().expand(event_type)
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,20 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
-from sgbus.bus.contracts.catalog import Catalog
+from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.contracts.walk import field_paths, iter_fields
 from sgbus.bus.events import Event, event_type_of
 from sgbus.bus.validation.masking import mask
 
 
 @lru_cache(maxsize=1)
-def _catalog() -> Catalog:
-    return Catalog.load()
+def _schema_set() -> SchemaSet:
+    return SchemaSet.load()
 
 
 @cache
 def _schema(event_type: str) -> dict[str, Any]:
-    return _catalog().expand(event_type)
+    return _schema_set().expand(event_type)
 
 
 def pii_paths(event: str | Event | type[Event]) -> list[str]:

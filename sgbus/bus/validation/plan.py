@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sgbus.bus.contracts.catalog import PRIMITIVES, qualify
+from sgbus.bus.contracts.schema_set import PRIMITIVES, qualify
 from sgbus.bus.validation.checks import CHECKS, Check
 from sgbus.bus.validation.issue import Issue, field_issue
 from sgbus.bus.validation.rules import RECORD_RULES, RecordRule

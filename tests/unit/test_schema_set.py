@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastavro.schema import fingerprint as fastavro_fingerprint
 
-from sgbus.bus.contracts.catalog import Catalog, SchemaError
 from sgbus.bus.contracts.forms import canonical_form, crc64_avro, fingerprint
-from sgbus.bus.contracts.lint import lint_catalog
+from sgbus.bus.contracts.lint import lint_schema_set
 from sgbus.bus.contracts.paths import SCHEMA_DIR_ENV, schema_dir
+from sgbus.bus.contracts.schema_set import SchemaError, SchemaSet
 from sgbus.bus.validation import KNOWN_CHECKS
 
 EXPECTED_EVENTS = sorted(
@@ -47,31 +47,31 @@ EXPECTED_EVENTS = sorted(
 
 
 def test_the_agreed_event_names() -> None:
-    assert Catalog.load().event_names == EXPECTED_EVENTS
+    assert SchemaSet.load().event_names == EXPECTED_EVENTS
 
 
 def test_repository_schemas_follow_the_house_rules() -> None:
-    assert lint_catalog(Catalog.load(), KNOWN_CHECKS) == []
+    assert lint_schema_set(SchemaSet.load(), KNOWN_CHECKS) == []
 
 
 def test_every_event_starts_with_the_envelope() -> None:
-    catalog = Catalog.load()
-    for name in catalog.event_names:
-        first = catalog.expand(name)["fields"][0]
+    schema_set = SchemaSet.load()
+    for name in schema_set.event_names:
+        first = schema_set.expand(name)["fields"][0]
         assert first["name"] == "envelope" and first["type"]["name"] == "Envelope"
 
 
 def test_expansion_defines_each_named_type_once() -> None:
-    schema = Catalog.load().expand("SupervisionAction")
+    schema = SchemaSet.load().expand("SupervisionAction")
     text = json.dumps(schema)
     assert text.count('"name": "Licensee"') == 1
     assert text.count('"name": "Attachment"') == 1
 
 
 def test_approval_result_covers_the_rule_items() -> None:
-    fields = {f["name"]: f["doc"] for f in Catalog.load().expand("ApprovalResult")["fields"]}
+    fields = {f["name"]: f["doc"] for f in SchemaSet.load().expand("ApprovalResult")["fields"]}
     docs = " ".join(fields.values())
-    licensee = " ".join(f["doc"] for f in Catalog.load().expand("Licensee")["fields"])
+    licensee = " ".join(f["doc"] for f in SchemaSet.load().expand("Licensee")["fields"])
     # 安丘 第十八条(二), 营口 第八条 and the 双公示 licensing items
     for term in [
         "事项名称",
@@ -122,13 +122,13 @@ def test_dangling_reference_names_the_file(tmp_path: Path) -> None:
         )
     )
     with pytest.raises(SchemaError, match=r"A.avsc: field 'b': unknown type 'Missing'"):
-        Catalog.load(tmp_path)
+        SchemaSet.load(tmp_path)
 
 
 def test_file_name_must_match(tmp_path: Path) -> None:
     (tmp_path / "B.avsc").write_text(json.dumps({"type": "enum", "name": "C", "symbols": ["X"]}))
     with pytest.raises(SchemaError, match="file name must be"):
-        Catalog.load(tmp_path)
+        SchemaSet.load(tmp_path)
 
 
 def test_inline_named_types_are_refused(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_inline_named_types_are_refused(tmp_path: Path) -> None:
         json.dumps({"type": "record", "name": "A", "fields": [{"name": "e", "type": inner}]})
     )
     with pytest.raises(SchemaError, match="own file"):
-        Catalog.load(tmp_path)
+        SchemaSet.load(tmp_path)
 
 
 def test_crc64_avro_matches_the_specification_vectors() -> None:
@@ -147,6 +147,6 @@ def test_crc64_avro_matches_the_specification_vectors() -> None:
 
 
 def test_fingerprint_agrees_with_fastavro() -> None:
-    schema = Catalog.load().expand("ApprovalResult")
+    schema = SchemaSet.load().expand("ApprovalResult")
     theirs = fastavro_fingerprint(canonical_form(schema), "CRC-64-AVRO")  # little-endian hex
     assert fingerprint(schema).to_bytes(8, "little").hex() == theirs

@@ -75,15 +75,16 @@ def _named_type_of(path: Path, data: Any) -> NamedType:
 
 
 @dataclass
-class Catalog:
-    """All contract types of one schema folder."""
+class SchemaSet:
+    """All Avro contract types of one schema folder (not to be confused with
+    :mod:`sgbus.bus.catalogue`, the catalogue of matters)."""
 
     base: Path
     types: dict[str, NamedType]
     _expanded: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, base: Path | None = None) -> Catalog:
+    def load(cls, base: Path | None = None) -> SchemaSet:
         """Read every ``*.avsc`` directly in ``base`` (not ``history/``) and check references."""
         folder = base or schema_dir()
         types: dict[str, NamedType] = {}
@@ -96,10 +97,10 @@ class Catalog:
             types[named.fullname] = named
         if not types:
             raise SchemaError(f"{folder}: no .avsc files")
-        catalog = cls(base=folder, types=types)
-        for name in catalog.types:
-            catalog.expand(name)  # fails early, naming the file, on a dangling reference
-        return catalog
+        schema_set = cls(base=folder, types=types)
+        for name in schema_set.types:
+            schema_set.expand(name)  # fails early, naming the file, on a dangling reference
+        return schema_set
 
     # ------------------------------------------------------------------ lookup
     def get(self, name: str) -> NamedType:
