@@ -47,14 +47,14 @@ metric (helper)                                   who, at what point
 (:func:`observe_answer_delay`)                    obligation (on time or late): working
                                                   hours from the request (push) to the
                                                   answer (claim). ``party`` = debtor.
-``sgbus_obligations_opened_total``                watchdog, after committing ``open_all``:
+``sgbus_obligations_opened_total``                watchdog, after committing ``apply_batch``:
 (:func:`record_obligations_opened`)               one per new obligation (the first one of a
                                                   party and flow also creates its discharged,
                                                   outcome and answer-delay series at zero).
-``sgbus_obligations_discharged_total``            watchdog, after committing ``answer_all``:
+``sgbus_obligations_discharged_total``            watchdog, after committing ``apply_batch``:
 (:func:`record_discharged`)                       one per obligation answered on time.
 ``sgbus_obligation_outcomes_total``               watchdog, after committing the outcomes of
-(:func:`record_outcomes`)                         ``open_all`` / ``answer_all`` / ``sweep``:
+(:func:`record_outcomes`)                         ``apply_batch`` / ``sweep``:
                                                   reminders, auto-claims, deemed consents,
                                                   breaches, escalations (``event_type`` =
                                                   the outcome kind).

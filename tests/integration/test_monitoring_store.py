@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert
 
 from sgbus.bus.obligations.model import Answer, ExpiryAction, Opening
 from sgbus.bus.store.tables import consumer_offsets
-from sgbus.consumers.watchdog.ledger import answer_all, open_all, sweep
+from sgbus.consumers.watchdog.ledger import apply_batch, sweep
 from sgbus.monitoring.lag import sql_committed
 from sgbus.monitoring.obligation_gauges import refresh_obligation_gauges
 
@@ -42,7 +42,7 @@ def gauge(name: str, party: str) -> float | None:
 
 def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engine) -> None:
     with store_engine.begin() as conn:
-        open_all(
+        apply_batch(
             conn,
             [
                 opening("a1", "gm-market", ExpiryAction.BREACH_REPORT),
@@ -50,8 +50,9 @@ def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engi
                 opening("a3", "gm-market", ExpiryAction.AUTO_CLAIM),
                 opening("b1", "gm-fire", ExpiryAction.BREACH_REPORT),
             ],
+            [],
         )
-        answer_all(conn, [Answer("claim", "b1", "gm-fire", "ans-b1", T0 + timedelta(hours=2))])
+        apply_batch(conn, [], [Answer("claim", "b1", "gm-fire", "ans-b1", T0 + timedelta(hours=2))])
     with store_engine.connect() as conn:
         v = refresh_obligation_gauges(conn, T0 + timedelta(days=1))
     assert v.open == {("gm-market", "claim"): 3}
@@ -64,7 +65,9 @@ def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engi
         assert refresh_obligation_gauges(conn, after_due).overdue == {("gm-market", "claim"): 3}
     with store_engine.begin() as conn:
         sweep(conn, after_due)  # a1, a2 breached; a3 auto-claimed (not overdue)
-        answer_all(conn, [Answer("claim", "a1", "gm-market", "late", after_due)])  # late answer
+        apply_batch(
+            conn, [], [Answer("claim", "a1", "gm-market", "late", after_due)]
+        )  # late answer
     with store_engine.connect() as conn:
         v = refresh_obligation_gauges(conn, after_due)
     assert v.open == {} and v.provisional == {}
@@ -105,9 +108,8 @@ def test_gauges_are_refreshed_in_the_background_until_stopped(store_engine: Engi
     refresher = GaugeRefresher(store_engine, lambda: T0 + timedelta(days=1), 0.05).start()
     try:
         with store_engine.begin() as conn:
-            open_all(
-                conn, [opening(f"bg{i}", "gm-health", ExpiryAction.AUTO_CLAIM) for i in range(4)]
-            )
+            openings = [opening(f"bg{i}", "gm-health", ExpiryAction.AUTO_CLAIM) for i in range(4)]
+            apply_batch(conn, openings, [])
         deadline = time.monotonic() + 10
         while gauge("sgbus_obligations_open", "gm-health") != 4 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -115,6 +117,6 @@ def test_gauges_are_refreshed_in_the_background_until_stopped(store_engine: Engi
     finally:
         refresher.stop()
     with store_engine.begin() as conn:
-        open_all(conn, [opening("bg-late", "gm-health", ExpiryAction.AUTO_CLAIM)])
+        apply_batch(conn, [opening("bg-late", "gm-health", ExpiryAction.AUTO_CLAIM)], [])
     time.sleep(0.3)
     assert gauge("sgbus_obligations_open", "gm-health") == 4  # stopped: no longer refreshed

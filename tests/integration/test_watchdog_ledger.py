@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 
 from sgbus.bus.obligations.model import Answer, ExpiryAction, Opening, OutcomeKind
 from sgbus.bus.store.tables import obligations
-from sgbus.consumers.watchdog.ledger import answer_all, from_row, open_all, sweep
+from sgbus.consumers.watchdog.ledger import apply_batch, from_row, sweep
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 9, 30, 16, 0, tzinfo=CST)
@@ -43,7 +43,7 @@ def ans(req: str, at: datetime, debtor: str = "wh-market") -> Answer:
 
 def test_instants_survive_storage_exactly(store_engine: Engine) -> None:
     with store_engine.begin() as conn:
-        open_all(conn, [opening("r1")])
+        apply_batch(conn, [opening("r1")], [])
     with store_engine.connect() as conn:
         ob = from_row(conn.execute(select(obligations)).one())
     assert ob.opening.due_at == DUE and ob.opening.opened_at == T0
@@ -52,10 +52,14 @@ def test_instants_survive_storage_exactly(store_engine: Engine) -> None:
 
 def test_open_answer_sweep_and_early_answer(store_engine: Engine) -> None:
     with store_engine.begin() as conn:
-        assert answer_all(conn, [ans("r3", T0 + timedelta(hours=1))]) == []  # before its request
-        open_all(conn, [opening("r1"), opening("r2"), opening("r3"), opening("r1")])
-        assert answer_all(conn, [ans("r2", T0 + timedelta(days=1))]) == []
-        assert answer_all(conn, [ans("r2", T0 + timedelta(days=2))]) == []  # second answer
+        assert (
+            apply_batch(conn, [], [ans("r3", T0 + timedelta(hours=1))]).outcomes == []
+        )  # before its request
+        apply_batch(conn, [opening("r1"), opening("r2"), opening("r3"), opening("r1")], [])
+        assert apply_batch(conn, [], [ans("r2", T0 + timedelta(days=1))]).outcomes == []
+        assert (
+            apply_batch(conn, [], [ans("r2", T0 + timedelta(days=2))]).outcomes == []
+        )  # second answer
     with store_engine.begin() as conn:
         assert sweep(conn, REMIND - timedelta(seconds=1)) == []
         reminders = sweep(conn, REMIND + timedelta(seconds=1))
@@ -76,10 +80,10 @@ def test_open_answer_sweep_and_early_answer(store_engine: Engine) -> None:
 
 def test_late_answer_is_recorded_on_a_breached_obligation(store_engine: Engine) -> None:
     with store_engine.begin() as conn:
-        open_all(conn, [opening("r1", action=ExpiryAction.BREACH_REPORT)])
+        apply_batch(conn, [opening("r1", action=ExpiryAction.BREACH_REPORT)], [])
         kinds = [o.kind for o in sweep(conn, DUE + timedelta(hours=1))]
         assert kinds == [OutcomeKind.REMINDER, OutcomeKind.BREACH]
-        answer_all(conn, [ans("r1", DUE + timedelta(days=1))])
+        apply_batch(conn, [], [ans("r1", DUE + timedelta(days=1))])
     with store_engine.connect() as conn:
         ob = from_row(conn.execute(select(obligations)).one())
     assert ob.state.value == "breached" and ob.answered_at == DUE + timedelta(days=1)

@@ -130,16 +130,6 @@ def _answer_stored(conn: Connection, answer_of: dict[str, Answer], result: Batch
     )
 
 
-def open_all(conn: Connection, openings: Sequence[Opening]) -> list[Outcome]:
-    """Open obligations not already open; apply answers that arrived before them."""
-    return apply_batch(conn, openings, []).outcomes
-
-
-def answer_all(conn: Connection, answers: Sequence[Answer]) -> list[Outcome]:
-    """Apply answers; those whose obligation is not open yet are kept for when it opens."""
-    return apply_batch(conn, [], answers).outcomes
-
-
 def sweep(conn: Connection, now: datetime, limit: int = 1000) -> list[Outcome]:
     """Remind and expire what is due at ``now``; at most ``limit`` obligations per call."""
     q = (
