@@ -23,8 +23,6 @@ from sgbus.bus.serde.framing import (
     ConfluentFraming,
     Framing,
     SingleObjectFraming,
-    record_name_subject,
-    topic_record_name_subject,
 )
 from sgbus.bus.serde.schemas import CurrentSchemas
 
@@ -42,9 +40,7 @@ __all__ = [
     "decode",
     "default_serde",
     "encode",
-    "record_name_subject",
     "set_default_serde",
-    "topic_record_name_subject",
 ]
 
 

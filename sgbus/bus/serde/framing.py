@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,19 +57,6 @@ def _match_current(current: CurrentSchemas, writer: PreparedSchema) -> WriterSch
 
 
 # ------------------------------------------------------------------ Confluent wire format
-SubjectStrategy = Callable[[str, str], str]
-
-
-def record_name_subject(topic: str, record_fullname: str) -> str:
-    """Record-name strategy: the subject is the record's full name, whatever the topic."""
-    return record_fullname
-
-
-def topic_record_name_subject(topic: str, record_fullname: str) -> str:
-    """Topic-record-name strategy: ``<topic>-<record full name>``."""
-    return f"{topic}-{record_fullname}"
-
-
 class ConfluentFraming:
     """Magic byte 0 + schema id, ids from a Confluent-compatible schema registry.
 
@@ -84,12 +71,10 @@ class ConfluentFraming:
         client: Any,
         current: CurrentSchemas,
         *,
-        subject_strategy: SubjectStrategy = record_name_subject,
         auto_register: bool = True,
     ) -> None:
         self.client = client
         self.current = current
-        self.subject_strategy = subject_strategy
         self.auto_register = auto_register
         self._ids: dict[str, int] = {}
         self._writers: dict[int, WriterSchema] = {}
@@ -98,7 +83,7 @@ class ConfluentFraming:
     def header(self, event_name: str, topic: str) -> bytes:
         """``00`` + the 4-byte id of the event's current schema under its subject."""
         prepared = self.current.get(event_name)
-        subject = self.subject_strategy(topic, prepared.fullname)
+        subject = prepared.fullname  # record-name subjects, whatever the topic
         schema_id = self._ids.get(subject)
         if schema_id is None:
             schema_id = self._resolve_id(subject, prepared)
