@@ -88,3 +88,35 @@ def test_mounted_files_exist(compose: dict[str, Any]) -> None:
             source = volume.split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).exists(), f"{source} is mounted but missing"
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> repository path of the service's bind mounts."""
+    pairs = (volume.split(":")[:2] for volume in service.get("volumes", []))
+    return {target: source for source, target in pairs if source.startswith("./")}
+
+
+def test_prometheus_and_grafana_use_the_monitoring_config(compose: dict[str, Any]) -> None:
+    prometheus, grafana = compose["services"]["prometheus"], compose["services"]["grafana"]
+    assert _mounts(prometheus) == {"/etc/prometheus": "./monitoring/prometheus"}
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    assert "--web.listen-address=127.0.0.1:19090" in prometheus["command"]
+    # The config scrapes loopback targets: only on the host's network do they reach the services.
+    assert prometheus["network_mode"] == grafana["network_mode"] == "host"
+    assert _mounts(grafana) == {
+        "/etc/grafana/provisioning": "./monitoring/grafana/provisioning",
+        "/var/lib/grafana/dashboards/sgbus": "./monitoring/grafana/dashboards",
+    }
+
+
+def test_one_prometheus_config_in_the_repository() -> None:
+    configs = [
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*.yml")
+        if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+        and "scrape_configs" in p.read_text(encoding="utf-8")
+    ]
+    assert sorted(configs) == [
+        "monitoring/prometheus/demo.yml",
+        "monitoring/prometheus/prometheus.yml",
+    ]
