@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine, insert
@@ -12,27 +12,20 @@ from sgbus.bus.store.tables import consumer_offsets
 from sgbus.consumers.watchdog.ledger import apply_batch, sweep
 from sgbus.monitoring.lag import sql_committed
 from sgbus.monitoring.obligation_gauges import refresh_obligation_gauges
+from tests import factories
 
-T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+T0 = factories.T0  # Monday 09:00 in Shanghai
 DUE = T0 + timedelta(days=3)
 
 
 def opening(req: str, debtor: str, action: ExpiryAction, provisional: bool = False) -> Opening:
-    return Opening(
-        "claim",
+    return factories.opening(
         req,
-        "ApprovalResult",
-        debtor,
-        "gm-approval",
-        f"371000:{req}",
-        "371000",
-        T0,
-        DUE,
-        None,
-        provisional,
-        action,
-        None,
-        "test policy",
+        debtor=debtor,
+        creditor="gm-approval",
+        due_at=DUE,
+        provisional=provisional,
+        action=action,
     )
 
 

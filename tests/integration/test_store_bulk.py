@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 
-from sgbus.bus.obligations.model import ExpiryAction, Obligation, Opening, State
+from sgbus.bus.obligations.model import ExpiryAction, Obligation, State
 from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import early_answers, obligations
 from sgbus.bus.store.upsert import _insert
 from sgbus.consumers.watchdog.ledger import to_row
+from tests import factories
 
 CST = timezone(timedelta(hours=8))
 
@@ -26,20 +27,16 @@ def rows(prefix: str, n: int) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
         opened = datetime(2026, 11, 20, 9, 30, i % 60, (i * 1000) % 1_000_000, tzinfo=CST)
-        opening = Opening(
-            flow="claim",
-            request_event_id=f"{prefix}-{i:04d}",
-            request_event_type="ApprovalResult",
+        opening = factories.opening(
+            f"{prefix}-{i:04d}",
             debtor="weihai-drc",
             creditor="weihai-approval",
             case_key=f"371000:测试〔2026〕{i}号",
-            region="371000",
             opened_at=opened,
             due_at=opened + timedelta(days=3),
             remind_at=None if i % 2 else opened + timedelta(days=2),
             provisional=bool(i % 3),
             action=ExpiryAction.AUTO_CLAIM,
-            escalate_to=None,
             source="anqiu.md 第十八条",
         )
         state = State.OPEN if i % 4 else State.DISCHARGED

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from sgbus.bus.obligations.model import Answer, ExpiryAction, Opening, OutcomeKind
 from sgbus.bus.store.tables import obligations
 from sgbus.consumers.watchdog.ledger import apply_batch, from_row, sweep
+from tests import factories
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 9, 30, 16, 0, tzinfo=CST)
@@ -19,26 +20,19 @@ REMIND = datetime(2026, 10, 9, 0, 0, tzinfo=CST)
 def opening(
     req: str, debtor: str = "wh-market", action: ExpiryAction = ExpiryAction.AUTO_CLAIM
 ) -> Opening:
-    return Opening(
-        flow="claim",
-        request_event_id=req,
-        request_event_type="ApprovalResult",
+    return factories.opening(
+        req,
         debtor=debtor,
-        creditor="wh-approval",
-        case_key=f"371000:{req}",
-        region="371000",
         opened_at=T0,
         due_at=DUE,
         remind_at=REMIND,
-        provisional=False,
         action=action,
-        escalate_to=None,
         source="003_9dd0ec2675a094cb.txt 第十八条(一)",
     )
 
 
 def ans(req: str, at: datetime, debtor: str = "wh-market") -> Answer:
-    return Answer("claim", req, debtor, f"ans-{req}", at)
+    return factories.answer(req, at, debtor=debtor)
 
 
 def test_instants_survive_storage_exactly(store_engine: Engine) -> None:

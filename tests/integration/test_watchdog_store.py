@@ -23,6 +23,7 @@ from sgbus.bus.store.tables import early_answers, obligations
 from sgbus.cli import _register, app
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.ledger import apply_batch, from_row
+from tests import factories
 from tests.watchdog_kit import Scene, at, audit, city_catalogue
 
 OVERRIDE_2027 = """
@@ -199,20 +200,17 @@ def test_calendar_reload_recomputes_a_period_counted_backwards_from_its_stored_a
     meeting = at("2027-01-06", "14:30")  # 2027 has no official calendar yet: provisional
     due = policy.deadline("meeting-agenda", meeting, default_calendar())
     assert due.provisional
-    agenda = Opening(
+    agenda = factories.opening(
+        "00000000-0000-4000-8000-0000000000a1",
         flow="meeting-agenda",
-        request_event_id="00000000-0000-4000-8000-0000000000a1",
         request_event_type="MeetingAgenda",
         debtor="weihai-approval",
         creditor="weihai-market",
         case_key="371000:测试〔2026〕1号",
-        region="371000",
         opened_at=at("2026-12-20"),
         due_at=due.due_at,
-        remind_at=None,
         provisional=True,
         action=ExpiryAction.BREACH_REPORT,
-        escalate_to=None,
         source="test",
         anchor_at=meeting,
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from sgbus.bus.obligations.model import ExpiryAction, Obligation, Opening, Outcome, OutcomeKind
+from sgbus.bus.obligations.model import Obligation, Opening, Outcome, OutcomeKind
 from sgbus.bus.settings import Settings
 from sgbus.monitoring import labels, metrics
 from sgbus.monitoring.endpoint import serve_metrics
+from tests import factories
 
 
 def value(name: str, **lab: str) -> float:
@@ -90,22 +91,7 @@ def test_delay_histograms_clamp_negative_values_to_zero() -> None:
 
 def _opening(debtor: str, flow: str) -> Opening:
     t0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
-    return Opening(
-        flow,
-        "req-1",
-        "ApprovalResult",
-        debtor,
-        "wh-approval",
-        "371000:K1",
-        "371000",
-        t0,
-        t0 + timedelta(days=3),
-        None,
-        False,
-        ExpiryAction.AUTO_CLAIM,
-        None,
-        "test",
-    )
+    return factories.opening(flow=flow, debtor=debtor, case_key="371000:K1", opened_at=t0)
 
 
 def test_outcomes_and_openings_are_counted_by_debtor_and_flow() -> None:

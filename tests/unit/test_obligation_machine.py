@@ -21,6 +21,7 @@ from sgbus.bus.obligations.model import (
     obligation_id,
     outcome_id,
 )
+from tests import factories
 
 T0 = datetime(2026, 9, 30, 8, 0, tzinfo=UTC)
 REMIND = T0 + timedelta(days=2)
@@ -28,21 +29,8 @@ DUE = T0 + timedelta(days=3)
 
 
 def opening(action: ExpiryAction = ExpiryAction.AUTO_CLAIM) -> Opening:
-    return Opening(
-        flow="claim",
-        request_event_id="req-1",
-        request_event_type="ApprovalResult",
-        debtor="wh-market",
-        creditor="wh-approval",
-        case_key="371000:1",
-        region="371000",
-        opened_at=T0,
-        due_at=DUE,
-        remind_at=REMIND,
-        provisional=False,
-        action=action,
-        escalate_to=None,
-        source="003 第十八条",
+    return factories.opening(
+        "req-1", opened_at=T0, due_at=DUE, remind_at=REMIND, action=action, source="003 第十八条"
     )
 
 
