@@ -1,4 +1,10 @@
-"""Shared fixtures. ``stack`` gives every integration test the same broker and registry."""
+"""Shared fixtures. ``stack`` gives every integration test the same broker and registry.
+
+Markers follow from the fixtures a test uses, so they cannot drift from what it needs: a test
+using ``stack``, ``postgres_server`` or ``prometheus`` (directly or through other fixtures) is
+``integration``, plus ``postgres`` or ``prometheus``. Tests that start processes of their own
+carry ``integration`` by hand. ``-m "not integration"`` is the fast suite.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,13 @@ from collections.abc import Iterator
 import pytest
 
 from sgbus.stack.testing import StackEndpoints, session_stack
+
+#: Fixture -> markers of every test that uses it.
+_MARKERS_BY_FIXTURE = {
+    "stack": ("integration",),
+    "postgres_server": ("integration", "postgres"),
+    "prometheus": ("integration", "prometheus"),
+}
 
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.stores", "tests.fixtures.prometheus"]
 
@@ -18,3 +31,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEndpoints]:
     stack on free ports (started once, stopped at the end of the session)."""
     with session_stack(tmp_path_factory.mktemp("stack")) as endpoints:
         yield endpoints
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the fixtures it uses (see the module doc)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, markers in _MARKERS_BY_FIXTURE.items():
+            if fixture in used:
+                for marker in markers:
+                    item.add_marker(marker)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import inspect
 
 from sgbus.bus.store import make_engine
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 SCRIPT = (
     "import sys; from sgbus.bus.store import make_engine, migrate;"

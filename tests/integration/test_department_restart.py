@@ -31,6 +31,7 @@ from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import outbox
 from tests.catalogue_files import catalogue_with
 from tests.department_events import approval
+from tests.fixtures.postgres import POSTGRESQL
 from tests.integration.department_support import (
     Router,
     create_party_topics,
@@ -71,7 +72,7 @@ def _service(
         return subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", POSTGRESQL])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'dept.db'}"

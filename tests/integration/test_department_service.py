@@ -24,6 +24,7 @@ from sgbus.consumers.department.rejects import find_rejected
 from sgbus.consumers.department.service import DepartmentConfig
 from tests.catalogue_files import catalogue_with
 from tests.department_events import APPROVAL, approval, auto_claim_of, notice
+from tests.fixtures.postgres import POSTGRESQL
 from tests.integration.department_support import (
     Router,
     Running,
@@ -50,7 +51,7 @@ def serde(endpoints: Any) -> Serde:
     return build_serde(endpoints.schema_registry)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", POSTGRESQL])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'dept.db'}"

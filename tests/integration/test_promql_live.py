@@ -20,7 +20,7 @@ from tests.fixtures.promql import (
     wait_for_scrapes,
 )
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.integration, pytest.mark.prometheus]
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ from sgbus.consumers.watchdog.interpreters import InlineInterpreter, WorkerInter
 from tests.watchdog_kit import audit_headers, city_catalogue
 from tests.watchdog_load import LoadGenerator
 
+pytestmark = pytest.mark.integration  # worker processes
+
 ROOT = Path(__file__).resolve().parents[2]
 # Every working day of the generated events' month becomes a holiday: deadlines move.
 NOVEMBER_OFF = """
