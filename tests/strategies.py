@@ -68,12 +68,21 @@ def event_data(schema_set: SchemaSet, name: str) -> st.SearchStrategy[dict[str, 
     return _strategy(schema_set.expand(name), "", {})
 
 
+# Built once per schema set and event: tests draw from them inside every example, and a fresh
+# strategy would be validated again each time (most of the cost of a draw).
+_EVENTS: dict[tuple[int, str], st.SearchStrategy[Event]] = {}
+
+
 def events(schema_set: SchemaSet, name: str) -> st.SearchStrategy[Event]:
     """Valid model instances of event ``name``, with the envelope's event type set right."""
-    cls = event_class(name)
+    key = (id(schema_set), name)
+    found = _EVENTS.get(key)
+    if found is None:
+        cls = event_class(name)
 
-    def build(data: dict[str, Any]) -> Event:
-        data["envelope"]["event_type"] = name
-        return cls.model_validate(data)
+        def build(data: dict[str, Any]) -> Event:
+            data["envelope"]["event_type"] = name
+            return cls.model_validate(data)
 
-    return event_data(schema_set, name).map(build)
+        found = _EVENTS[key] = event_data(schema_set, name).map(build)
+    return found
