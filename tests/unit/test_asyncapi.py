@@ -24,7 +24,7 @@ def validator() -> jsonschema.Draft7Validator:
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(asyncapi_text("yaml"))
+    loaded: dict[str, Any] = yaml.load(asyncapi_text("yaml"), Loader=yaml.CSafeLoader)
     return loaded
 
 
@@ -42,10 +42,10 @@ def test_validator_rejects_a_broken_document(
 ) -> None:
     broken = json.loads(json.dumps(document))
     broken["channels"]["outbox"]["address"] = 42
-    assert list(validator.iter_errors(broken))
+    assert not validator.is_valid(broken)  # stops at the first error found
     bad_avro = json.loads(json.dumps(document))
     bad_avro["components"]["messages"]["Claim"]["payload"]["schema"]["fields"][0].pop("name")
-    assert list(validator.iter_errors(bad_avro))
+    assert not validator.is_valid(bad_avro)
 
 
 def test_json_and_yaml_say_the_same(document: dict[str, Any]) -> None:
