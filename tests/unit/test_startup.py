@@ -132,6 +132,7 @@ def test_a_bad_url_in_the_environment_is_refused_too(
 OBLIGATIONS_ON_MYSQL = ["obligations", "--db", "mysql://x@y/z"]
 
 
+@pytest.mark.integration  # runs the command as a process of its own
 def test_no_traceback_from_the_installed_command(home: Path, tmp_path: Path) -> None:
     """The console script itself (not the test runner) prints one line."""
     out = subprocess.run(
