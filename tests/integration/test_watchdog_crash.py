@@ -38,7 +38,7 @@ from tests.watchdog_bus import (
 from tests.watchdog_kit import catalogue_text
 from tests.watchdog_load import LoadGenerator
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # about 100 s
 
 EVENTS = 20_000
 NOW = "2026-11-20T12:00:00+08:00"

@@ -35,7 +35,7 @@ from tests.watchdog_bus import (
 from tests.watchdog_kit import catalogue_text
 from tests.watchdog_load import LoadGenerator
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.slow]  # about 75 s
 
 EVENTS = 8_000
 NOW = "2026-11-20T12:00:00+08:00"
