@@ -37,6 +37,17 @@ class TransientError(Exception):
         self.reason = reason
         super().__init__(f"{source}: {reason}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whatever a subclass's constructor takes, so that a fault raised in a worker
+        # process (e.g. the registry away while it decodes) reaches the service as itself.
+        return (_restore_transient, (type(self), self.source, self.reason))
+
+
+def _restore_transient(cls: type[TransientError], source: Source, reason: str) -> TransientError:
+    exc = cls.__new__(cls)
+    TransientError.__init__(exc, source, reason)
+    return exc
+
 
 @dataclass(frozen=True)
 class Fault:

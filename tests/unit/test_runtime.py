@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import time
 
@@ -84,6 +85,15 @@ def test_unreachable_registry_is_transient_for_the_serde() -> None:
         serde.decode(b"\x00\x00\x00\x00\x07" + b"\x00" * 8, "sg.x.outbox", 0, 1)
     assert classify(info.value) is not None
     assert not isinstance(info.value, DecodeError)
+
+
+def test_transient_errors_survive_pickling_as_themselves() -> None:
+    # A fault raised in a worker process travels back pickled.
+    for exc in (TransientError("database", "gone"), RegistryUnavailable("schema id 7: timeout")):
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc)
+        assert (back.source, back.reason, str(back)) == (exc.source, exc.reason, str(exc))
+        assert classify(back) == classify(exc)
 
 
 def test_backoff_grows_to_its_bound_and_resets() -> None:
