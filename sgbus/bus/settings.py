@@ -94,6 +94,14 @@ class Settings(BaseSettings):
         default=True,
         description="the watchdog decodes and interprets audit records in a second process",
     )
+    clock_skew_tolerance_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="seconds an event's occurred_at may differ from the time its audit record"
+        " was written before the watchdog times it at the latter (a sender's clock cannot"
+        " post-date or backdate an answer beyond this)",
+    )
     claim_on_receipt_parties: list[str] = Field(
         default_factory=list,
         description="parties whose department service claims on receipt (integrated systems);"

@@ -18,6 +18,16 @@ Times: the period counts from the rule's anchor (a payload date, see
 the request time or the payload lacks the date. An answer is made at its ``occurred_at``.
 ``opened_at`` is the anchor instant, except for periods counted backwards (an agenda due
 before a meeting), which open when the request occurred.
+
+Sender clocks: ``occurred_at`` is the sender's word, the audit record's timestamp the bus's
+(``appended_at``, when the router wrote it). With a ``skew_tolerance``, an event whose
+``occurred_at`` lies further than the tolerance from ``appended_at`` — *either way* — is timed
+at ``appended_at`` (:func:`event_time`). Ahead of it, a sender's clock would post-date what
+it sent; behind it, a department answering late could backdate its claim into the period, or
+a request could be backdated to shorten the debtor's. An event cannot have occurred after the
+bus accepted it, and one that reached the bus long after it says it occurred is taken as
+having occurred when it arrived. Payload dates (a decision date) are business facts and are
+not adjusted.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import Enum
 
 from sgbus.bus.calendar import OutOfCalendar, WorkingCalendar
@@ -48,6 +59,21 @@ class AuditRecord:
     event: Event
     delivered_to: tuple[str, ...] = ()
     unassigned: bool = False
+    appended_at: datetime | None = None
+    """When the audit record was written (its Kafka timestamp); None when unknown."""
+
+
+def event_time(
+    occurred_at: datetime, appended_at: datetime | None, tolerance: timedelta | None
+) -> datetime:
+    """The instant an event counts at: its ``occurred_at``, or ``appended_at`` when the two lie
+    more than ``tolerance`` apart in either direction (see the module doc). Without an append
+    time or a tolerance, ``occurred_at``."""
+    if appended_at is None or tolerance is None:
+        return occurred_at
+    if abs(occurred_at - appended_at) > tolerance:
+        return appended_at
+    return occurred_at
 
 
 @dataclass(frozen=True)
@@ -63,10 +89,18 @@ class Ingested:
 class Ingestor:
     """Applies one policy, calendar and catalogue to audit records."""
 
-    def __init__(self, policy: Policy, calendar: WorkingCalendar, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        calendar: WorkingCalendar,
+        catalogue: Catalogue,
+        skew_tolerance: timedelta | None = None,
+    ) -> None:
         self.policy = policy
         self.calendar = calendar
         self.catalogue = catalogue
+        self.skew_tolerance = skew_tolerance
+        """How far ``occurred_at`` may lie from the append time (:func:`event_time`)."""
         self._requests: dict[str, list[Rule]] = {}
         self._answers: dict[str, list[Rule]] = {}
         for rule in policy.rules:
@@ -82,12 +116,16 @@ class Ingestor:
             if matches(record.event, rule.match):
                 self._open(rule, etype, record, out)
         for rule in self._answers.get(etype, ()):
-            self._answer(rule, etype, record.event, out)
+            self._answer(rule, etype, record, out)
         return out
 
     def with_calendar(self, calendar: WorkingCalendar) -> Ingestor:
         """The same ingestor counting on another calendar (after an override reload)."""
-        return Ingestor(self.policy, calendar, self.catalogue)
+        return Ingestor(self.policy, calendar, self.catalogue, self.skew_tolerance)
+
+    def _time_of(self, record: AuditRecord) -> datetime:
+        env = record.event.envelope
+        return event_time(env.occurred_at, record.appended_at, self.skew_tolerance)
 
     # -- requests -------------------------------------------------------------------------
 
@@ -100,7 +138,8 @@ class Ingestor:
             out.skipped.append(f"{flow}: no {'debtor' if not debtors else 'creditor'} party")
             return
         escalate = self._parties(rule.escalate_to, record, debtor=False) if rule.escalate_to else ()
-        anchor_at = anchor_instant(record.event, etype, rule.anchor) or env.occurred_at
+        occurred_at = self._time_of(record)
+        anchor_at = anchor_instant(record.event, etype, rule.anchor) or occurred_at
         try:
             due = self.policy.deadline(flow, anchor_at, self.calendar)
             remind = self.policy.reminder(flow, anchor_at, self.calendar)
@@ -121,7 +160,7 @@ class Ingestor:
                 creditor=creditor,
                 case_key=env.case_key,
                 region=env.region,
-                opened_at=env.occurred_at if rule.before else anchor_at,
+                opened_at=occurred_at if rule.before else anchor_at,
                 due_at=due.due_at,
                 remind_at=remind.due_at if remind else None,
                 provisional=due.provisional or bool(remind and remind.provisional),
@@ -132,7 +171,7 @@ class Ingestor:
             )
             out.openings.append(opening)
             if rule.request == rule.answer:
-                out.answers.append(Answer(flow, request_id, debtor, request_id, env.occurred_at))
+                out.answers.append(Answer(flow, request_id, debtor, request_id, occurred_at))
 
     def _parties(self, role: Role | None, record: AuditRecord, *, debtor: bool) -> tuple[str, ...]:
         env = record.event.envelope
@@ -165,7 +204,8 @@ class Ingestor:
 
     # -- answers --------------------------------------------------------------------------
 
-    def _answer(self, rule: Rule, etype: str, event: Event, out: Ingested) -> None:
+    def _answer(self, rule: Rule, etype: str, record: AuditRecord, out: Ingested) -> None:
+        event = record.event
         claimed_type = getattr(event, "claimed_event_type", None)
         if isinstance(claimed_type, str) and claimed_type.rsplit(".", 1)[-1] != rule.request:
             return  # a claim of another kind of request
@@ -177,7 +217,9 @@ class Ingestor:
             return
         env = event.envelope
         out.answers.append(
-            Answer(rule.flow.value, request_id, env.sender, str(env.event_id), env.occurred_at)
+            Answer(
+                rule.flow.value, request_id, env.sender, str(env.event_id), self._time_of(record)
+            )
         )
 
 
