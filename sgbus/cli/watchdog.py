@@ -34,6 +34,7 @@ from sgbus.consumers.watchdog.wiring import RunOptions, build_watchdog
 from sgbus.monitoring.lag_sampler import serve_service_metrics
 from sgbus.runtime.logging import configure_logging
 from sgbus.runtime.startup import known_party
+from sgbus.runtime.stop import StopSignal
 
 watchdog_app = typer.Typer(
     help="The watchdog: who owes whom an answer by when, and what happens at the deadline.",
@@ -120,6 +121,7 @@ def run(
     settings = _startup.settings()
     db = _startup.watchdog_store(settings, db, existing=False)
     configure_logging(settings.log_level, service="watchdog")
+    stop = StopSignal().install()  # from here on SIGTERM ends the run cleanly, at any moment
     config = WatchdogConfig(
         group_id=group,
         audit_topic=audit_topic,
@@ -140,19 +142,12 @@ def run(
             decode_worker=decode_worker,
             config=config,
         )
-        watchdog = build_watchdog(settings, opts)
+        watchdog = build_watchdog(settings, opts, stop)
     tune_for_service()
-    stopping = False
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
 
     def reload(signum: int, _frame: FrameType | None) -> None:
         watchdog.request_reload()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     monitoring = serve_service_metrics(settings, "watchdog", group)
     log.info(
@@ -162,13 +157,14 @@ def run(
         group=group,
         clock=watchdog.clock.now().isoformat(),
     )
-    watchdog.start()
     try:
-        watchdog.run(lambda: stopping, until_idle=until_idle, on_step=_log_step(watchdog.clock))
+        watchdog.start()  # waits for the store and the broker; the stop signal ends the wait
+        watchdog.run(stop.is_set, until_idle=until_idle, on_step=_log_step(watchdog.clock))
     finally:
         watchdog.close()
         if monitoring is not None:
             monitoring.close()
+    log.info("watchdog stopped")
 
 
 def _log_step(clock: Clock) -> Callable[[StepStats], None]:

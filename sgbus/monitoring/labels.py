@@ -23,9 +23,9 @@ FLOW_IDS: frozenset[str] = frozenset(f.value for f in Flow)
 #: Event types: the contracts' record names (the watchdog's outcomes among them).
 EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)
 
-#: Dead-letter reasons: the router's, plus ``OTHER`` for a service that dead-letters for a
-#: reason of its own not yet listed here.
-REASONS: frozenset[str] = frozenset(r.value for r in RejectReason)
+#: Dead-letter reasons: the router's, the watchdog's unknown schema, plus ``OTHER`` for a
+#: service that dead-letters for a reason of its own not yet listed here.
+REASONS: frozenset[str] = frozenset(r.value for r in RejectReason) | {"unknown-schema"}
 
 #: Services that expose metrics. Also the ``service`` label and the Prometheus job names.
 SERVICES: frozenset[str] = frozenset(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sgbus.bus import headers as h
 from sgbus.bus.calendar import WorkingCalendar
@@ -23,13 +24,24 @@ class RawRecord:
     partition: int
     offset: int
     value: bytes | None
-    headers: Sequence[tuple[str, bytes | str | None]] | None
+    headers: h.HeaderList | Mapping[str, bytes | str | None] | None
+    key: bytes | None = None
+    timestamp_ms: int | None = None
+    """The record's Kafka timestamp (when the router wrote it); None when the broker gave none."""
+
+    @property
+    def appended_at(self) -> datetime | None:
+        """The Kafka timestamp as an instant."""
+        if self.timestamp_ms is None or self.timestamp_ms <= 0:
+            return None
+        return datetime.fromtimestamp(self.timestamp_ms / 1000, UTC)
 
 
 def decode_audit(serde: Serde, raw: RawRecord) -> AuditRecord:
     """The event of an audit record with the router's delivery headers.
 
-    Raises :class:`DecodeError` (naming topic, partition and offset) for an unreadable value.
+    Raises :class:`DecodeError` (naming topic, partition and offset) for an unreadable value,
+    :class:`~sgbus.bus.serde.RegistryUnavailable` when the registry could not be asked.
     """
     if raw.value is None:
         raise DecodeError(raw.topic, raw.partition, raw.offset, "record has no value")
@@ -39,6 +51,7 @@ def decode_audit(serde: Serde, raw: RawRecord) -> AuditRecord:
         event=event,
         delivered_to=h.parse_parties(hdrs.get(h.DELIVERED_TO)),
         unassigned=h.is_unassigned(hdrs),
+        appended_at=raw.appended_at,
     )
 
 

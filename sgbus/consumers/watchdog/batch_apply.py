@@ -1,7 +1,8 @@
 """One batch of interpreted audit records into the store, in the caller's transaction.
 
-Obligations, the outcome events for the outbox and the next offsets are written together, so
-a crash leaves either all of the batch or none of it. Records at offsets already stored (read
+Obligations, the outcome events for the outbox, the dead letters of records that could not be
+read and the next offsets are written together, so a crash leaves either all of the batch or
+none of it. Records at offsets already stored (read
 again after a crash, or applied meanwhile by the instance that took the partition over) are
 dropped here, under a lock on the offsets on PostgreSQL.
 """
@@ -41,8 +42,13 @@ def apply_interpreted(
     items: Sequence[Interpreted],
     ends: dict[TopicPartition, int],
     messages: Callable[[Sequence[Outcome]], list[OutgoingMessage]],
+    dead_letters: Callable[[Sequence[Interpreted]], list[OutgoingMessage]] | None = None,
 ) -> Applied:
-    """Apply ``items`` (and the end-of-partition offsets ``ends``) not applied before."""
+    """Apply ``items`` (and the end-of-partition offsets ``ends``) not applied before.
+
+    ``dead_letters`` gives the outbox rows setting aside the fresh items that could not be
+    read; without it such an item is an error (never passed silently).
+    """
     parts = {i.partition for i in items} | {p for _, p in ends}
     stored = _stored_offsets(conn, group_id, topic, parts)
     fresh = [i for i in items if i.offset >= stored.get(i.partition, 0)]
@@ -53,6 +59,11 @@ def apply_interpreted(
         answers += item.answers
     result = apply_batch(conn, openings, answers)
     enqueue(conn, messages(result.outcomes))
+    unread = [i for i in fresh if i.dead_letter is not None]
+    if unread:
+        if dead_letters is None:
+            raise ValueError(f"{len(unread)} unreadable audit record(s) and no dead-letter path")
+        enqueue(conn, dead_letters(unread))
     nexts = _advance(next_offsets_of((i.topic, i.partition, i.offset) for i in fresh), ends)
     nexts = {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)}
     save_offsets(conn, group_id, nexts)

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sgbus.bus.events import event_type_of
+from sgbus.bus.events import DeadLetterReason, event_type_of
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Answer, Opening
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.consumers.watchdog.audit import RawRecord, decode_audit
+from sgbus.consumers.watchdog.deadletters import reason_of
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,33 @@ class Interpreted:
     """The event's sender; None when the record could not be decoded."""
     event_type: str | None = None
     decode_error: str | None = None
-    """Why the record could not be read (names topic, partition and offset; no payload)."""
+    """Why the record could not be read (data-free); it is then dead-lettered."""
+    dead_letter: DeadLetterReason | None = None
+    """The dead-letter reason of a record that could not be read."""
     skipped: tuple[str, ...] = ()
     """Why a rule that applied opened or answered nothing (never personal data)."""
 
 
 def interpret(records: Sequence[RawRecord], serde: Serde, ingestor: Ingestor) -> list[Interpreted]:
-    """The meaning of each of ``records``, in order; an undecodable one says why."""
+    """The meaning of each of ``records``, in order; an undecodable one says why.
+
+    A registry that cannot be asked raises :class:`~sgbus.bus.serde.RegistryUnavailable` for
+    the whole batch: the record may be perfectly good, so it is retried, never set aside.
+    """
     out: list[Interpreted] = []
     for raw in records:
         try:
             audit = decode_audit(serde, raw)
         except DecodeError as exc:
-            out.append(Interpreted(raw.topic, raw.partition, raw.offset, decode_error=str(exc)))
+            out.append(
+                Interpreted(
+                    raw.topic,
+                    raw.partition,
+                    raw.offset,
+                    decode_error=str(exc),
+                    dead_letter=reason_of(exc),
+                )
+            )
             continue
         got = ingestor.ingest(audit)
         # Computed (and cached) here, so the ids travel with the result instead of being

@@ -5,14 +5,16 @@ batch *n* to the database, so the two halves of the per-record cost use two core
 one. Threads would not do: both halves are Python and hold the interpreter lock.
 
 The worker is a single spawned process (never forked: librdkafka's threads do not survive a
-fork). It ignores Ctrl-C (the service stops it), and exits by itself when the service dies,
-even by SIGKILL, so a crashed watchdog leaves no process behind. If the worker dies, the batch
-is interpreted in the service's thread and a new worker is started for the next one.
+fork). It ignores Ctrl-C and SIGTERM (the service stops it), and exits by itself when the
+service dies, even by SIGKILL, so a crashed watchdog leaves no process behind. If the worker
+dies, the batch is interpreted in the service's thread and a new worker is started for the next
+one. A transient failure in the worker (the registry unreachable while it decodes) comes back
+as a :class:`~sgbus.runtime.faults.TransientError` from :meth:`Interpreter.result`: the batch
+is retried, never turned into per-record decode errors.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import signal
@@ -23,13 +25,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
+import structlog
+
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.consumers.watchdog.audit import RawRecord
 from sgbus.consumers.watchdog.interpret import Interpreted, interpret
+from sgbus.runtime.faults import TransientError, classify
 
-log = logging.getLogger("sgbus.watchdog")
+log = structlog.get_logger("sgbus.consumers.watchdog.interpreters")
 
 
 class Interpreter(Protocol):
@@ -130,7 +135,7 @@ class WorkerInterpreter:
         self._shutdown()
 
     def _restart(self, why: str) -> None:
-        log.error("audit interpreter: %s; interpreting here and starting a new one", why)
+        log.error("audit interpreter lost; interpreting here, a new one starts", why=why)
         self._shutdown()
 
     def _shutdown(self) -> None:
@@ -147,6 +152,7 @@ _worker: InlineInterpreter | None = None
 def _worker_start(registry_url: str | None, ingestor: Ingestor, parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the service ends it when it stops
     _worker = InlineInterpreter(build_serde(registry_url), ingestor)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
@@ -160,4 +166,13 @@ def _exit_with_parent(parent: int) -> None:
 
 def _worker_interpret(records: list[RawRecord]) -> list[Interpreted]:
     assert _worker is not None, "worker used before its initializer ran"
-    return interpret(records, _worker.serde, _worker.ingestor)
+    try:
+        return interpret(records, _worker.serde, _worker.ingestor)
+    except TransientError:
+        raise  # pickles as itself
+    except Exception as exc:
+        fault = classify(exc)
+        if fault is None:
+            raise
+        # The library's exception may not survive pickling; its meaning must.
+        raise TransientError(fault.source, fault.reason) from None

@@ -1,55 +1,68 @@
-"""The watchdog service loop: audit log → obligations → sweep → outbox → ``sg.watchdog.outbox``.
+"""The watchdog: audit log → obligations → sweep → outbox → ``sg.watchdog.outbox``.
 
-Each loop iteration:
+Each step:
 
 1. reads a batch of ``sg.audit`` and hands it to the interpreter (decode + policy, in a worker
    process by default), then, in **one** database transaction, writes the batch read in the
-   previous iteration: opens and answers obligations, writes any outcome events to the outbox
-   table and stores the next offsets;
+   previous step: opens and answers obligations, writes outcome events and the dead letters
+   of unreadable records to the outbox table and stores the next offsets;
 2. once the whole group has read the audit log to its end, sweeps what is due on the clock
    (minus a grace for answers still in flight), each sweep batch in one transaction with its
    outcome events;
 3. relays pending outbox rows to Kafka.
 
-A crash anywhere rolls back the open transaction; the restart resumes from the stored offsets
-and the deterministic ids make every re-derived outcome the same row, so nothing is lost or
-doubled. Several instances may share one PostgreSQL store in one consumer group.
+It runs on the service runtime (:class:`~sgbus.runtime.loop.ServiceLoop`): a transient fault
+anywhere in a step (registry, broker, database, relay) rolls back the open transaction,
+rewinds the consumer over every batch read but not written, drops their interpretation, and
+the step is tried again after a backoff — nothing is skipped and no offset moves. A crash
+resumes from the stored offsets, and deterministic ids make every re-derived outcome or dead
+letter the same row, so nothing is lost or doubled. Several instances may share one
+PostgreSQL store in one consumer group.
 """
 
 from __future__ import annotations
 
-import logging
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+import structlog
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
-from sgbus.bus.batching import take_batch
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Outcome, State
 from sgbus.bus.parties import AUDIT_TOPIC, WATCHDOG_PARTY, outbox_topic
 from sgbus.bus.serde import Serde
-from sgbus.bus.store.outbox import enqueue
+from sgbus.bus.store import migrate
+from sgbus.bus.store.outbox import OutgoingMessage, enqueue
+from sgbus.bus.topics import TopicSpec
 from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
 from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
+from sgbus.consumers.watchdog.deadletters import METRIC_REASON, dead_letter_message
 from sgbus.consumers.watchdog.interpret import Interpreted
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, Interpreter
 from sgbus.consumers.watchdog.ledger import BatchResult, sweep
 from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up, read_watermarks
+from sgbus.consumers.watchdog.topics import create_missing_topics
 from sgbus.monitoring import metrics
 from sgbus.monitoring.obligation_gauges import GaugeRefresher
 from sgbus.producers.relay import OutboxRelay, RelayError
+from sgbus.runtime.faults import Fault, TransientError, classify
+from sgbus.runtime.guard import CallAbandoned, call_with_deadline
+from sgbus.runtime.loop import ServiceLoop
+from sgbus.runtime.reader import BatchReader, Msg, Taken
 
-log = logging.getLogger("sgbus.watchdog")
+log = structlog.get_logger("sgbus.consumers.watchdog.service")
 SERVICE = "watchdog"
 
 
@@ -66,12 +79,17 @@ class WatchdogConfig:
     grace_s: float = 5.0
     """Seconds (of the watchdog's clock) an answer may take from its sender to the audit log."""
     gauge_interval_s: float = 15.0
+    relay_deadline_s: float = 120.0
+    """How long a step waits for the relay before reporting it as a transient fault."""
+    kafka_deadline_s: float = 30.0
+    """How long a step waits for a broker query (end offsets, metadata)."""
 
 
 @dataclass
 class _Batch:
-    """Records read in one step, and the partitions found at their end."""
+    """Records read in one step, the partitions found at their end, their interpretation."""
 
+    msgs: list[Msg] = field(default_factory=list)
     records: list[RawRecord] = field(default_factory=list)
     ends: dict[tuple[str, int], int] = field(default_factory=dict)
     interpreted: Future[list[Interpreted]] | None = None
@@ -86,7 +104,7 @@ class StepStats:
     answered: int = 0
     outcomes: int = 0
     relayed: int = 0
-    skipped: int = 0
+    dead_lettered: int = 0
     caught_up: bool = False
 
     @property
@@ -111,6 +129,8 @@ class Watchdog:
         config: WatchdogConfig,
         load_calendar: Callable[[], WorkingCalendar] | None = None,
         interpreter: Interpreter | None = None,
+        stop: threading.Event | None = None,
+        topic_specs: Sequence[TopicSpec] = (),
     ) -> None:
         self.engine = engine
         self.consumer = consumer
@@ -119,10 +139,20 @@ class Watchdog:
         self.clock = clock
         self.ingestor = ingestor
         self.config = config
+        self.stop = stop or threading.Event()
+        self.loop = ServiceLoop(SERVICE, self.stop)
         self._load_calendar = load_calendar
         self.interpreter: Interpreter = interpreter or InlineInterpreter(serde, ingestor)
-        self._pending: _Batch | None = None
+        self._topic_specs = list(topic_specs)
+        self._reader = BatchReader(
+            consumer, config.batch_size, config.poll_timeout_s, probe_topic=config.audit_topic
+        )
+        self._unapplied: list[_Batch] = []
+        """Batches read and not yet written, oldest first (at most two between steps)."""
+        self._rewind_due: list[list[Msg]] = []
         self._relay = OutboxRelay(engine, producer)
+        self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="watchdog-relay")
+        self._relaying: Future[int] | None = None
         self._progress = LocalProgress()
         self._reload_requested = False
         self._gauges = GaugeRefresher(engine, clock.now, config.gauge_interval_s)
@@ -133,8 +163,10 @@ class Watchdog:
         return self.ingestor.calendar
 
     def start(self) -> None:
-        """Subscribe to the audit log at the offsets stored for the group; start refreshing
-        the obligation gauges."""
+        """Bring the store's schema and the missing topics up to date (waiting out transient
+        faults), subscribe at the offsets stored for the group, start the gauges."""
+        if self.loop.until_done(self._prepare) is None:
+            return  # stopped while waiting
         self._gauges.start()
         subscribe_from_store(
             self.consumer,
@@ -144,6 +176,11 @@ class Watchdog:
             on_assigned=lambda tps: self._progress.assign(tp.partition for tp in tps),
             on_revoked=lambda tps: self._progress.revoke(tp.partition for tp in tps),
         )
+
+    def _prepare(self) -> bool:
+        migrate(self.engine)
+        create_missing_topics(self.admin, self._topic_specs, self.stop)
+        return True
 
     def request_reload(self) -> None:
         """Re-read the calendar overrides at the next iteration (safe from a signal handler)."""
@@ -156,75 +193,130 @@ class Watchdog:
         until_idle: bool = False,
         on_step: Callable[[StepStats], None] | None = None,
     ) -> None:
-        """Loop until ``should_stop()``; with ``until_idle``, also stop at the first idle step."""
-        while not should_stop():
-            stats = self.step()
+        """Step until ``should_stop()`` or the stop signal; with ``until_idle``, also stop at
+        the first idle step. Transient faults are waited out (see the module doc)."""
+        while not (should_stop() or self.stop.is_set()):
+            stats = self.loop.attempt(self.step, self._on_fault)
+            if stats is None:
+                continue
             if on_step is not None:
                 on_step(stats)
             if until_idle and stats.idle:
                 return
 
     def step(self) -> StepStats:
-        """One iteration: read, sweep when caught up, relay."""
+        """One iteration: read, write the batch read before, sweep when caught up, relay.
+
+        Raises what it could not do; after a transient fault call :meth:`_on_fault` (the
+        service loop does) so the batches not written are read again.
+        """
         stats = StepStats()
+        self._rewind_if_due()
         if self._reload_requested:
-            self._apply_pending(stats)  # read before the reload: counted on the old calendar
+            self._apply_all(stats)  # read before the reload: counted on the old calendar
             self._reload_calendar()
-        msgs = take_batch(self.consumer, self.config.batch_size, self.config.poll_timeout_s)
-        batch = self._read(msgs)
-        # The batch read last is written while this one is interpreted; an empty read has
-        # nothing to overlap with, so whatever was read is written now.
-        self._apply_pending(stats)
-        self._pending = batch
-        if not batch.records:
-            self._apply_pending(stats)
+        batch = self._read(self._reader.take())
+        if batch.records:
+            # The batch read last is written while this one is interpreted.
+            while len(self._unapplied) > 1:
+                self._apply_oldest(stats)
+        else:
+            self._apply_all(stats)  # nothing to overlap with
         if self._progress.all_at_end() and self._group_caught_up():
             stats.caught_up = True
             self._sweep(stats)
         stats.relayed += self._relay_pending()
-        metrics.mark_heartbeat(SERVICE)
         return stats
 
     def close(self) -> None:
-        """Write the batch in hand, send what is still pending, leave the group."""
+        """Write the batch in hand, send what is still pending, leave the group. Transient
+        faults are logged, not raised: the stored offsets say where a restart resumes."""
         try:
-            self._apply_pending(StepStats())
-            self._relay_pending()
+            if not self._rewind_due:
+                self._apply_all(StepStats())
+            self._relay_pending(deadline_s=10.0, stop_aware=False)
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None:
+                raise
+            log.warning("closing without writing the last batch", source=fault.source)
         finally:
             self._gauges.stop()
             self.interpreter.close()
-            self.consumer.close()
+            self._relay_pool.shutdown(wait=False, cancel_futures=True)
+            self._close_consumer()
+
+    def _close_consumer(self) -> None:
+        try:
+            call_with_deadline(self.consumer.close, 15.0, threading.Event(), "consumer close")
+        except CallAbandoned:
+            log.warning("consumer did not leave the group in time")
+        except KafkaException as exc:
+            log.warning("consumer close failed", error=exc.args[0].name())
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def _on_fault(self, fault: Fault) -> None:
+        """Forget every batch not written: the consumer is put back to its first record at the
+        next step, and its interpretation is dropped."""
+        for batch in self._unapplied:
+            if batch.interpreted is not None:
+                batch.interpreted.cancel()
+            if batch.msgs:
+                self._rewind_due.append(batch.msgs)
+            for _topic, partition in {(r.topic, r.partition) for r in batch.records}:
+                self._progress.record(partition)
+        self._unapplied.clear()
+
+    def _rewind_if_due(self) -> None:
+        if self._rewind_due:
+            self._reader.rewind(self._rewind_due)
+            self._rewind_due.clear()
 
     # -- reading the audit log ----------------------------------------------------------
 
-    def _read(self, msgs: Sequence[Any]) -> _Batch:
-        batch = _Batch()
-        for m in msgs:
-            err = m.error()
-            if err is None:
-                self._progress.record(m.partition())
-                batch.records.append(
-                    RawRecord(m.topic(), m.partition(), m.offset(), m.value(), m.headers())
+    def _read(self, taken: Taken) -> _Batch:
+        batch = _Batch(msgs=taken.records, ends=dict(taken.ends))
+        for m in taken.records:
+            partition = m.partition() or 0
+            self._progress.record(partition)
+            ts_type, ts = m.timestamp()
+            batch.records.append(
+                RawRecord(
+                    m.topic() or "",
+                    partition,
+                    m.offset() or 0,
+                    m.value(),
+                    m.headers(),
+                    m.key(),
+                    None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
                 )
-            elif err.code() == KafkaError._PARTITION_EOF:
-                self._progress.end(m.partition(), m.offset())
-                batch.ends[(m.topic(), m.partition())] = m.offset()
-            else:
-                log.warning("consumer error (retried by the client): %s", err)
+            )
+        for (_topic, partition), offset in batch.ends.items():
+            self._progress.end(partition, offset)
         if batch.records:
             batch.interpreted = self.interpreter.submit(batch.records)
+        if batch.records or batch.ends:
+            self._unapplied.append(batch)
         return batch
 
-    def _apply_pending(self, stats: StepStats) -> None:
-        """Write the batch read last to the store (its interpretation may still be running)."""
-        batch, self._pending = self._pending, None
-        if batch is None or not (batch.records or batch.ends):
-            return
+    def _apply_all(self, stats: StepStats) -> None:
+        while self._unapplied:
+            self._apply_oldest(stats)
+
+    def _apply_oldest(self, stats: StepStats) -> None:
+        """Write the oldest batch not written (its interpretation may still be running)."""
+        batch = self._unapplied[0]
         items = (
             self.interpreter.result(batch.interpreted, batch.records)
             if batch.interpreted is not None
             else []
         )
+        by_offset = {(r.partition, r.offset): r for r in batch.records}
+
+        def dead_letters(unread: Sequence[Interpreted]) -> list[OutgoingMessage]:
+            return [self._dead_letter(by_offset[(i.partition, i.offset)], i) for i in unread]
+
         with self.engine.begin() as conn:
             applied = apply_interpreted(
                 conn,
@@ -233,23 +325,45 @@ class Watchdog:
                 items,
                 batch.ends,
                 self._messages,
+                dead_letters,
             )
+        self._unapplied.pop(0)
         stats.consumed += len(applied.records)
         for item in applied.records:
             self._report(item, stats)
         self._count(applied.result, stats)
-        mirror_to_kafka(self.consumer, applied.next_offsets)
+        try:
+            mirror_to_kafka(self.consumer, applied.next_offsets)
+        except KafkaException as exc:  # only for lag metrics: the store has the offsets
+            log.debug("offsets not mirrored to Kafka", error=exc.args[0].name())
+
+    def _dead_letter(self, raw: RawRecord, item: Interpreted) -> OutgoingMessage:
+        assert item.dead_letter is not None
+        return dead_letter_message(self.serde, raw, item.dead_letter, item.decode_error or "")
 
     @staticmethod
     def _report(item: Interpreted, stats: StepStats) -> None:
-        if item.decode_error is not None:
-            # The router accepted it, so this reader lacks a schema: skip, loudly.
-            log.error("audit record skipped: %s", item.decode_error)
-            stats.skipped += 1
+        if item.dead_letter is not None:
+            log.warning(
+                "audit record dead-lettered",
+                topic=item.topic,
+                partition=item.partition,
+                offset=item.offset,
+                reason=item.dead_letter.value,
+                detail=item.decode_error,
+            )
+            metrics.record_dead_letter(SERVICE, METRIC_REASON[item.dead_letter])
+            stats.dead_lettered += 1
             return
         metrics.record_event_in(SERVICE, item.sender or "other", item.event_type or "other")
         for why in item.skipped:
-            log.warning("audit record %s[%d]@%d: %s", item.topic, item.partition, item.offset, why)
+            log.warning(
+                "policy rule opened or answered nothing",
+                topic=item.topic,
+                partition=item.partition,
+                offset=item.offset,
+                why=why,
+            )
 
     def _count(self, result: BatchResult, stats: StepStats) -> None:
         stats.opened += len(result.opened)
@@ -271,19 +385,28 @@ class Watchdog:
     # -- deadlines ------------------------------------------------------------------------
 
     def _group_caught_up(self) -> bool:
+        watermarks = call_with_deadline(
+            self._audit_watermarks, self.config.kafka_deadline_s, self.stop, "audit end offsets"
+        )
+        if watermarks is None:
+            return False
+        with self.engine.connect() as conn:
+            return group_caught_up(conn, self.config.group_id, self.config.audit_topic, watermarks)
+
+    def _audit_watermarks(self) -> dict[int, tuple[int, int]] | None:
         # The admin client has its own connections: a query on the consumer's would wait
         # behind the consumer's long-polling fetch.
         topic = self.config.audit_topic
-        found = self.admin.list_topics(topic, timeout=10).topics.get(topic)
-        if found is None or found.error is not None:
-            return False
         try:
-            watermarks = read_watermarks(self.admin, topic, list(found.partitions))
+            found = self.admin.list_topics(topic, timeout=10).topics.get(topic)
+            if found is None or found.error is not None:
+                return None
+            return read_watermarks(self.admin, topic, list(found.partitions))
         except KafkaException as exc:
-            log.warning("cannot read the end of %s: %s", topic, exc)
-            return False
-        with self.engine.connect() as conn:
-            return group_caught_up(conn, self.config.group_id, topic, watermarks)
+            if classify(exc) is not None:
+                raise
+            log.warning("cannot read the end of the audit log", error=exc.args[0].name())
+            return None
 
     def _sweep(self, stats: StepStats) -> None:
         cutoff = self.clock.now() - timedelta(seconds=self.config.grace_s)
@@ -301,27 +424,52 @@ class Watchdog:
         return outcome_messages(outcomes, self.serde, self.calendar, self.config.outbox_topic)
 
     def _reload_calendar(self) -> None:
-        self._reload_requested = False
         if self._load_calendar is None:
             log.warning("calendar reload asked, but no override files are configured")
+            self._reload_requested = False
             return
         try:
             calendar = self._load_calendar()
         except (OSError, ValueError) as exc:
-            log.error("calendar reload failed, keeping the current calendar: %s", exc)
+            log.error("calendar reload failed, keeping the current calendar", error=str(exc))
+            self._reload_requested = False
             return
         self.ingestor = self.ingestor.with_calendar(calendar)
         self.interpreter.use_calendar(calendar)
         apply_calendar(self.engine, self.ingestor.policy, calendar)
+        self._reload_requested = False  # only now: a store that failed is recomputed next step
 
-    # -- publishing and gauges --------------------------------------------------------------
+    # -- publishing -------------------------------------------------------------------------
 
-    def _relay_pending(self) -> int:
-        try:
-            return self._relay.drain()
-        except RelayError as exc:
-            log.warning("outbox relay: %s (rows stay pending, retried next loop)", exc)
-            return 0
+    def _relay_pending(self, deadline_s: float | None = None, stop_aware: bool = True) -> int:
+        """Send pending outbox rows; the relay runs on its own thread so that a broker that
+        does not answer cannot hold the step (or SIGTERM) beyond the deadline. One drain at a
+        time: a drain still running from an earlier step is waited for, never doubled."""
+        if self._relaying is None:
+            self._relaying = self._relay_pool.submit(self._relay.drain)
+        future = self._relaying
+        limit = self.config.relay_deadline_s if deadline_s is None else deadline_s
+        waited = 0.0
+        while True:
+            try:
+                sent = future.result(timeout=0.25)
+                break
+            except FutureTimeout:
+                waited += 0.25
+                if stop_aware and self.stop.is_set():
+                    return 0
+                if waited >= limit:
+                    raise TransientError(
+                        "relay", f"outbox relay still sending after {limit:.0f}s"
+                    ) from None
+            except RelayError as exc:
+                self._relaying = None
+                raise TransientError("relay", "the broker did not take every message") from exc
+            except Exception:
+                self._relaying = None
+                raise
+        self._relaying = None
+        return sent
 
 
 def _record_outcomes(outcomes: Sequence[Outcome]) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
+import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-
-from confluent_kafka.admin import NewTopic
 
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
 from sgbus.bus.kafka_clients import make_admin, make_consumer, make_producer
@@ -15,13 +13,12 @@ from sgbus.bus.obligations.ingest import Ingestor, policy_problems
 from sgbus.bus.policy import load_policy
 from sgbus.bus.serde import build_serde
 from sgbus.bus.settings import Settings
-from sgbus.bus.store import make_engine, migrate
+from sgbus.bus.store import make_engine
 from sgbus.consumers.watchdog.calendars import load_calendar
 from sgbus.consumers.watchdog.clock import make_clock
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, WorkerInterpreter
 from sgbus.consumers.watchdog.service import Watchdog, WatchdogConfig
-
-log = logging.getLogger("sgbus.watchdog")
+from sgbus.consumers.watchdog.topics import watchdog_topic_specs
 
 
 class PolicyNotApplicable(ValueError):
@@ -58,16 +55,31 @@ def build_ingestor(settings: Settings, opts: RunOptions) -> Ingestor:
     problems = policy_problems(policy, catalogue)
     if problems:
         raise PolicyNotApplicable("; ".join(problems))
-    return Ingestor(policy, load_calendar(_calendar_paths(settings, opts)), catalogue)
+    calendar = load_calendar(_calendar_paths(settings, opts))
+    return Ingestor(policy, calendar, catalogue, skew_tolerance(settings, opts))
 
 
-def build_watchdog(settings: Settings, opts: RunOptions) -> Watchdog:
-    """A watchdog connected to the broker, registry and store; call ``start()`` next."""
+def skew_tolerance(settings: Settings, opts: RunOptions) -> timedelta | None:
+    """How far an event's ``occurred_at`` may lie from its audit record's timestamp.
+
+    Only on the real clock: with ``--now`` or a simulated clock (demos, tests, what-if runs)
+    events are stamped on that clock's timeline, which says nothing about when the broker
+    wrote them, so comparing the two would re-time every event.
+    """
+    if opts.now is not None or opts.clock_speed is not None:
+        return None
+    return timedelta(seconds=settings.clock_skew_tolerance_s)
+
+
+def build_watchdog(
+    settings: Settings, opts: RunOptions, stop: threading.Event | None = None
+) -> Watchdog:
+    """A watchdog for the broker, registry and store; nothing is contacted yet. Call
+    ``start()`` next (it waits for the store and the broker). Raises for a bad configuration
+    (policy, calendar, catalogue, database URL)."""
     ingestor = build_ingestor(settings, opts)
     engine = make_engine(opts.db_url or settings.watchdog_db_url())
-    migrate(engine)
     cfg = opts.config
-    _ensure_topics(settings, [cfg.audit_topic, cfg.outbox_topic])
     extra: dict[str, object] = {
         "enable.partition.eof": True,
         "session.timeout.ms": opts.session_timeout_ms,
@@ -95,25 +107,10 @@ def build_watchdog(settings: Settings, opts: RunOptions) -> Watchdog:
         config=cfg,
         load_calendar=(lambda: load_calendar(paths)) if paths else None,
         interpreter=interpreter,
+        stop=stop,
+        topic_specs=watchdog_topic_specs(settings, [cfg.audit_topic, cfg.outbox_topic]),
     )
 
 
 def _calendar_paths(settings: Settings, opts: RunOptions) -> list[Path]:
     return list(opts.calendar) or list(settings.calendar_overrides)
-
-
-def _ensure_topics(settings: Settings, names: list[str]) -> None:
-    """Create the topics the watchdog reads and writes when the cluster lacks them."""
-    admin = make_admin(settings)
-    existing = admin.list_topics(timeout=30).topics
-    missing = [n for n in dict.fromkeys(names) if n not in existing]
-    if not missing:
-        return
-    new = [NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in missing]
-    for name, fut in admin.create_topics(new, request_timeout=30).items():
-        try:
-            fut.result(30)
-            log.info("created topic %s", name)
-        except Exception as exc:  # another instance may have created it a moment ago
-            if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                raise

@@ -1,0 +1,91 @@
+"""Audit records the watchdog cannot read, set aside on the dead-letter topic with a reason.
+
+Only a *permanent* failure lands here: bytes that are not an event, or a schema id the
+registry answered it does not know. A registry that cannot be asked is transient and retried
+(:class:`~sgbus.bus.serde.RegistryUnavailable` never reaches this module). The dead letter
+goes out through the watchdog's outbox, written in the transaction that stores the offsets
+past the record, so the record is either set aside and passed, or neither. Its event id is
+derived from where the record was read: a batch applied again writes the same row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sgbus.bus import headers as h
+from sgbus.bus.events import DeadLetter, DeadLetterReason, KafkaHeader, new_envelope
+from sgbus.bus.parties import DEAD_LETTER_TOPIC, WATCHDOG_PARTY
+from sgbus.bus.serde import DecodeError, Serde
+from sgbus.bus.store.outbox import OutgoingMessage
+from sgbus.consumers.watchdog.audit import RawRecord
+
+_NS = uuid.uuid5(uuid.NAMESPACE_URL, "sgbus/watchdog/dead-letter")
+
+#: The metric label of each reason (the router's vocabulary for the same causes).
+METRIC_REASON = {
+    DeadLetterReason.UNDECODABLE: "undecodable",
+    DeadLetterReason.UNKNOWN_SCHEMA: "unknown-schema",
+}
+
+
+def reason_of(exc: DecodeError) -> DeadLetterReason:
+    """``UNKNOWN_SCHEMA`` when the registry answered that it does not know the record's schema
+    id (HTTP 404 under the error), else ``UNDECODABLE``."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if getattr(cur, "http_status_code", None) == 404:
+            return DeadLetterReason.UNKNOWN_SCHEMA
+        cur = cur.__cause__ or cur.__context__
+    return DeadLetterReason.UNDECODABLE
+
+
+def dead_letter_id(raw: RawRecord) -> str:
+    """The dead letter's event id: the same for the same record, however often derived."""
+    return str(uuid.uuid5(_NS, f"{raw.topic}|{raw.partition}|{raw.offset}"))
+
+
+def dead_letter_message(
+    serde: Serde, raw: RawRecord, reason: DeadLetterReason, detail: str
+) -> OutgoingMessage:
+    """The outbox row that sets ``raw`` aside; ``detail`` must be data-free (the serde's
+    reasons are)."""
+    event_id = dead_letter_id(raw)
+    key = raw.key or b""
+    headers = h.header_map(raw.headers)
+    dead = DeadLetter(
+        envelope=new_envelope(
+            DeadLetter,
+            sender=WATCHDOG_PARTY,
+            region="000000",
+            case_key=key.decode("utf-8", "replace") or "unknown",
+            event_id=uuid.UUID(event_id),
+        ),
+        reason_code=reason,
+        reason=detail[:500],
+        original_topic=raw.topic,
+        original_partition=raw.partition,
+        original_offset=raw.offset,
+        original_key=raw.key,
+        original_value=raw.value,
+        original_headers=[KafkaHeader(key=k, value=v.encode()) for k, v in headers.items()],
+        failed_at=datetime.now(UTC),
+        service=WATCHDOG_PARTY,
+    )
+    return OutgoingMessage(
+        event_id=event_id,
+        topic=DEAD_LETTER_TOPIC,
+        key=raw.key,
+        value=serde.encode(dead, DEAD_LETTER_TOPIC),
+        headers={
+            h.EVENT_ID: event_id,
+            h.EVENT_TYPE: "DeadLetter",
+            h.DLQ_REASON: METRIC_REASON[reason],
+            h.DLQ_DETAIL: detail[:500],
+            h.SOURCE_TOPIC: raw.topic,
+            h.SOURCE_PARTITION: str(raw.partition),
+            h.SOURCE_OFFSET: str(raw.offset),
+        },
+    )
