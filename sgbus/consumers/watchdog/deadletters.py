@@ -11,7 +11,9 @@ derived from where the record was read: a batch applied again writes the same ro
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sgbus.bus import headers as h
 from sgbus.bus.events import DeadLetter, DeadLetterReason, KafkaHeader, new_envelope
@@ -19,6 +21,9 @@ from sgbus.bus.parties import DEAD_LETTER_TOPIC, WATCHDOG_PARTY
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.store.outbox import OutgoingMessage
 from sgbus.consumers.watchdog.audit import RawRecord
+
+if TYPE_CHECKING:
+    from sgbus.consumers.watchdog.interpret import Interpreted
 
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "sgbus/watchdog/dead-letter")
 
@@ -89,3 +94,20 @@ def dead_letter_message(
             h.SOURCE_OFFSET: str(raw.offset),
         },
     )
+
+
+def dead_letters_for(
+    serde: Serde, records: Sequence[RawRecord]
+) -> Callable[[Sequence[Interpreted]], list[OutgoingMessage]]:
+    """The outbox rows for those interpreted ``records`` that could not be read."""
+    by_offset = {(r.partition, r.offset): r for r in records}
+
+    def messages(unread: Sequence[Interpreted]) -> list[OutgoingMessage]:
+        out = []
+        for item in unread:
+            assert item.dead_letter is not None, "only unreadable records are dead-lettered"
+            raw = by_offset[(item.partition, item.offset)]
+            out.append(dead_letter_message(serde, raw, item.dead_letter, item.decode_error or ""))
+        return out
+
+    return messages

@@ -41,14 +41,14 @@ from sgbus.bus.obligations.model import Outcome, State
 from sgbus.bus.parties import AUDIT_TOPIC, WATCHDOG_PARTY, outbox_topic
 from sgbus.bus.serde import Serde
 from sgbus.bus.store import migrate
-from sgbus.bus.store.outbox import OutgoingMessage, enqueue
+from sgbus.bus.store.outbox import enqueue
 from sgbus.bus.topics import TopicSpec
 from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
 from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
-from sgbus.consumers.watchdog.deadletters import METRIC_REASON, dead_letter_message
+from sgbus.consumers.watchdog.deadletters import METRIC_REASON, dead_letters_for
 from sgbus.consumers.watchdog.interpret import Interpreted
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, Interpreter
 from sgbus.consumers.watchdog.ledger import BatchResult, sweep
@@ -312,11 +312,6 @@ class Watchdog:
             if batch.interpreted is not None
             else []
         )
-        by_offset = {(r.partition, r.offset): r for r in batch.records}
-
-        def dead_letters(unread: Sequence[Interpreted]) -> list[OutgoingMessage]:
-            return [self._dead_letter(by_offset[(i.partition, i.offset)], i) for i in unread]
-
         with self.engine.begin() as conn:
             applied = apply_interpreted(
                 conn,
@@ -325,7 +320,7 @@ class Watchdog:
                 items,
                 batch.ends,
                 self._messages,
-                dead_letters,
+                dead_letters_for(self.serde, batch.records),
             )
         self._unapplied.pop(0)
         stats.consumed += len(applied.records)
@@ -336,10 +331,6 @@ class Watchdog:
             mirror_to_kafka(self.consumer, applied.next_offsets)
         except KafkaException as exc:  # only for lag metrics: the store has the offsets
             log.debug("offsets not mirrored to Kafka", error=exc.args[0].name())
-
-    def _dead_letter(self, raw: RawRecord, item: Interpreted) -> OutgoingMessage:
-        assert item.dead_letter is not None
-        return dead_letter_message(self.serde, raw, item.dead_letter, item.decode_error or "")
 
     @staticmethod
     def _report(item: Interpreted, stats: StepStats) -> None:
