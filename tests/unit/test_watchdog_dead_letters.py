@@ -22,6 +22,7 @@ from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.deadletters import dead_letter_id, dead_letters_for
 from sgbus.consumers.watchdog.interpret import interpret
+from sgbus.runtime.faults import TransientError
 from tests.watchdog_kit import Scene, at, audit_headers, city_catalogue
 
 TOPIC = "sg.audit"
@@ -123,3 +124,12 @@ def test_an_unreachable_registry_fails_the_whole_batch_instead_of_a_dead_letter(
     down = build_serde("http://127.0.0.1:9")  # nothing listens on the discard port
     with pytest.raises(RegistryUnavailable):
         interpret([garbage, framed], down, _ingestor())
+
+
+def test_a_registry_refusing_the_dead_letter_schema_is_waited_out_not_passed() -> None:
+    serde = build_serde("mock://watchdog-no-dead-letter-schema", auto_register=False)
+    garbage = RawRecord(TOPIC, 0, 30, b"\x00garbage", None, b"k")
+    [item] = interpret([garbage], serde, _ingestor())
+    with pytest.raises(TransientError) as info:
+        dead_letters_for(serde, [garbage])([item])
+    assert info.value.source == "registry"

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 from sgbus.bus import headers as h
 from sgbus.bus.events import DeadLetter, DeadLetterReason, KafkaHeader, new_envelope
 from sgbus.bus.parties import DEAD_LETTER_TOPIC, WATCHDOG_PARTY
-from sgbus.bus.serde import DecodeError, Serde
+from sgbus.bus.serde import DecodeError, EncodeError, Serde
 from sgbus.bus.store.outbox import OutgoingMessage
 from sgbus.consumers.watchdog.audit import RawRecord
+from sgbus.runtime.faults import TransientError
 
 if TYPE_CHECKING:
     from sgbus.consumers.watchdog.interpret import Interpreted
@@ -83,7 +84,7 @@ def dead_letter_message(
         event_id=event_id,
         topic=DEAD_LETTER_TOPIC,
         key=raw.key,
-        value=serde.encode(dead, DEAD_LETTER_TOPIC),
+        value=_encode(serde, dead),
         headers={
             h.EVENT_ID: event_id,
             h.EVENT_TYPE: "DeadLetter",
@@ -94,6 +95,27 @@ def dead_letter_message(
             h.SOURCE_OFFSET: str(raw.offset),
         },
     )
+
+
+def _encode(serde: Serde, dead: DeadLetter) -> bytes:
+    """The dead letter's bytes. A registry that refuses the DeadLetter schema (not
+    registered, registration refused) is waited out like an unreachable one: the record can
+    be neither set aside nor passed until it answers."""
+    try:
+        return serde.encode(dead, DEAD_LETTER_TOPIC)
+    except EncodeError as exc:
+        if not _from_registry(exc):
+            raise
+        raise TransientError("registry", "the DeadLetter schema is not available") from exc
+
+
+def _from_registry(exc: BaseException) -> bool:
+    cur: BaseException | None = exc
+    while cur is not None:
+        if getattr(cur, "http_status_code", None) is not None:
+            return True
+        cur = cur.__cause__
+    return False
 
 
 def dead_letters_for(

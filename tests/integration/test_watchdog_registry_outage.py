@@ -1,0 +1,112 @@
+"""A watchdog cut off from the schema registry skips nothing, stores no offset past what it
+could not read, stays up, and opens every obligation once the registry is back."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from sgbus.bus.calendar import default_calendar
+from sgbus.bus.obligations.ingest import Ingestor
+from sgbus.bus.parties import DEAD_LETTER_TOPIC
+from sgbus.bus.policy import load_preset
+from sgbus.bus.serde import build_serde
+from sgbus.bus.store import make_engine
+from sgbus.bus.store.offsets import load_offsets
+from sgbus.bus.store.tables import obligations, outbox
+from sgbus.stack.testing import StackEndpoints
+from tests.tcp_proxy import TcpProxy
+from tests.watchdog_bus import (
+    Topics,
+    create_topics,
+    end_offsets,
+    produce_audit,
+    settings_for,
+    start_watchdog,
+    watchdog_command,
+)
+from tests.watchdog_kit import Scene, audit, catalogue_text, city_catalogue
+
+pytestmark = pytest.mark.integration
+
+
+def wait_for(what: str, ok: Callable[[], bool], timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not ok():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("worker", ["--decode-worker", "--no-decode-worker"])
+def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, worker: str) -> None:
+    s = Scene("anqiu")
+    topics = Topics.fresh("regdown")
+    create_topics(stack.bootstrap, [topics.audit, topics.outbox])
+    registry = urlsplit(stack.schema_registry)
+    proxy = TcpProxy(registry.hostname or "127.0.0.1", registry.port or 80).start()
+    settings = settings_for(stack, tmp_path)
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(catalogue_text("anqiu"), encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'watchdog.db'}"
+    argv, env = watchdog_command(
+        settings, topics, db_url, "--policy", "anqiu", "--catalogue", str(cat), worker
+    )
+    env["SGBUS_SCHEMA_REGISTRY"] = proxy.url + registry.path  # the registry's API root
+    log = tmp_path / "watchdog.log"
+    proc = start_watchdog(argv, env, log)
+    engine = make_engine(db_url)
+
+    def offsets() -> dict[int, int]:
+        try:
+            with engine.connect() as conn:
+                stored = load_offsets(conn, topics.group)
+        except Exception:  # not migrated yet
+            return {}
+        return {p: o for (t, p), o in stored.items() if t == topics.audit}
+
+    try:
+        # Running and at the end of the (empty) audit log before the registry goes away.
+        wait_for("the watchdog to reach the end of the audit log", lambda: len(offsets()) == 3)
+        assert set(offsets().values()) == {0}
+        proxy.stop()
+        now = datetime.now(UTC)
+        events = [s.approval_result(f"regdown-{worker}-{i}", now) for i in range(30)]
+        produce_audit(stack.bootstrap, build_serde(stack.schema_registry), topics.audit, events)
+        ends = end_offsets(stack.bootstrap, topics.audit)
+        assert sum(ends.values()) == 30
+        time.sleep(12)  # many retries' worth (the backoff starts at 0.5 s)
+        assert proc.poll() is None, log.read_text()
+        assert set(offsets().values()) == {0}, "an offset moved past a record not read"
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(obligations)).scalar() == 0
+            assert conn.execute(select(func.count()).select_from(outbox)).scalar() == 0
+        proxy.start()
+        wait_for("every record to be applied", lambda: offsets() == ends)
+        assert proc.poll() is None
+        ing = Ingestor(load_preset("anqiu"), default_calendar(), city_catalogue("anqiu"))
+        want = {o.id for ev in events for o in ing.ingest(audit(ev)).openings}
+        with engine.connect() as conn:
+            got = [r.id for r in conn.execute(select(obligations.c.id))]
+            dead = conn.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.topic == DEAD_LETTER_TOPIC)
+            ).scalar()
+        assert sorted(got) == sorted(want) and len(want) >= 60
+        assert dead == 0
+        text = log.read_text()
+        assert '"waiting for a transient fault to pass"' in text and '"registry"' in text
+        assert "Traceback" not in text
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        proxy.stop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        engine.dispose()
