@@ -150,6 +150,7 @@ class Watchdog:
         self._unapplied: list[_Batch] = []
         """Batches read and not yet written, oldest first (at most two between steps)."""
         self._rewind_due: list[list[Msg]] = []
+        self._retrying = False
         self._relay = OutboxRelay(engine, producer)
         self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="watchdog-relay")
         self._relaying: Future[int] | None = None
@@ -211,17 +212,23 @@ class Watchdog:
         service loop does) so the batches not written are read again.
         """
         stats = StepStats()
-        self._rewind_if_due()
+        rewound = self._rewind_if_due()
         if self._reload_requested:
             self._apply_all(stats)  # read before the reload: counted on the old calendar
             self._reload_calendar()
-        batch = self._read(self._reader.take())
-        if batch.records:
+        taken = self._reader.take()
+        if rewound and not taken.records:
+            taken = self._reader.take()  # the fetch from the rewound offsets is on its way
+        batch = self._read(taken)
+        if batch.records and not self._retrying:
             # The batch read last is written while this one is interpreted.
             while len(self._unapplied) > 1:
                 self._apply_oldest(stats)
         else:
-            self._apply_all(stats)  # nothing to overlap with
+            # Nothing to overlap with; or, after a fault, a step counts as a success (and the
+            # service as recovered) only once what it read is written.
+            self._apply_all(stats)
+        self._retrying = False
         if self._progress.all_at_end() and self._group_caught_up():
             stats.caught_up = True
             self._sweep(stats)
@@ -267,11 +274,14 @@ class Watchdog:
             for _topic, partition in {(r.topic, r.partition) for r in batch.records}:
                 self._progress.record(partition)
         self._unapplied.clear()
+        self._retrying = True
 
-    def _rewind_if_due(self) -> None:
-        if self._rewind_due:
-            self._reader.rewind(self._rewind_due)
-            self._rewind_due.clear()
+    def _rewind_if_due(self) -> bool:
+        if not self._rewind_due:
+            return False
+        self._reader.rewind(self._rewind_due)
+        self._rewind_due.clear()
+        return True
 
     # -- reading the audit log ----------------------------------------------------------
 
