@@ -7,7 +7,7 @@ events are those of a single instance, and no outcome is published twice.
 
 from __future__ import annotations
 
-import re
+import json
 import signal
 import time
 import uuid
@@ -75,9 +75,14 @@ def settled(engine: Engine, now: str) -> bool:
 
 def totals(log: Path) -> tuple[int, int]:
     """Audit records read and outcomes written by one instance, from its log."""
-    text = log.read_text(errors="replace")
-    read = sum(int(n) for n in re.findall(r": read (\d+),", text))
-    outcomes = sum(int(n) for n in re.findall(r", outcomes (\d+),", text))
+    read = outcomes = 0
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry.get("event") == "step":
+            read += entry["read"]
+            outcomes += entry["outcomes"]
     return read, outcomes
 
 
