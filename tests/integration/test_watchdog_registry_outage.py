@@ -1,9 +1,11 @@
 """A watchdog cut off from the schema registry skips nothing, stores no offset past what it
-could not read, stays up, and opens every obligation once the registry is back."""
+could not read, stays up, and opens every obligation once the registry is back; cut off from
+the registry or the broker, it still ends cleanly on SIGTERM."""
 
 from __future__ import annotations
 
 import signal
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.parties import DEAD_LETTER_TOPIC
 from sgbus.bus.policy import load_preset
 from sgbus.bus.serde import build_serde
+from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.offsets import load_offsets
 from sgbus.bus.store.tables import obligations, outbox
@@ -113,3 +116,77 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
             proc.kill()
             proc.wait(10)
         engine.dispose()
+
+
+def test_sigterm_ends_a_watchdog_waiting_for_the_registry(
+    stack: StackEndpoints, tmp_path: Path
+) -> None:
+    s = Scene("anqiu")
+    topics = Topics.fresh("regterm")
+    create_topics(stack.bootstrap, [topics.audit, topics.outbox])
+    produce_audit(
+        stack.bootstrap,
+        build_serde(stack.schema_registry),
+        topics.audit,
+        [s.approval_result(f"regterm-{i}", datetime.now(UTC)) for i in range(5)],
+    )
+    proxy = TcpProxy("127.0.0.1", 9)  # never started: the registry is away throughout
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(catalogue_text("anqiu"), encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'watchdog.db'}"
+    argv, env = watchdog_command(
+        settings_for(stack, tmp_path), topics, db_url, "--policy", "anqiu", "--catalogue", str(cat)
+    )
+    env["SGBUS_SCHEMA_REGISTRY"] = proxy.url
+    log = tmp_path / "watchdog.log"
+    proc = start_watchdog(argv, env, log)
+    try:
+        wait_for("a transient fault", lambda: "waiting for a transient fault" in log.read_text())
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        began = time.monotonic()
+        assert proc.wait(20) == 0, log.read_text()
+        assert time.monotonic() - began < 15
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_a_broker_that_cannot_be_reached_is_waited_for_and_sigterm_still_works(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    topics = Topics.fresh("nobroker")
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(catalogue_text("anqiu"), encoding="utf-8")
+    settings = Settings(
+        bootstrap=f"127.0.0.1:{port}", schema_registry="http://127.0.0.1:9", home=tmp_path
+    )
+    argv, env = watchdog_command(
+        settings,
+        topics,
+        f"sqlite:///{tmp_path / 'watchdog.db'}",
+        "--policy",
+        "anqiu",
+        "--catalogue",
+        str(cat),
+    )
+    log = tmp_path / "watchdog.log"
+    proc = start_watchdog(argv, env, log)
+    try:
+        wait_for(
+            "the broker fault to be reported",
+            lambda: '"source": "broker"' in log.read_text(),
+            timeout_s=60,
+        )
+        time.sleep(3)
+        assert proc.poll() is None, log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
