@@ -6,12 +6,12 @@ Runs on SQLite and PostgreSQL (``store_engine``) where the database matters.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from sgbus.bus.calendar import WorkingCalendar, default_calendar, parse_override
@@ -76,7 +76,7 @@ def test_an_answer_kept_from_an_earlier_batch_comes_first(store_engine: Engine) 
 
 
 def test_calendar_reload_recomputes_open_provisional_deadlines(
-    store_engine: Engine, caplog: pytest.LogCaptureFixture
+    store_engine: Engine,
 ) -> None:
     provisional, firm = claims("2026-12-30 10:00", "2026-11-02 10:00")
     closed = replace(provisional, request_event_id="00000000-0000-4000-8000-000000000001")
@@ -88,7 +88,7 @@ def test_calendar_reload_recomputes_open_provisional_deadlines(
         answer = Answer(closed.flow, closed.request_event_id, closed.debtor, "x", at("2026-12-31"))
         apply_batch(conn, [], [answer])
     cal = WorkingCalendar([parse_override(OVERRIDE_2027, "2027.yaml")])
-    with caplog.at_level(logging.INFO, logger="sgbus.watchdog"):
+    with capture_logs() as logged:
         changes = apply_calendar(store_engine, load_preset("anqiu"), cal)
     assert [(c.obligation_id, c.due_after, c.remind_after) for c in changes] == [
         (provisional.id, at("2027-01-07", "00:00"), at("2027-01-06", "00:00"))
@@ -103,11 +103,10 @@ def test_calendar_reload_recomputes_open_provisional_deadlines(
             select(obligations.c.next_check_at).where(obligations.c.id == provisional.id)
         ).scalar_one()
     assert next_check == at("2027-01-06", "00:00")  # the new reminder time
-    expected = (
-        f"obligation {provisional.id} flow claim"
-        " due 2027-01-06T00:00:00+08:00 -> 2027-01-07T00:00:00+08:00"
-    )
-    assert expected in caplog.text
+    recomputed = [e for e in logged if e["event"] == "deadline recomputed"]
+    assert [(e["obligation"], e["flow"], e["due_before"], e["due_after"]) for e in recomputed] == [
+        (provisional.id, "claim", "2027-01-06T00:00:00+08:00", "2027-01-07T00:00:00+08:00")
+    ]
     assert apply_calendar(store_engine, load_preset("anqiu"), cal) == []  # nothing left to do
 
 

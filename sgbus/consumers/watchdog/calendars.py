@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import structlog
 from sqlalchemy import Engine
 
 from sgbus.bus.calendar import CHINA_TZ, WorkingCalendar, default_calendar, load_override
 from sgbus.bus.policy import Policy
 from sgbus.consumers.watchdog.ledger import DeadlineChange, recompute_provisional
 
-log = logging.getLogger("sgbus.watchdog")
+log = structlog.get_logger("sgbus.consumers.watchdog.calendars")
 
 
 def override_files(paths: Sequence[Path]) -> list[Path]:
@@ -45,18 +45,18 @@ def apply_calendar(
         changes, kept = recompute_provisional(conn, policy, calendar)
     for c in changes:
         log.info(
-            "deadline recomputed: obligation %s flow %s due %s -> %s remind %s -> %s%s",
-            c.obligation_id,
-            c.flow,
-            _local(c.due_before),
-            _local(c.due_after),
-            _local(c.remind_before),
-            _local(c.remind_after),
-            " (still provisional)" if c.provisional_after else "",
+            "deadline recomputed",
+            obligation=c.obligation_id,
+            flow=c.flow,
+            due_before=_local(c.due_before),
+            due_after=_local(c.due_after),
+            remind_before=_local(c.remind_before),
+            remind_after=_local(c.remind_after),
+            provisional=c.provisional_after,
         )
     for k in kept:
-        log.warning("deadline not recomputed: obligation %s", k)
-    log.info("calendar applied: %d provisional deadline(s) changed", len(changes))
+        log.warning("deadline not recomputed", obligation=k)
+    log.info("calendar applied", changed=len(changes))
     return changes
 
 
