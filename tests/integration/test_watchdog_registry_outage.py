@@ -25,7 +25,7 @@ from sgbus.bus.store import make_engine
 from sgbus.bus.store.offsets import load_offsets
 from sgbus.bus.store.tables import obligations, outbox
 from sgbus.stack.testing import StackEndpoints
-from tests.tcp_proxy import TcpProxy
+from tests.fixtures.tcp_proxy import TcpProxy
 from tests.watchdog_bus import (
     Topics,
     create_topics,
@@ -53,7 +53,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
     topics = Topics.fresh("regdown")
     create_topics(stack.bootstrap, [topics.audit, topics.outbox])
     registry = urlsplit(stack.schema_registry)
-    proxy = TcpProxy(registry.hostname or "127.0.0.1", registry.port or 80).start()
+    proxy = TcpProxy(registry.hostname or "127.0.0.1", registry.port or 80)
     settings = settings_for(stack, tmp_path)
     cat = tmp_path / "catalogue.yaml"
     cat.write_text(catalogue_text("anqiu"), encoding="utf-8")
@@ -61,7 +61,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
     argv, env = watchdog_command(
         settings, topics, db_url, "--policy", "anqiu", "--catalogue", str(cat), worker
     )
-    env["SGBUS_SCHEMA_REGISTRY"] = proxy.url + registry.path  # the registry's API root
+    env["SGBUS_SCHEMA_REGISTRY"] = f"http://127.0.0.1:{proxy.port}{registry.path}"
     log = tmp_path / "watchdog.log"
     proc = start_watchdog(argv, env, log)
     engine = make_engine(db_url)
@@ -78,7 +78,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
         # Running and at the end of the (empty) audit log before the registry goes away.
         wait_for("the watchdog to reach the end of the audit log", lambda: len(offsets()) == 3)
         assert set(offsets().values()) == {0}
-        proxy.stop()
+        proxy.cut()
         now = datetime.now(UTC)
         events = [s.approval_result(f"regdown-{worker}-{i}", now) for i in range(30)]
         produce_audit(stack.bootstrap, build_serde(stack.schema_registry), topics.audit, events)
@@ -90,7 +90,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(obligations)).scalar() == 0
             assert conn.execute(select(func.count()).select_from(outbox)).scalar() == 0
-        proxy.start()
+        proxy.restore()
         wait_for("every record to be applied", lambda: offsets() == ends)
         assert proc.poll() is None
         ing = Ingestor(load_preset("anqiu"), default_calendar(), city_catalogue("anqiu"))
@@ -111,7 +111,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
     finally:
-        proxy.stop()
+        proxy.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
@@ -130,14 +130,15 @@ def test_sigterm_ends_a_watchdog_waiting_for_the_registry(
         topics.audit,
         [s.approval_result(f"regterm-{i}", datetime.now(UTC)) for i in range(5)],
     )
-    proxy = TcpProxy("127.0.0.1", 9)  # never started: the registry is away throughout
+    proxy = TcpProxy("127.0.0.1", 9)
+    proxy.cut()  # the registry is away throughout
     cat = tmp_path / "catalogue.yaml"
     cat.write_text(catalogue_text("anqiu"), encoding="utf-8")
     db_url = f"sqlite:///{tmp_path / 'watchdog.db'}"
     argv, env = watchdog_command(
         settings_for(stack, tmp_path), topics, db_url, "--policy", "anqiu", "--catalogue", str(cat)
     )
-    env["SGBUS_SCHEMA_REGISTRY"] = proxy.url
+    env["SGBUS_SCHEMA_REGISTRY"] = f"http://127.0.0.1:{proxy.port}"
     log = tmp_path / "watchdog.log"
     proc = start_watchdog(argv, env, log)
     try:
@@ -148,6 +149,7 @@ def test_sigterm_ends_a_watchdog_waiting_for_the_registry(
         assert proc.wait(20) == 0, log.read_text()
         assert time.monotonic() - began < 15
     finally:
+        proxy.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)

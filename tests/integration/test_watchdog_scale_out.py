@@ -80,8 +80,8 @@ def totals(log: Path) -> tuple[int, int]:
         if not line.startswith("{"):
             continue
         entry = json.loads(line)
-        if entry.get("event") == "step":
-            read += entry["read"]
+        if entry.get("event") == "watchdog step":
+            read += entry["consumed"]
             outcomes += entry["outcomes"]
     return read, outcomes
 

@@ -31,7 +31,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException, Producer
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
@@ -43,7 +43,11 @@ from sgbus.bus.serde import Serde
 from sgbus.bus.store import migrate
 from sgbus.bus.store.outbox import enqueue
 from sgbus.bus.topics import TopicSpec
-from sgbus.consumers.stored_offsets import mirror_to_kafka, subscribe_from_store
+from sgbus.consumers.stored_offsets import (
+    StoredPositions,
+    mirror_to_kafka,
+    subscribe_from_store,
+)
 from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.calendars import apply_calendar
@@ -121,7 +125,7 @@ class Watchdog:
         *,
         engine: Engine,
         consumer: Consumer,
-        producer: Producer,
+        relay: OutboxRelay,
         admin: AdminClient,
         serde: Serde,
         clock: Clock,
@@ -151,7 +155,8 @@ class Watchdog:
         """Batches read and not yet written, oldest first (at most two between steps)."""
         self._rewind_due: list[list[Msg]] = []
         self._retrying = False
-        self._relay = OutboxRelay(engine, producer)
+        self._positions: StoredPositions | None = None
+        self._relay = relay
         self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="watchdog-relay")
         self._relaying: Future[int] | None = None
         self._progress = LocalProgress()
@@ -169,7 +174,7 @@ class Watchdog:
         if self.loop.until_done(self._prepare) is None:
             return  # stopped while waiting
         self._gauges.start()
-        subscribe_from_store(
+        self._positions = subscribe_from_store(
             self.consumer,
             self.engine,
             self.config.group_id,
@@ -212,6 +217,8 @@ class Watchdog:
         service loop does) so the batches not written are read again.
         """
         stats = StepStats()
+        if self._positions is not None:
+            self._positions.catch_up(self.consumer)  # partitions the store could not place
         rewound = self._rewind_if_due()
         if self._reload_requested:
             self._apply_all(stats)  # read before the reload: counted on the old calendar
@@ -250,8 +257,20 @@ class Watchdog:
         finally:
             self._gauges.stop()
             self.interpreter.close()
-            self._relay_pool.shutdown(wait=False, cancel_futures=True)
+            self._close_relay()
             self._close_consumer()
+
+    def _close_relay(self) -> None:
+        # On the relay's own thread, after any drain still running there: the relay is not
+        # made to be called from two threads at once.
+        closing = self._relay_pool.submit(self._relay.close)
+        try:
+            closing.result(timeout=20.0)
+        except FutureTimeout:
+            log.warning("outbox relay did not close in time")
+        except Exception as exc:
+            log.warning("outbox relay close failed", error=type(exc).__name__)
+        self._relay_pool.shutdown(wait=False, cancel_futures=True)
 
     def _close_consumer(self) -> None:
         try:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
-from sgbus.bus.kafka_clients import make_admin, make_consumer, make_producer
+from sgbus.bus.kafka_clients import make_admin, make_consumer
 from sgbus.bus.obligations.ingest import Ingestor, policy_problems
 from sgbus.bus.policy import load_policy
 from sgbus.bus.serde import build_serde
@@ -19,6 +19,7 @@ from sgbus.consumers.watchdog.clock import make_clock
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, WorkerInterpreter
 from sgbus.consumers.watchdog.service import Watchdog, WatchdogConfig
 from sgbus.consumers.watchdog.topics import watchdog_topic_specs
+from sgbus.producers.relay import OutboxRelay
 
 
 class PolicyNotApplicable(ValueError):
@@ -99,7 +100,9 @@ def build_watchdog(
     return Watchdog(
         engine=engine,
         consumer=make_consumer(settings, cfg.group_id, **extra),
-        producer=make_producer(settings),
+        relay=OutboxRelay.from_settings(
+            engine, settings, owner=f"watchdog:{opts.instance_id}" if opts.instance_id else None
+        ),
         admin=make_admin(settings),
         serde=serde,
         clock=make_clock(opts.now, opts.clock_speed),
