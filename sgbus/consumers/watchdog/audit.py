@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE
+
 from sgbus.bus import headers as h
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.events import event_type_of
@@ -14,6 +16,7 @@ from sgbus.bus.obligations.model import Outcome
 from sgbus.bus.obligations.outcomes import outcome_event
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.store.outbox import OutgoingMessage
+from sgbus.runtime.reader import Msg
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,20 @@ class RawRecord:
         if self.timestamp_ms is None or self.timestamp_ms <= 0:
             return None
         return datetime.fromtimestamp(self.timestamp_ms / 1000, UTC)
+
+
+def raw_record(m: Msg) -> RawRecord:
+    """The parts of a consumed Kafka record the watchdog keeps."""
+    ts_type, ts = m.timestamp()
+    return RawRecord(
+        m.topic() or "",
+        m.partition() or 0,
+        m.offset() or 0,
+        m.value(),
+        m.headers(),
+        m.key(),
+        None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
+    )
 
 
 def decode_audit(serde: Serde, raw: RawRecord) -> AuditRecord:

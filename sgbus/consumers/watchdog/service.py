@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import structlog
-from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException
+from confluent_kafka import Consumer, KafkaException
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
@@ -48,7 +47,7 @@ from sgbus.consumers.stored_offsets import (
     mirror_to_kafka,
     subscribe_from_store,
 )
-from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages
+from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages, raw_record
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
@@ -57,11 +56,12 @@ from sgbus.consumers.watchdog.interpret import Interpreted
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, Interpreter
 from sgbus.consumers.watchdog.ledger import BatchResult, sweep
 from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up, read_watermarks
+from sgbus.consumers.watchdog.publishing import Publisher
 from sgbus.consumers.watchdog.topics import create_missing_topics
 from sgbus.monitoring import metrics
 from sgbus.monitoring.obligation_gauges import GaugeRefresher
-from sgbus.producers.relay import OutboxRelay, RelayError
-from sgbus.runtime.faults import Fault, TransientError, classify
+from sgbus.producers.relay import OutboxRelay
+from sgbus.runtime.faults import Fault, classify
 from sgbus.runtime.guard import CallAbandoned, call_with_deadline
 from sgbus.runtime.loop import ServiceLoop
 from sgbus.runtime.reader import BatchReader, Msg, Taken
@@ -156,9 +156,7 @@ class Watchdog:
         self._rewind_due: list[list[Msg]] = []
         self._retrying = False
         self._positions: StoredPositions | None = None
-        self._relay = relay
-        self._relay_pool = ThreadPoolExecutor(1, thread_name_prefix="watchdog-relay")
-        self._relaying: Future[int] | None = None
+        self._publisher = Publisher(relay, self.stop, config.relay_deadline_s)
         self._progress = LocalProgress()
         self._reload_requested = False
         self._gauges = GaugeRefresher(engine, clock.now, config.gauge_interval_s)
@@ -257,20 +255,8 @@ class Watchdog:
         finally:
             self._gauges.stop()
             self.interpreter.close()
-            self._close_relay()
+            self._publisher.close()
             self._close_consumer()
-
-    def _close_relay(self) -> None:
-        # On the relay's own thread, after any drain still running there: the relay is not
-        # made to be called from two threads at once.
-        closing = self._relay_pool.submit(self._relay.close)
-        try:
-            closing.result(timeout=20.0)
-        except FutureTimeout:
-            log.warning("outbox relay did not close in time")
-        except Exception as exc:
-            log.warning("outbox relay close failed", error=type(exc).__name__)
-        self._relay_pool.shutdown(wait=False, cancel_futures=True)
 
     def _close_consumer(self) -> None:
         try:
@@ -306,27 +292,16 @@ class Watchdog:
 
     def _read(self, taken: Taken) -> _Batch:
         batch = _Batch(msgs=taken.records, ends=dict(taken.ends))
+        if batch.records or batch.ends:
+            self._unapplied.append(batch)  # first: whatever fails next, it is rewound
         for m in taken.records:
-            partition = m.partition() or 0
-            self._progress.record(partition)
-            ts_type, ts = m.timestamp()
-            batch.records.append(
-                RawRecord(
-                    m.topic() or "",
-                    partition,
-                    m.offset() or 0,
-                    m.value(),
-                    m.headers(),
-                    m.key(),
-                    None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
-                )
-            )
+            raw = raw_record(m)
+            self._progress.record(raw.partition)
+            batch.records.append(raw)
         for (_topic, partition), offset in batch.ends.items():
             self._progress.end(partition, offset)
         if batch.records:
             batch.interpreted = self.interpreter.submit(batch.records)
-        if batch.records or batch.ends:
-            self._unapplied.append(batch)
         return batch
 
     def _apply_all(self, stats: StepStats) -> None:
@@ -462,34 +437,7 @@ class Watchdog:
     # -- publishing -------------------------------------------------------------------------
 
     def _relay_pending(self, deadline_s: float | None = None, stop_aware: bool = True) -> int:
-        """Send pending outbox rows; the relay runs on its own thread so that a broker that
-        does not answer cannot hold the step (or SIGTERM) beyond the deadline. One drain at a
-        time: a drain still running from an earlier step is waited for, never doubled."""
-        if self._relaying is None:
-            self._relaying = self._relay_pool.submit(self._relay.drain)
-        future = self._relaying
-        limit = self.config.relay_deadline_s if deadline_s is None else deadline_s
-        waited = 0.0
-        while True:
-            try:
-                sent = future.result(timeout=0.25)
-                break
-            except FutureTimeout:
-                waited += 0.25
-                if stop_aware and self.stop.is_set():
-                    return 0
-                if waited >= limit:
-                    raise TransientError(
-                        "relay", f"outbox relay still sending after {limit:.0f}s"
-                    ) from None
-            except RelayError as exc:
-                self._relaying = None
-                raise TransientError("relay", "the broker did not take every message") from exc
-            except Exception:
-                self._relaying = None
-                raise
-        self._relaying = None
-        return sent
+        return self._publisher.drain(deadline_s, stop_aware=stop_aware)
 
 
 def _record_outcomes(outcomes: Sequence[Outcome]) -> None:
