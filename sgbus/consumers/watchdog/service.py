@@ -292,7 +292,7 @@ class Watchdog:
 
     def _read(self, taken: Taken) -> _Batch:
         batch = _Batch(msgs=taken.records, ends=dict(taken.ends))
-        if batch.records or batch.ends:
+        if taken.records or taken.ends:
             self._unapplied.append(batch)  # first: whatever fails next, it is rewound
         for m in taken.records:
             raw = raw_record(m)
