@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
 from sqlalchemy import Engine, select
 
 from sgbus.bus import headers as h
@@ -121,7 +122,10 @@ def test_an_unreachable_registry_fails_the_whole_batch_instead_of_a_dead_letter(
     # may be good, so the batch is not interpreted at all (and retried) rather than passed.
     framed = RawRecord(TOPIC, 0, 21, b"\x00\x00\x00\x00\x07" + b"\x00" * 8, None)
     garbage = RawRecord(TOPIC, 0, 20, b"\x00garbage", None)
-    down = build_serde("http://127.0.0.1:9")  # nothing listens on the discard port
+    # Nothing listens on the discard port; no retries, to keep the test fast.
+    down = build_serde(
+        registry_client=SchemaRegistryClient({"url": "http://127.0.0.1:9", "max.retries": 0})
+    )
     with pytest.raises(RegistryUnavailable):
         interpret([garbage, framed], down, _ingestor())
 
