@@ -103,6 +103,25 @@ def test_subjects_are_record_names_so_types_share_a_topic() -> None:
     assert consumer.decode(a, topic, 0, 0) == golden_event("ApprovalResult")
 
 
+def test_losing_a_registration_race_looks_the_schema_up() -> None:
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    client = SchemaRegistryClient.new_client({"url": "mock://race"})
+    winner = build_serde(registry_client=client).encode(golden_event("Claim"), "sg.a.outbox")
+
+    class LateRegistrant:
+        """Answers registration as Apicurio does when another client registered first."""
+
+        def register_schema(self, subject: str, schema: Schema) -> int:
+            raise SchemaRegistryError(409, 409, f"An artifact with ID '{subject}' already exists")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(client, name)
+
+    loser = build_serde(registry_client=LateRegistrant())
+    assert loser.encode(golden_event("Claim"), "sg.a.outbox")[:5] == winner[:5]
+
+
 def test_without_auto_register_an_unknown_subject_is_explained() -> None:
     serde = build_serde("mock://empty", auto_register=False)
     with pytest.raises(EncodeError, match="sgbus schemas register") as info:

@@ -94,10 +94,7 @@ class ConfluentFraming:
 
         schema = Schema(prepared.text, "AVRO")
         try:
-            if self.auto_register:
-                schema_id = int(self.client.register_schema(subject, schema))
-            else:
-                schema_id = int(self.client.lookup_schema(subject, schema).schema_id)
+            schema_id = self._register_or_look_up(subject, schema)
         except Exception as exc:  # the registry client raises several unrelated types
             _raise_if_unavailable(exc, f"subject {subject}")
             hint = "" if self.auto_register else " (register schemas with `sgbus schemas register`)"
@@ -108,6 +105,18 @@ class ConfluentFraming:
             self._ids[subject] = schema_id
             self._writers.setdefault(schema_id, WriterSchema(prepared.name, prepared, True))
         return schema_id
+
+    def _register_or_look_up(self, subject: str, schema: Any) -> int:
+        if not self.auto_register:
+            return int(self.client.lookup_schema(subject, schema).schema_id)
+        try:
+            return int(self.client.register_schema(subject, schema))
+        except Exception as exc:
+            # Two services registering a new subject at the same moment: Apicurio answers the
+            # loser 409 ("artifact already exists"); the schema is there now, so look it up.
+            if getattr(exc, "http_status_code", None) != 409:
+                raise
+            return int(self.client.lookup_schema(subject, schema).schema_id)
 
     def writer_of(self, data: bytes) -> tuple[WriterSchema, int]:
         """Read magic byte and id; fetch and parse the writer schema once per id."""
