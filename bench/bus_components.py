@@ -7,7 +7,7 @@ Cases (records per second, median of the repeats):
 - ``validate_event``: field checks and record/event rules of one approval result;
 - ``route_record``: what the router does per consumed record (decode, validate, decide, outputs);
 - ``department batch``: what a department service does per batch of 500 inbox records with
-  auto-claim on (decode, store, build + encode + enqueue the claims, mark them claimed, offsets),
+  claim on receipt (decode, store, build + encode + enqueue the claims, mark them claimed, offsets),
   on a SQLite file in a temporary folder; Kafka is replaced by a stand-in that only takes the
   offset commit;
 - ``serde decode`` / ``serde encode`` of the same approval results.
@@ -162,7 +162,7 @@ def cases(n: int, tmp: Path) -> dict[str, Case]:
     return {
         "validate_event": stateless(validate),
         "route_record": stateless(route),
-        "department batch (auto-claim, SQLite)": department_case(serde, values, tmp),
+        "department batch (claim on receipt, SQLite)": department_case(serde, values, tmp),
         "serde decode": stateless(decode),
         "serde encode": stateless(encode),
     }

@@ -3,7 +3,7 @@
     .venv/bin/python bench/e2e.py                 # 3 rounds of 20,000 results, 3 departments
     .venv/bin/python bench/e2e.py --events 10000 --rounds 2 --departments 4
 
-Throughput: approval results published → routed → stored and auto-claimed by the department
+Throughput: approval results published → routed → stored and claimed on receipt by the department
 services → claims routed to the approval bureau's inbox; the clock runs from the first publish
 until the last claim is in that inbox, as seen by one long-lived consumer that counts the
 inbox's committed records as they arrive. Beside it, in the same round and on the same broker:
@@ -19,7 +19,7 @@ Latency: results published at a fixed rate (default 500/s) in groups of 5, each 
 ``occurred_at`` when sent; per result, the time to ``received_at`` in the department's store.
 
 The router and each department service run as their own processes (``sgbus router run``,
-``sgbus department run --auto-claim``), as in production; a warm-up (default 20,000 results) makes
+``sgbus department run --claim-on-receipt``), as in production; a warm-up (default 20,000 results) makes
 sure all of them have joined their groups and every schema is registered.
 """
 
@@ -126,7 +126,7 @@ def services(env: dict[str, str], parties: list[str], tmp: Path) -> Iterator[dic
                     "run",
                     "--party",
                     p,
-                    "--auto-claim",
+                    "--claim-on-receipt",
                     "--instance-id",
                     f"bench-{p}",
                     "--db",
