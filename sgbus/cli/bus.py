@@ -24,6 +24,7 @@ from sgbus.consumers.router.service import GROUP_ID, Router
 from sgbus.monitoring.lag_sampler import serve_service_metrics
 from sgbus.producers.publisher import Publisher, PublishError
 from sgbus.runtime.logging import configure_logging
+from sgbus.runtime.stop import StopSignal
 
 topics_app = typer.Typer(help="Kafka topics of the configured parties.", no_args_is_help=True)
 router_app = typer.Typer(help="The router: outboxes → inboxes and sg.audit.", no_args_is_help=True)
@@ -66,8 +67,8 @@ def router_run(
     configure_logging(settings.log_level, service="router")
     monitoring = serve_service_metrics(settings, "router", GROUP_ID)
     directory = CatalogueDirectory(catalogue_of(settings))
-    router = Router(settings, build_serde(settings.registry_url()), directory, instance)
-    router.install_signal_handlers()
+    stop = StopSignal().install()
+    router = Router(settings, build_serde(settings.registry_url()), directory, instance, stop=stop)
     tune_for_service()
     try:
         stats = router.run(idle_exit_s=idle_exit)

@@ -190,8 +190,8 @@ def start(
     groups = [ROUTER_GROUP, *(group_id(p) for p in parties), wd_cfg.group_id]
     run.monitoring = start_monitoring(settings, groups, plan.sample_interval_s)
     threads = []
-    router = Router(settings, serde, CatalogueDirectory(catalogue), instance="demo")
-    threads.append(_thread(lambda: router.run(should_stop=run.stop.is_set), run.errors, "router"))
+    router = Router(settings, serde, CatalogueDirectory(catalogue), instance="demo", stop=run.stop)
+    threads.append(_thread(router.run, run.errors, "router"))
     for party in parties:
         auto = any(r.party == party and r.behaviour == "integrated" for r in roles)
         cfg = DepartmentConfig(

@@ -23,10 +23,16 @@ class CallAbandoned(TransientError):
 
 
 def call_with_deadline(
-    call: Callable[[], T], deadline_s: float, stop: threading.Event, what: str
+    call: Callable[[], T],
+    deadline_s: float,
+    stop: threading.Event,
+    what: str,
+    *,
+    grace_s: float = 0.0,
 ) -> T:
     """The result of ``call()``, or :class:`CallAbandoned` after ``deadline_s`` seconds or
-    when ``stop`` is set. Exceptions of ``call`` are re-raised in the caller's thread."""
+    ``grace_s`` seconds after ``stop`` is set (a short grace lets a commit that is about to
+    finish do so). Exceptions of ``call`` are re-raised in the caller's thread."""
     done = threading.Event()
     box: dict[str, object] = {}
 
@@ -40,9 +46,12 @@ def call_with_deadline(
 
     threading.Thread(target=target, name=f"guard-{what}", daemon=True).start()
     waited = 0.0
-    while not done.wait(0.2):
-        waited += 0.2
-        if waited >= deadline_s or stop.is_set():
+    stopping_for = 0.0
+    while not done.wait(0.1):
+        waited += 0.1
+        if stop.is_set():
+            stopping_for += 0.1
+        if waited >= deadline_s or (stop.is_set() and stopping_for >= grace_s):
             raise CallAbandoned("broker", f"{what} did not return within {waited:.0f}s")
     if "error" in box:
         raise box["error"]  # type: ignore[misc]

@@ -14,7 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from sgbus.bus.batching import take_batch
 from sgbus.runtime.faults import TransientError
@@ -101,3 +108,23 @@ class BatchReader:
         for (topic, partition), offset in first.items():
             if (topic, partition) in owned:
                 self.consumer.seek(TopicPartition(topic, partition, offset))
+
+    def rewind_to_committed(self, timeout_s: float = 10.0) -> None:
+        """Seek every assigned partition to the group's committed offset (the earliest offset
+        where the group has none, as the bus's consumers start).
+
+        After a Kafka transaction whose outcome is unknown (a commit abandoned, a producer
+        fenced) only the committed offsets say which records were written; read
+        ``read_committed``, they are stable once the transaction is settled. Raises
+        :class:`TransientError` when the coordinator cannot be asked.
+        """
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return
+        try:
+            committed = self.consumer.committed(assigned, timeout=timeout_s)
+        except KafkaException as exc:
+            raise TransientError("broker", f"committed offsets: {exc.args[0]}") from exc
+        for tp in committed:
+            offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
+            self.consumer.seek(TopicPartition(tp.topic, tp.partition, offset))

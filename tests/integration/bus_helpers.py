@@ -51,9 +51,13 @@ def running_router(settings: Settings, instance: str = "test") -> Iterator[Route
     """A router in a background thread for the block."""
     stop = threading.Event()
     router = Router(
-        settings, build_serde(settings.registry_url()), CatalogueDirectory(CATALOGUE), instance
+        settings,
+        build_serde(settings.registry_url()),
+        CatalogueDirectory(CATALOGUE),
+        instance,
+        stop=stop,
     )
-    thread = threading.Thread(target=router.run, kwargs={"should_stop": stop.is_set}, daemon=True)
+    thread = threading.Thread(target=router.run, daemon=True)
     thread.start()
     try:
         yield router.stats

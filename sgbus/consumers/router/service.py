@@ -1,37 +1,51 @@
 """The router service: outboxes → inboxes and sg.audit, exactly once, in Kafka transactions.
 
-Per batch: begin a transaction, produce everything :func:`route_record` returns for each
-record, add the consumed offsets to the transaction, commit. Consumers downstream read with
-``isolation.level=read_committed``, so they see a batch whole or not at all; after a crash
-the uncommitted batch is read again and its half-written output was never visible.
+Each step takes a batch from the outboxes, routes every record (:func:`route_record`), and
+writes all outputs together with the consumed offsets in one transaction. Consumers
+downstream read with ``isolation.level=read_committed``, so they see a batch whole or not at
+all; after a crash the uncommitted batch is read again and its half-written output was never
+visible.
+
+Outages are waited out, never turned into dead letters: a registry that cannot be asked
+(:class:`~sgbus.bus.serde.RegistryUnavailable`) or a transaction that did not commit sends
+the batch back to be read again after a backoff. The router's own events (dead letters) have
+their schema ids fetched at start-up, so setting a record aside never needs the registry.
 """
 
 from __future__ import annotations
 
-import logging
-import signal
 import socket
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+import structlog
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
-from sgbus.bus.batching import take_batch
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
+from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_record
-from sgbus.consumers.router.records import InRecord, OutRecord
+from sgbus.consumers.router.records import InRecord
 from sgbus.monitoring import metrics
+from sgbus.runtime.faults import Fault
+from sgbus.runtime.guard import CallAbandoned, call_with_deadline
+from sgbus.runtime.loop import ServiceLoop
+from sgbus.runtime.reader import BatchReader
+from sgbus.runtime.stop import StopSignal
+from sgbus.runtime.transactions import TransactionalWriter, TransactionFailed
 
-log = logging.getLogger("sgbus.router")
+log = structlog.get_logger("sgbus.router")
 
 SERVICE = "router"
 GROUP_ID = "sgbus-router"
 OUTBOX_PATTERN = r"^sg\..+\.outbox$"
+#: Events the router writes itself; their schema ids are resolved before the first batch.
+ROUTER_OWN_EVENTS: tuple[str, ...] = ("DeadLetter",)
+
+Msg = Message[bytes, bytes]
 
 
 @dataclass
@@ -46,7 +60,11 @@ class RouterStats:
 
 
 class Router:
-    """One router instance; several share the work through the consumer group."""
+    """One router instance; several share the work through the consumer group.
+
+    ``stop`` ends :meth:`run` within a few seconds whatever it is doing (a
+    :class:`~sgbus.runtime.stop.StopSignal` routes SIGTERM/SIGINT to it).
+    """
 
     def __init__(
         self,
@@ -55,10 +73,12 @@ class Router:
         directory: AssignmentDirectory,
         instance: str | None = None,
         batch_size: int = 500,
+        *,
+        stop: threading.Event | None = None,
     ) -> None:
         self._serde = serde
         self._directory = directory
-        self._batch_size = batch_size
+        self._stop = stop if stop is not None else StopSignal()
         instance = instance or socket.gethostname()
         # A short session lets the group hand a killed instance's partitions to the others
         # within seconds instead of the 45 s default.
@@ -71,110 +91,82 @@ class Router:
                 "heartbeat.interval.ms": 2_000,
             },
         )
+        self._reader = BatchReader(self._consumer, batch_size, 0.5, probe_topic=AUDIT_TOPIC)
         # A stable transactional id per instance lets a restarted instance fence its zombie.
-        self._producer: Producer = make_producer(
-            settings, transactional_id=f"{GROUP_ID}-{instance}", **{"linger.ms": 2}
+        txn_id = f"{GROUP_ID}-{instance}"
+        self._writer = TransactionalWriter(
+            lambda: make_producer(settings, transactional_id=txn_id, **{"linger.ms": 2}),
+            self._stop,
         )
         self.stats = RouterStats()
-        self._stopping = False
+        self._pending: list[Msg] = []
+        self._resync = False
 
-    def run(
-        self, should_stop: Callable[[], bool] = lambda: False, idle_exit_s: float | None = None
-    ) -> RouterStats:
-        """Route until stopped (signal, ``should_stop``), or idle for ``idle_exit_s``."""
-        self._producer.init_transactions(30)
-        self._consumer.subscribe([OUTBOX_PATTERN])
-        idle_since = time.monotonic()
+    def stop(self) -> None:
+        """Ask :meth:`run` to return (from any thread)."""
+        self._stop.set()
+
+    def run(self, idle_exit_s: float | None = None) -> RouterStats:
+        """Route until stopped, or until idle for ``idle_exit_s`` seconds."""
+        loop = ServiceLoop(SERVICE, self._stop)
         try:
-            while not (self._stopping or should_stop()):
-                msgs = take_batch(self._consumer, self._batch_size, timeout_s=0.5)
-                metrics.mark_heartbeat(SERVICE)
-                records = [m for m in msgs if self._usable(m)]
-                if not records:
-                    if idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
-                        break
-                    continue
-                idle_since = time.monotonic()
-                self._route_batch(records)
+            loop.until_done(self._learn_own_schemas)
+            loop.until_done(self._writer.ready)
+            self._consumer.subscribe([OUTBOX_PATTERN])
+            idle_since = time.monotonic()
+            while not self._stop.is_set():
+                if loop.attempt(self._step, self._on_fault):
+                    idle_since = time.monotonic()
+                elif idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
+                    break
         finally:
-            self._consumer.close()
-            self._producer.flush(10)
+            self._close()
         return self.stats
 
-    def stop(self, *_: object) -> None:
-        """Finish the current batch, then return from :meth:`run`."""
-        self._stopping = True
+    def _learn_own_schemas(self) -> None:
+        """Fetch the schema ids of the router's own events while the registry answers, so a
+        dead letter can be written later even when it does not."""
+        for name in ROUTER_OWN_EVENTS:
+            self._serde.framing.header(name, DEAD_LETTER_TOPIC)
 
-    def install_signal_handlers(self) -> None:
-        """SIGTERM and SIGINT stop the router cleanly after its current batch."""
-
-        def handler(_sig: int, _frame: FrameType | None) -> None:
-            self.stop()
-
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
-
-    @staticmethod
-    def _usable(msg: Message[bytes, bytes]) -> bool:
-        err = msg.error()
-        if err is None:
-            return True
-        if err.code() != KafkaError._PARTITION_EOF:
-            log.warning("consumer error: %s", err)
-        return False
-
-    def _route_batch(self, msgs: list[Message[bytes, bytes]]) -> None:
-        results = [route_record(_in_record(m), self._serde, self._directory) for m in msgs]
+    def _step(self) -> bool:
+        """Route one batch; True when there was one."""
+        if self._resync:
+            self._writer.ready()
+            self._reader.rewind_to_committed()
+            self._resync = False
+        records = self._owned(self._reader.take().records)
+        if not records:
+            return False
+        self._pending = records
+        results = [route_record(_in_record(m), self._serde, self._directory) for m in records]
         try:
-            self._commit(msgs, results)
-        except KafkaException as exc:
-            err = exc.args[0]
-            if not err.txn_requires_abort() and not err.retriable():
-                raise  # fatal, e.g. fenced by a newer instance with our id: stop
+            self._writer.write(
+                [out for r in results for out in r.out],
+                _next_offsets(records),
+                self._consumer.consumer_group_metadata(),
+            )
+        except TransactionFailed:
             self.stats.aborts += 1
             metrics.record_transaction_abort(SERVICE)
-            log.warning("transaction aborted; the batch will be read again: %s", err)
-            self._producer.abort_transaction(30)
-            self._rewind(msgs)
-            return
+            self._resync = True  # only the committed offsets say whether it made it
+            raise
+        self._pending = []
         self._count(results)
+        return True
 
-    def _rewind(self, msgs: list[Message[bytes, bytes]]) -> None:
-        """Seek back to the batch's first offsets, on partitions still ours (after a
-        rebalance the new owner starts from the last committed offset anyway)."""
-        first: dict[tuple[str, int], int] = {}
-        for m in msgs:
-            first.setdefault((m.topic() or "", m.partition() or 0), m.offset() or 0)
+    def _on_fault(self, _fault: Fault) -> None:
+        """Read the batch that was not written again (registry away, transaction failed)."""
+        self._reader.rewind([self._pending])
+        self._pending = []
+
+    def _owned(self, records: list[Msg]) -> list[Msg]:
+        """Drop records of partitions a rebalance took away while the batch was read: their
+        new owner reads them from the committed offset."""
+        if not records:
+            return records
         owned = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
-        for (topic, partition), offset in first.items():
-            if (topic, partition) in owned:
-                self._consumer.seek(TopicPartition(topic, partition, offset))
-
-    def _commit(self, msgs: list[Message[bytes, bytes]], results: list[Routed]) -> None:
-        self._producer.begin_transaction()
-        for routed in results:
-            for out in routed.out:
-                self._produce(out)
-        offsets: dict[tuple[str, int], int] = {}
-        for m in msgs:
-            key = (m.topic() or "", m.partition() or 0)
-            offsets[key] = max(offsets.get(key, 0), (m.offset() or 0) + 1)
-        self._producer.send_offsets_to_transaction(
-            [TopicPartition(t, p, o) for (t, p), o in offsets.items()],
-            self._consumer.consumer_group_metadata(),
-            30,
-        )
-        self._producer.commit_transaction(30)
-
-    def _produce(self, out: OutRecord) -> None:
-        while True:
-            try:
-                self._producer.produce(
-                    out.topic, key=out.key, value=out.value, headers=list(out.headers.items())
-                )
-                return
-            except BufferError:
-                self._producer.poll(0.05)  # local queue full: let deliveries drain
+        return [m for m in records if (m.topic(), m.partition()) in owned]
 
     def _count(self, results: list[Routed]) -> None:
         self.stats.batches += 1
@@ -184,15 +176,32 @@ class Router:
                 reason = r.rejected.value
                 self.stats.by_reason[reason] = self.stats.by_reason.get(reason, 0) + 1
                 metrics.record_dead_letter(SERVICE, reason)
-                log.info("dead-lettered a record: %s", reason)
+                log.info("dead-lettered a record", reason=reason)
                 continue
             self.stats.routed += 1
             metrics.record_event_in(SERVICE, r.sender or "other", r.event_type or "other")
             for party in r.delivered_to:
                 metrics.record_event_out(SERVICE, party, r.event_type or "other")
 
+    def _close(self) -> None:
+        """Leave the group and let go of the producer, within a few seconds."""
+        self._writer.close()
+        try:
+            call_with_deadline(self._consumer.close, 5.0, threading.Event(), "consumer close")
+        except (CallAbandoned, KafkaException) as exc:
+            log.warning("consumer did not close cleanly", error=type(exc).__name__)
 
-def _in_record(m: Message[bytes, bytes]) -> InRecord:
+
+def _next_offsets(records: list[Msg]) -> list[TopicPartition]:
+    """Per partition, the offset after the last record: what the group commits."""
+    offsets: dict[tuple[str, int], int] = {}
+    for m in records:
+        key = (m.topic() or "", m.partition() or 0)
+        offsets[key] = max(offsets.get(key, 0), (m.offset() or 0) + 1)
+    return [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+
+
+def _in_record(m: Msg) -> InRecord:
     return InRecord(
         topic=m.topic() or "",
         partition=m.partition() or 0,
