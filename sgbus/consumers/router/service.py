@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 import structlog
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
@@ -33,7 +33,7 @@ from sgbus.monitoring import metrics
 from sgbus.runtime.faults import Fault
 from sgbus.runtime.guard import CallAbandoned, call_with_deadline
 from sgbus.runtime.loop import ServiceLoop
-from sgbus.runtime.reader import BatchReader
+from sgbus.runtime.reader import BatchReader, Msg
 from sgbus.runtime.stop import StopSignal
 from sgbus.runtime.transactions import TransactionalWriter, TransactionFailed
 
@@ -44,8 +44,6 @@ GROUP_ID = "sgbus-router"
 OUTBOX_PATTERN = r"^sg\..+\.outbox$"
 #: Events the router writes itself; their schema ids are resolved before the first batch.
 ROUTER_OWN_EVENTS: tuple[str, ...] = ("DeadLetter",)
-
-Msg = Message[bytes, bytes]
 
 
 @dataclass
