@@ -39,6 +39,10 @@ class Taken:
 
     records: list[Msg] = field(default_factory=list)
     ends: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: The group rebalanced while the batch was read (only after :meth:`BatchReader.subscribe`):
+    #: its records may mix positions from before and after, so the batch must not be applied
+    #: as it is. Drop it and rewind to the committed offsets.
+    rebalanced: bool = False
 
 
 class BatchReader:
@@ -59,11 +63,23 @@ class BatchReader:
         self._probe_topic = probe_topic
         self._probe_after_s = probe_after_s
         self._quiet_since = time.monotonic()
+        self._rebalances = 0
+
+    def subscribe(self, topics: list[str]) -> None:
+        """Subscribe ``consumer`` to ``topics`` (names or ``^`` patterns), counting rebalances
+        so that :meth:`take` can flag a batch read across one."""
+
+        def counted(_consumer: Consumer, _partitions: list[TopicPartition]) -> None:
+            # The client assigns or revokes by itself after the callback.
+            self._rebalances += 1
+
+        self.consumer.subscribe(topics, on_assign=counted, on_revoke=counted, on_lost=counted)
 
     def take(self) -> Taken:
         """The next batch (maybe empty). Raises :class:`TransientError` while the broker is
         unreachable and nothing arrives, :class:`KafkaException` for a fatal client error."""
         taken = Taken()
+        rebalances = self._rebalances
         outage: KafkaError | None = None
         for m in take_batch(self.consumer, self.batch_size, self.poll_timeout_s):
             err = m.error()
@@ -75,6 +91,7 @@ class BatchReader:
                 raise KafkaException(err)
             else:
                 outage = err
+        taken.rebalanced = self._rebalances != rebalances
         if taken.records:
             self._quiet_since = time.monotonic()
             return taken

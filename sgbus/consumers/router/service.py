@@ -91,10 +91,14 @@ class Router:
         )
         self._reader = BatchReader(self._consumer, batch_size, 0.5, probe_topic=AUDIT_TOPIC)
         # A stable transactional id per instance lets a restarted instance fence its zombie.
-        txn_id = f"{GROUP_ID}-{instance}"
+        txn_id = self.transactional_id = f"{GROUP_ID}-{instance}"
         self._writer = TransactionalWriter(
             lambda: make_producer(settings, transactional_id=txn_id, **{"linger.ms": 2}),
             self._stop,
+            # A commit takes milliseconds; one that hangs for seconds is abandoned early
+            # (the producer is recreated and the batch read again), not waited out.
+            timeout_s=10.0,
+            deadline_s=15.0,
         )
         self.stats = RouterStats()
         self._pending: list[Msg] = []
@@ -110,7 +114,8 @@ class Router:
         try:
             loop.until_done(self._learn_own_schemas)
             loop.until_done(self._writer.ready)
-            self._consumer.subscribe([OUTBOX_PATTERN])
+            self._reader.subscribe([OUTBOX_PATTERN])
+            log.info("routing", group=GROUP_ID, transactional_id=self.transactional_id)
             idle_since = time.monotonic()
             while not self._stop.is_set():
                 if loop.attempt(self._step, self._on_fault):
@@ -133,7 +138,13 @@ class Router:
             self._writer.ready()
             self._reader.rewind_to_committed()
             self._resync = False
-        records = self._owned(self._reader.take().records)
+        taken = self._reader.take()
+        if taken.rebalanced:
+            # Records read before the rebalance may be another instance's by now, or be
+            # read again after it: route nothing of this batch, start from the commits.
+            self._resync = True
+            return False
+        records = taken.records
         if not records:
             return False
         self._pending = records
@@ -157,14 +168,6 @@ class Router:
         """Read the batch that was not written again (registry away, transaction failed)."""
         self._reader.rewind([self._pending])
         self._pending = []
-
-    def _owned(self, records: list[Msg]) -> list[Msg]:
-        """Drop records of partitions a rebalance took away while the batch was read: their
-        new owner reads them from the committed offset."""
-        if not records:
-            return records
-        owned = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
-        return [m for m in records if (m.topic(), m.partition()) in owned]
 
     def _count(self, results: list[Routed]) -> None:
         self.stats.batches += 1
