@@ -65,10 +65,10 @@ def router_run(
     """Route events until SIGTERM/SIGINT."""
     settings = _startup.settings()
     configure_logging(settings.log_level, service="router")
-    monitoring = serve_service_metrics(settings, "router", GROUP_ID)
     directory = CatalogueDirectory(catalogue_of(settings))
     stop = StopSignal().install()
     router = Router(settings, build_serde(settings.registry_url()), directory, instance, stop=stop)
+    monitoring = serve_service_metrics(settings, "router", GROUP_ID, router.lag_reader())
     tune_for_service()
     try:
         stats = router.run(idle_exit_s=idle_exit)

@@ -60,7 +60,9 @@ class LagSampler:
         """Stop sampling and wait for the thread."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=self._interval + 5)
+            # Daemon thread: a sample blocked on an unreachable broker must not hold up the
+            # service's exit.
+            self._thread.join(timeout=2.0)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -86,14 +88,23 @@ class ServiceMonitoring:
         self.server.close()
 
 
-def serve_service_metrics(settings: Settings, service: str, group: str) -> ServiceMonitoring | None:
+def serve_service_metrics(
+    settings: Settings, service: str, group: str, reader: OffsetReader | None = None
+) -> ServiceMonitoring | None:
     """Serve ``/metrics`` for ``service`` when ``SGBUS_METRICS_PORT`` is set, with its consumer
-    group's lag sampled in the background; None when metrics are off."""
+    group's lag sampled in the background by ``reader`` (default: an admin client's view of
+    the whole group); None when metrics are off.
+
+    A service that can should pass a :class:`~sgbus.monitoring.lag.ConsumerOffsetReader` over
+    its own consumer: librdkafka 2.16's admin client was seen aborting the whole process
+    (``rd_kafka_enq_once_del_source_return`` assertion) when its group-offsets request timed
+    out across a broker restart.
+    """
     from sgbus.bus.kafka_clients import make_admin
     from sgbus.monitoring.lag import AdminOffsetReader
 
     server = serve_metrics(settings, service)
     if server is None:
         return None
-    reader = AdminOffsetReader(make_admin(settings), group)
+    reader = reader or AdminOffsetReader(make_admin(settings), group)
     return ServiceMonitoring(server, start_lag_sampler({group: reader}))
