@@ -123,6 +123,8 @@ class Router:
         try:
             loop.until_done(self._learn_own_schemas)
             loop.until_done(self._writer.ready)
+            if self._stop.is_set():
+                return self.stats
             self._reader.subscribe([OUTBOX_PATTERN])
             log.info("routing", group=GROUP_ID, transactional_id=self.transactional_id)
             idle_since = time.monotonic()
