@@ -5,6 +5,7 @@
   faults with :mod:`~sgbus.runtime.backoff`, report :mod:`~sgbus.runtime.health`;
 * :mod:`~sgbus.runtime.reader` — batches from a consumer, outage detection, rewinding;
 * :mod:`~sgbus.runtime.guard` — librdkafka calls that ignore their own timeout;
+* :mod:`~sgbus.runtime.transactions` — consume → produce batches in Kafka transactions;
 * :mod:`~sgbus.runtime.stop` — SIGTERM/SIGINT as one stop event;
 * :mod:`~sgbus.runtime.kafka_logs` — librdkafka's log through JSON logging, rate-limited;
 * :mod:`~sgbus.runtime.logging` — :func:`configure_logging`, the one JSON log setup of every
