@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 
+#: Seconds one registry request may take (the client retries a failed one up to 3 times).
+REGISTRY_TIMEOUT_S = 5
+
+
 def build_serde(
     registry_url: str | None = None,
     *,
@@ -64,7 +68,11 @@ def build_serde(
     if registry_client is None and registry_url:
         from confluent_kafka.schema_registry import SchemaRegistryClient
 
-        registry_client = SchemaRegistryClient.new_client({"url": registry_url})
+        # The client's default is no timeout at all: a registry that stops answering (rather
+        # than refusing) would hang the caller, and a service's stop signal with it.
+        registry_client = SchemaRegistryClient.new_client(
+            {"url": registry_url, "timeout": REGISTRY_TIMEOUT_S}
+        )
     if registry_client is not None:
         framing = ConfluentFraming(registry_client, current, auto_register=auto_register)
     else:
