@@ -26,8 +26,8 @@ from sgbus.bus.reading import read_to_end
 from sgbus.bus.settings import Settings
 from sgbus.producers.publisher import Publisher
 from tests.fixtures.prometheus import free_port
+from tests.fixtures.tcp_proxy import TcpProxy, tcp_proxy
 from tests.integration.bus_helpers import CATALOGUE, bus_settings, results
-from tests.integration.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
 MATTERS = ["WH-A1-001", "WH-A2-004", "WH-A3-001", "WH-A4-001"]
@@ -72,7 +72,7 @@ def test_valid_events_wait_out_a_registry_outage_and_are_routed_after_it(
     registry = urlsplit(settings.registry_url())
     metrics_port = free_port()
     log = tmp_path / "router.log"
-    with TcpProxy(registry.hostname or "127.0.0.1", registry.port or 80) as proxy:
+    with tcp_proxy(registry.hostname or "127.0.0.1", registry.port or 80) as proxy:
         env = {
             **os.environ,
             "SGBUS_BOOTSTRAP": settings.bootstrap_servers(),
