@@ -19,8 +19,8 @@ Latency: results published at a fixed rate (default 500/s) in groups of 5, each 
 ``occurred_at`` when sent; per result, the time to ``received_at`` in the department's store.
 
 The router and each department service run as their own processes (``sgbus router run``,
-``sgbus department run --claim-on-receipt``), as in production; a warm-up (default 20,000 results) makes
-sure all of them have joined their groups and every schema is registered.
+``sgbus department run --claim-on-receipt``), as in production; a warm-up (default 20,000
+results) makes sure all of them have joined their groups and every schema is registered.
 """
 
 from __future__ import annotations
