@@ -87,7 +87,9 @@ def run(
     monitoring = None
     try:
         service = DepartmentService(config, settings)
-        monitoring = serve_service_metrics(settings, "department", service.group)
+        monitoring = serve_service_metrics(
+            settings, "department", service.group, service.lag_reader()
+        )
         tune_for_service()
         service.run(stop)
     except Exception as exc:

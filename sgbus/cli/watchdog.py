@@ -149,7 +149,7 @@ def run(
         watchdog.request_reload()
 
     signal.signal(signal.SIGHUP, reload)
-    monitoring = serve_service_metrics(settings, "watchdog", group)
+    monitoring = serve_service_metrics(settings, "watchdog", group, watchdog.lag_reader())
     log.info(
         "watchdog started",
         instance=instance_id or str(os.getpid()),

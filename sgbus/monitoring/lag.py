@@ -223,3 +223,36 @@ def _tp(topic: str, partition: int) -> TopicPartition:
 def _offset_or_none(offset: int) -> int | None:
     # librdkafka reports "no committed offset" as a negative logical offset (OFFSET_INVALID).
     return offset if offset >= 0 else None
+
+
+class ClientGate:
+    """Whether a client is still open, with a lock its other users hold while using it.
+
+    The lag sampler reads offsets through a service's own consumer from another thread; the
+    service closes the gate before closing the consumer, so no read runs on a closed client.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = True
+
+    def close(self, timeout_s: float) -> bool:
+        """Mark closed; False when another thread kept the lock for ``timeout_s``."""
+        if not self.lock.acquire(timeout=timeout_s):
+            return False
+        self.open = False
+        self.lock.release()
+        return True
+
+
+@dataclass
+class GatedReader:
+    """An offset reader that reads nothing once its client's gate is closed."""
+
+    reader: OffsetReader
+    gate: ClientGate
+
+    def sample(self) -> list[PartitionOffsets]:
+        """The reader's sample, or nothing after close."""
+        with self.gate.lock:
+            return self.reader.sample() if self.gate.open else []

@@ -38,6 +38,13 @@ from sgbus.consumers.stored_offsets import (
     subscribe_from_store,
 )
 from sgbus.monitoring import metrics
+from sgbus.monitoring.lag import (
+    ClientGate,
+    ConsumerOffsetReader,
+    GatedReader,
+    OffsetReader,
+    sql_committed,
+)
 from sgbus.producers.relay import OutboxRelay
 from sgbus.runtime.backoff import Backoff
 from sgbus.runtime.faults import Fault, is_transient
@@ -122,6 +129,16 @@ class DepartmentService:
         self._relayed_at = time.monotonic()
         self._stop = threading.Event()
         self.positions: StoredPositions | None = None
+        self._consumer_gate = ClientGate()
+
+    def lag_reader(self) -> OffsetReader:
+        """This service's lag, read through its own consumer from another thread against the
+        offsets in its store (an admin client was seen aborting the process across a broker
+        restart); reads nothing once the consumer is closed."""
+        reader = ConsumerOffsetReader(
+            self.consumer, timeout=2.0, committed=sql_committed(self.engine, self.group)
+        )
+        return GatedReader(reader, self._consumer_gate)
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -132,7 +149,7 @@ class DepartmentService:
             SERVICE, self._stop, backoff=Backoff(self.config.retry_backoff_s, maximum_s=10.0)
         )
         if loop.until_done(self._open) is None:
-            self.consumer.close()
+            self._close_consumer()
             return
         log.info(
             "department service started",
@@ -183,8 +200,14 @@ class DepartmentService:
             log.warning("claims left pending at stop", error=type(exc).__name__)
         finally:
             self.relay.close(timeout_s=5.0)
-            self.consumer.close()
+            self._close_consumer()
             log.info("department service stopped", party=self.party)
+
+    def _close_consumer(self) -> None:
+        if not self._consumer_gate.close(timeout_s=3.0):
+            log.warning("consumer left open: its offsets are being read")
+            return
+        self.consumer.close()
 
     # -- one batch ----------------------------------------------------------------------
 

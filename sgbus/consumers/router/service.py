@@ -30,7 +30,7 @@ from sgbus.bus.settings import Settings
 from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_record
 from sgbus.consumers.router.records import InRecord
 from sgbus.monitoring import metrics
-from sgbus.monitoring.lag import ConsumerOffsetReader, OffsetReader, PartitionOffsets
+from sgbus.monitoring.lag import ClientGate, ConsumerOffsetReader, GatedReader, OffsetReader
 from sgbus.runtime.faults import Fault
 from sgbus.runtime.guard import CallAbandoned, call_with_deadline
 from sgbus.runtime.loop import ServiceLoop
@@ -104,14 +104,14 @@ class Router:
         self.stats = RouterStats()
         # Held while another thread reads offsets through the consumer, so that it is never
         # closed under that thread's feet.
-        self._consumer_open = _OpenFlag()
+        self._consumer_open = ClientGate()
         self._pending: list[Msg] = []
         self._resync = False
 
     def lag_reader(self) -> OffsetReader:
         """Reads this instance's lag through its own consumer, from another thread; reads
         nothing once the consumer is closed."""
-        return _UntilClosed(ConsumerOffsetReader(self._consumer, timeout=2.0), self._consumer_open)
+        return GatedReader(ConsumerOffsetReader(self._consumer, timeout=2.0), self._consumer_open)
 
     def stop(self) -> None:
         """Ask :meth:`run` to return (from any thread)."""
@@ -205,35 +205,6 @@ class Router:
             call_with_deadline(self._consumer.close, 5.0, threading.Event(), "consumer close")
         except (CallAbandoned, KafkaException) as exc:
             log.warning("consumer did not close cleanly", error=type(exc).__name__)
-
-
-class _OpenFlag:
-    """Whether a client is still open, with a lock its other users hold while using it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.open = True
-
-    def close(self, timeout_s: float) -> bool:
-        """Mark closed; False when another thread kept the lock for ``timeout_s``."""
-        if not self.lock.acquire(timeout=timeout_s):
-            return False
-        self.open = False
-        self.lock.release()
-        return True
-
-
-@dataclass
-class _UntilClosed:
-    """An offset reader that reads nothing once its consumer is closed."""
-
-    reader: OffsetReader
-    flag: _OpenFlag
-
-    def sample(self) -> list[PartitionOffsets]:
-        """The reader's sample, or nothing after close."""
-        with self.flag.lock:
-            return self.reader.sample() if self.flag.open else []
 
 
 def _next_offsets(records: list[Msg]) -> list[TopicPartition]:
