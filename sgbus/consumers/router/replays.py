@@ -13,7 +13,7 @@ a replay).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,8 +21,8 @@ import structlog
 from confluent_kafka import KafkaException
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletters import delivered_replays
 from sgbus.bus.parties import REPLAY_LEDGER_TOPIC
-from sgbus.bus.reading import read_to_end
 from sgbus.bus.settings import Settings
 from sgbus.consumers.router.records import OutRecord
 from sgbus.runtime.faults import TransientError
@@ -119,13 +119,11 @@ class ReplayLedger:
         return set(self._read()) | self._committed
 
 
-def read_ledger(settings: Settings, timeout_s: float = 30) -> Iterator[str]:
+def read_ledger(settings: Settings) -> set[str]:
     """Event ids in the ledger topic, read committed to its end. A broker that cannot be read
     is a transient fault: the batch is routed again later, never delivered twice."""
     try:
-        for r in read_to_end(settings, [REPLAY_LEDGER_TOPIC], timeout_s=timeout_s):
-            if r.key is not None and r.value is not None:
-                yield r.key.decode("utf-8", "replace")
+        return delivered_replays(settings, timeout_s=15)
     except (TimeoutError, KafkaException) as exc:
         raise TransientError("broker", f"replay ledger not read: {type(exc).__name__}") from exc
 
