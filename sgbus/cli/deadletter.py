@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -21,7 +22,6 @@ deadletter_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(deadletter_app, name="deadletter")
-console = Console()
 
 ReasonOption = Annotated[
     str | None,
@@ -89,32 +89,30 @@ def list_dead_letters(
         for row in rows:
             sys.stdout.write(json.dumps(asdict(row), default=str, ensure_ascii=False) + "\n")
         return
-    console.print(_table(rows))
+    Console().print(_table(rows))
 
 
 def _table(rows: list[Any]) -> Table:
+    """Two lines per dead letter, so the table stays readable in 100 columns: the id over
+    when it failed, the code over why, the topic over where in it, the type over replays."""
     from sgbus.bus.calendar.timeutil import CHINA_TZ
 
     table = Table(
         title=f"sg.deadletter: {len(rows)} dead letter(s), times Asia/Shanghai",
         box=box.SIMPLE_HEAD,
+        show_lines=True,
+        pad_edge=False,
     )
-    table.add_column("dead letter", no_wrap=True)
-    table.add_column("failed at", no_wrap=True)
-    table.add_column("reason", no_wrap=True)
-    table.add_column("read from", no_wrap=True)
-    table.add_column("event type", no_wrap=True)
-    table.add_column("replayed", no_wrap=True)
-    table.add_column("why", overflow="fold", min_width=20)
+    table.add_column("dead letter / failed at", no_wrap=True, min_width=36)
+    table.add_column("reason / why", overflow="fold", ratio=2, min_width=12)
+    table.add_column("read from", overflow="fold", ratio=1, min_width=12)
+    table.add_column("event type", overflow="fold", min_width=8)
     for r in rows:
         table.add_row(
-            r.dead_letter_id,
-            r.failed_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-            r.reason_code,
-            f"{r.original_topic}[{r.original_partition}]@{r.original_offset}",
-            r.event_type or "-",
-            "delivered" if r.replayed else "-",
-            r.reason,
+            f"{r.dead_letter_id}\n{r.failed_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M:%S}",
+            f"{r.reason_code}\n[dim]{escape(r.reason)}[/dim]",
+            f"{r.original_topic}\npartition {r.original_partition} offset {r.original_offset}",
+            (r.event_type or "-") + ("\nreplayed" if r.replayed else ""),
         )
     return table
 
@@ -162,6 +160,7 @@ def replay(
             skipped.append(str(exc))
     for line in skipped:
         typer.echo(f"skipped {line}", err=True)
+    console = Console()
     if not records:
         console.print("nothing to replay")
         raise typer.Exit(1 if dead_letter_id or skipped else 0)
