@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -16,6 +16,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from sgbus.cli import app
+
+if TYPE_CHECKING:
+    from sgbus.bus.deadletters import Row, Selection
 
 deadletter_app = typer.Typer(
     help="Dead letters: what the bus set aside and why; replay after the cause is fixed.",
@@ -37,7 +40,9 @@ SinceOption = Annotated[
 ]
 
 
-def _selection(reason: str | None, since: str | None, dead_letter_id: str | None = None) -> Any:
+def _selection(
+    reason: str | None, since: str | None, dead_letter_id: str | None = None
+) -> Selection:
     from sgbus.bus.deadletters import Selection, parse_reason, parse_since
 
     try:
@@ -53,7 +58,8 @@ def _selection(reason: str | None, since: str | None, dead_letter_id: str | None
 
 def _fail(what: str, exc: Exception) -> typer.Exit:
     """A one-line error for a broker or registry that cannot be reached."""
-    typer.echo(f"sgbus: {what}: {type(exc).__name__}: {str(exc).splitlines()[0]}", err=True)
+    first = next(iter(str(exc).splitlines()), "")
+    typer.echo(f"sgbus: {what}: {type(exc).__name__}: {first}", err=True)
     return typer.Exit(1)
 
 
@@ -82,7 +88,7 @@ def list_dead_letters(
                 )
             )
             delivered = delivered_replays(settings)
-            rows = [row_of(d, serde, delivered) for d in letters]
+            rows = sorted((row_of(d, serde, delivered) for d in letters), key=lambda r: r.failed_at)
     except (SerdeError, TimeoutError, KafkaException) as exc:
         raise _fail("dead letters not read", exc) from None
     if as_json:
@@ -92,7 +98,7 @@ def list_dead_letters(
     Console().print(_table(rows))
 
 
-def _table(rows: list[Any]) -> Table:
+def _table(rows: list[Row]) -> Table:
     """Two lines per dead letter, so the table stays readable in 100 columns: the id over
     when it failed, the code over why, the topic over where in it, the type over replays."""
     from sgbus.bus.calendar.timeutil import CHINA_TZ

@@ -120,7 +120,16 @@ def test_refused_records_are_noticed_listed_and_replayed_once(
         and row["original_topic"] == "sg.weihai-approval.outbox"
     )
     assert invalid.licensee.name not in json.dumps(row, ensure_ascii=False)
-    table = cli(settings, monkeypatch, "deadletter", "list", "--reason", "validation-failed")
+    table = cli(
+        settings,
+        monkeypatch,
+        "deadletter",
+        "list",
+        "--reason",
+        "validation-failed",
+        "--since",
+        "24h",
+    )
     assert str(notice.dead_letter_id) in table and invalid.licensee.name not in table
 
     # 3. The cause is lifted (the party is configured); a replay delivers, a second does not.
