@@ -26,6 +26,20 @@ _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
+def decode_failure_reason(exc: DecodeError) -> DeadLetterReason:
+    """``UNKNOWN_SCHEMA`` when the registry answered that it does not know the record's schema
+    id (HTTP 404 under the error), else ``UNDECODABLE``: bad bytes stay bad, while an unknown
+    schema is worth a replay once the schema is restored."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if getattr(cur, "http_status_code", None) == 404:
+            return DeadLetterReason.UNKNOWN_SCHEMA
+        cur = cur.__cause__ or cur.__context__
+    return DeadLetterReason.UNDECODABLE
+
+
 def parse_reason(text: str) -> DeadLetterReason:
     """A reason code from ``validation-failed`` or ``VALIDATION_FAILED``; a clear error naming
     the known codes otherwise."""

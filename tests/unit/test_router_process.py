@@ -132,3 +132,14 @@ def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
     )
     routed = route_record(record(serde, forged, "sg.weihai-drc.outbox"), serde, DIRECTORY)
     assert routed.rejected is DeadLetterReason.SENDER_NOT_OWNER
+
+
+def test_a_schema_id_the_registry_does_not_know_is_an_unknown_schema() -> None:
+    registry_serde = build_serde("mock://router-unknown-schema")
+    rec = InRecord("sg.weihai-approval.outbox", 0, 42, b"k", b"\x00\x00\x00\x03\xe7abc", {})
+    routed = route_record(rec, registry_serde, DIRECTORY)
+    assert routed.rejected is DeadLetterReason.UNKNOWN_SCHEMA
+    assert routed.out[0].headers[h.DLQ_REASON] == "UNKNOWN_SCHEMA"
+    # bad bytes are not a schema problem
+    junk = InRecord("sg.weihai-approval.outbox", 0, 43, b"k", b"\x07junk", {})
+    assert route_record(junk, registry_serde, DIRECTORY).rejected is DeadLetterReason.UNDECODABLE

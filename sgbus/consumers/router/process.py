@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletters import decode_failure_reason
 from sgbus.bus.events import (
     ApprovalResult,
     CaseAssignment,
@@ -99,7 +100,7 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Route
     try:
         event = serde.decode(rec.value, rec.topic, rec.partition, rec.offset)
     except DecodeError as exc:
-        return _reject(serde, rec, DLR.UNDECODABLE, exc.reason, None, directory)
+        return _reject(serde, rec, decode_failure_reason(exc), exc.reason, None, directory)
     issues = validate_event(event)
     if issues:
         detail = "; ".join(str(i) for i in issues[:5])
