@@ -2,7 +2,9 @@
 
 Deterministic and free of Kafka I/O: the service runs it inside a transaction, tests run it
 directly. Accepted events are copied byte for byte (what the sender published is what the
-recipients and the audit log get); refused ones become a ``DeadLetter`` event.
+recipients and the audit log get); refused ones become a ``DeadLetter`` event, and the party
+whose outbox they came from gets a ``RejectionNotice``. A replayed dead letter is delivered
+once (:mod:`sgbus.consumers.router.replays`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from sgbus.consumers.router.replays import ReplayCheck, no_replays, replay_of
 ROUTER_PARTY = "router"
 _OUTBOX = re.compile(r"^sg\.([a-z][a-z0-9-]{1,47})\.outbox$")
 _NS = uuid.UUID("0d9b1f6c-3c1e-4f0a-8a4e-7b5f3c2d1e00")
-DLR = DeadLetterReason
+_DLR = DeadLetterReason
 
 
 class AssignmentDirectory(Directory, Protocol):
@@ -93,10 +95,10 @@ def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayChe
 def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Routed:
     match = _OUTBOX.match(rec.topic)
     if not match:
-        return _reject(serde, rec, DLR.OTHER, f"{rec.topic} is not an outbox", None, directory)
+        return _reject(serde, rec, _DLR.OTHER, f"{rec.topic} is not an outbox", None, directory)
     if rec.value is None:
         detail = "record has no value (tombstone)"
-        return _reject(serde, rec, DLR.UNDECODABLE, detail, None, directory)
+        return _reject(serde, rec, _DLR.UNDECODABLE, detail, None, directory)
     try:
         event = serde.decode(rec.value, rec.topic, rec.partition, rec.offset)
     except DecodeError as exc:
@@ -105,7 +107,7 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Route
     if issues:
         detail = "; ".join(str(i) for i in issues[:5])
         paths = field_paths(issues)
-        return _reject(serde, rec, DLR.VALIDATION_FAILED, detail, event, directory, paths)
+        return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if isinstance(event, CaseAssignment):
         return _assign(rec, match.group(1), event, serde, directory)
     decision = decide(match.group(1), routable(event), directory)
@@ -157,20 +159,20 @@ def _assign(
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
     if not directory.is_oversight(source):
         detail = f"{source!r} is not an oversight office"
-        return _reject(serde, rec, DLR.SENDER_NOT_OWNER, detail, event, directory)
+        return _reject(serde, rec, _DLR.SENDER_NOT_OWNER, detail, event, directory)
     paths = ("original_value",)
     try:
         original = serde.decode(event.original_value, rec.topic, rec.partition, rec.offset)
     except DecodeError as exc:
         detail = f"original_value: {exc.reason}"
-        return _reject(serde, rec, DLR.VALIDATION_FAILED, detail, event, directory, paths)
+        return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if (
         not isinstance(original, ApprovalResult)
         or original.envelope.event_id != event.assigned_event_id
         or original.envelope.case_key != event.envelope.case_key
     ):
         detail = "original_value is not the approval result named by assigned_event_id"
-        return _reject(serde, rec, DLR.VALIDATION_FAILED, detail, event, directory, paths)
+        return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     assigned = InRecord(
         rec.topic,
         rec.partition,
