@@ -93,9 +93,14 @@ def list_dead_letters(
         raise _fail("dead letters not read", exc) from None
     if as_json:
         for row in rows:
-            sys.stdout.write(json.dumps(asdict(row), default=str, ensure_ascii=False) + "\n")
+            line = json.dumps(asdict(row), default=_json_value, ensure_ascii=False)
+            sys.stdout.write(line + "\n")
         return
     Console().print(_table(rows))
+
+
+def _json_value(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _table(rows: list[Row]) -> Table:
