@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from sgbus.cli import app
+from sgbus.cli import _startup, app
 
 if TYPE_CHECKING:
     from sgbus.bus.deadletters import Row, Selection
@@ -52,8 +52,7 @@ def _selection(
             dead_letter_id=dead_letter_id.strip() if dead_letter_id else None,
         )
     except ValueError as exc:
-        typer.echo(f"sgbus: {exc}", err=True)
-        raise typer.Exit(2) from None
+        _startup.fail(str(exc))
 
 
 def _fail(what: str, exc: Exception) -> typer.Exit:
@@ -74,10 +73,9 @@ def list_dead_letters(
 
     from sgbus.bus.deadletters import delivered_replays, read_dead_letters, row_of
     from sgbus.bus.serde import SerdeError, build_serde
-    from sgbus.bus.settings import get_settings
 
     selection = _selection(reason, since)
-    settings = get_settings()
+    settings = _startup.settings()
     serde = build_serde(settings.registry_url())
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
@@ -150,14 +148,12 @@ def replay(
         replay_record,
     )
     from sgbus.bus.serde import SerdeError, build_serde
-    from sgbus.bus.settings import get_settings
     from sgbus.producers.replay import publish_replays
 
     if (reason is None) == (dead_letter_id is None):
-        typer.echo("sgbus: give either --reason or --id", err=True)
-        raise typer.Exit(2)
+        _startup.fail("give either --reason or --id")
     selection = _selection(reason, since, dead_letter_id)
-    settings = get_settings()
+    settings = _startup.settings()
     serde = build_serde(settings.registry_url())
     try:
         letters = in_original_order(read_dead_letters(settings, serde, selection))
