@@ -35,6 +35,7 @@ def _register() -> None:
     from sgbus.cli import (  # noqa: F401
         bus,
         catalogue,
+        deadletter,
         deadline,
         demo,
         department,

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-from sgbus.bus.events import EVENT_CLASSES
+from sgbus.bus.events import EVENT_CLASSES, DeadLetterReason
 from sgbus.bus.parties import PARTY_ID_PATTERN
 from sgbus.bus.policy.model import Flow
-from sgbus.consumers.router.decision import RejectReason
 
 OTHER = "other"
 
@@ -23,9 +22,14 @@ FLOW_IDS: frozenset[str] = frozenset(f.value for f in Flow)
 #: Event types: the contracts' record names (the watchdog's outcomes among them).
 EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)
 
-#: Dead-letter reasons: the router's, the watchdog's unknown schema, plus ``OTHER`` for a
-#: service that dead-letters for a reason of its own not yet listed here.
-REASONS: frozenset[str] = frozenset(r.value for r in RejectReason) | {"unknown-schema"}
+
+def reason_label(code: DeadLetterReason) -> str:
+    """The label value of a dead-letter reason code: ``SENDER_NOT_OWNER`` → ``sender-not-owner``."""
+    return code.value.lower().replace("_", "-")
+
+
+#: Dead-letter reasons: the contract's ``DeadLetterReason`` codes, in label form.
+REASONS: frozenset[str] = frozenset(reason_label(r) for r in DeadLetterReason)
 
 #: Services that expose metrics. Also the ``service`` label and the Prometheus job names.
 SERVICES: frozenset[str] = frozenset(
@@ -51,8 +55,9 @@ def event_type(value: str) -> str:
 
 
 def reason(value: str) -> str:
-    """A dead-letter reason as a label."""
-    return value if value in REASONS else OTHER
+    """A dead-letter reason as a label; takes the code (``VALIDATION_FAILED``) or its label form."""
+    label = value.strip().lower().replace("_", "-")
+    return label if label in REASONS else OTHER
 
 
 def service(value: str) -> str:

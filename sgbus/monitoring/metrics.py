@@ -29,8 +29,9 @@ metric (helper)                                   who, at what point
                                                   ``watchdog``); relay → each relayed row.
 ``sgbus_dead_letters_total``                      router (and any service that dead-letters),
 (:func:`record_dead_letter`)                      once per record written to sg.deadletter,
-                                                  after the commit; ``reason`` is a
-                                                  ``RejectReason`` value or ``undecodable``.
+                                                  after the commit; ``reason`` is the
+                                                  ``DeadLetterReason`` code in label form
+                                                  (``validation-failed``).
 ``sgbus_inbox_rejected_total``                    department service, once per inbox record
 (:func:`record_inbox_rejected`)                   it could not decode and set aside (in its
                                                   store's ``rejected_items``), after the

@@ -16,6 +16,7 @@ from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli.bus import all_parties
 from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.consumers.router.process import AssignmentDirectory
 from sgbus.consumers.router.service import Router, RouterStats
 from sgbus.demo.synthetic import approval_result
 
@@ -47,13 +48,15 @@ def results(n: int, seed: int, matters: list[str], base_serial: int) -> list[App
 
 
 @contextmanager
-def running_router(settings: Settings, instance: str = "test") -> Iterator[RouterStats]:
-    """A router in a background thread for the block."""
+def running_router(
+    settings: Settings, instance: str = "test", directory: AssignmentDirectory | None = None
+) -> Iterator[RouterStats]:
+    """A router in a background thread for the block (on the example catalogue by default)."""
     stop = threading.Event()
     router = Router(
         settings,
         build_serde(settings.registry_url()),
-        CatalogueDirectory(CATALOGUE),
+        directory or CatalogueDirectory(CATALOGUE),
         instance,
         stop=stop,
     )

@@ -82,9 +82,9 @@ def test_bad_records_are_dead_lettered_and_the_router_goes_on(stack: object) -> 
             if {b"x", b"y", b"z"} <= set(dead) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-    assert dead[b"x"][h.DLQ_REASON] == "forged-sender"
-    assert dead[b"y"][h.DLQ_REASON] == "undecodable"
-    assert dead[b"z"][h.DLQ_REASON] == "unknown-party" and "ghost-dept" in dead[b"z"][h.DLQ_DETAIL]
+    assert dead[b"x"][h.DLQ_REASON] == "SENDER_NOT_OWNER"
+    assert dead[b"y"][h.DLQ_REASON] == "UNDECODABLE"
+    assert dead[b"z"][h.DLQ_REASON] == "UNKNOWN_PARTY" and "ghost-dept" in dead[b"z"][h.DLQ_DETAIL]
     assert dead[b"x"][h.SOURCE_TOPIC] == "sg.weihai-drc.outbox" and h.SOURCE_OFFSET in dead[b"x"]
 
 

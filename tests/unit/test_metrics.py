@@ -27,7 +27,7 @@ def value(name: str, **lab: str) -> float:
         (labels.party, "watchdog", "Zhang San"),
         (labels.flow, "claim", "claim please"),
         (labels.event_type, "ApprovalResult", "approval result for 张三"),
-        (labels.reason, "forged-sender", "sender 370102199001011234 is forged"),
+        (labels.reason, "sender-not-owner", "sender 370102199001011234 is forged"),
         (labels.service, "router", "router-7"),
     ],
 )
@@ -36,10 +36,13 @@ def test_label_values_outside_the_bounded_set_become_other(fn, good, bad) -> Non
     assert fn(bad) == labels.OTHER
 
 
-def test_every_router_reject_reason_and_flow_is_a_label_value() -> None:
-    from sgbus.consumers.router.decision import RejectReason
+def test_every_dead_letter_reason_and_flow_is_a_label_value() -> None:
+    from sgbus.bus.events import DeadLetterReason
 
-    assert {labels.reason(r.value) for r in RejectReason} == {r.value for r in RejectReason}
+    assert {labels.reason(r.value) for r in DeadLetterReason} == labels.REASONS
+    assert labels.reason("VALIDATION_FAILED") == "validation-failed"  # the contract's code
+    assert labels.reason("validation-failed") == "validation-failed"  # or its label form
+    assert labels.reason_label(DeadLetterReason.SENDER_NOT_OWNER) == "sender-not-owner"
     assert len(labels.FLOW_IDS) == 14
     assert labels.event_type("AutoClaim") == "AutoClaim"
     assert labels.event_type("ApprovalResults") == labels.OTHER  # near misses too
@@ -64,10 +67,12 @@ def test_event_counters_use_cleaned_labels() -> None:
 
 
 def test_dead_letters_by_reason() -> None:
-    before = value("sgbus_dead_letters_total", service="router", reason="forged-sender")
-    metrics.record_dead_letter("router", "forged-sender")
-    metrics.record_dead_letter("router", "forged-sender")
-    assert value("sgbus_dead_letters_total", service="router", reason="forged-sender") == before + 2
+    before = value("sgbus_dead_letters_total", service="router", reason="sender-not-owner")
+    metrics.record_dead_letter("router", "SENDER_NOT_OWNER")
+    metrics.record_dead_letter("router", "sender-not-owner")
+    assert (
+        value("sgbus_dead_letters_total", service="router", reason="sender-not-owner") == before + 2
+    )
 
 
 def test_delay_histograms_clamp_negative_values_to_zero() -> None:

@@ -9,9 +9,8 @@ import pytest
 
 from sgbus.bus import headers as h
 from sgbus.bus.catalogue import example_catalogue
-from sgbus.bus.events import CaseAssignment, DeadLetter, new_envelope
+from sgbus.bus.events import CaseAssignment, DeadLetter, DeadLetterReason, new_envelope
 from sgbus.bus.serde import Serde, build_serde
-from sgbus.consumers.router.decision import RejectReason
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.process import route_record
 from sgbus.consumers.router.records import InRecord
@@ -55,8 +54,9 @@ def test_approval_result_goes_to_supervisors_and_audit_unchanged(serde: Serde) -
 
 
 def dead(serde: Serde, routed_out: list) -> DeadLetter:  # type: ignore[type-arg]
-    (out,) = routed_out
+    out, *rest = routed_out
     assert out.topic == "sg.deadletter"
+    assert [o.topic for o in rest] in ([], ["sg.weihai-approval.inbox"], ["sg.weihai-drc.inbox"])
     event = serde.decode(out.value, out.topic)
     assert isinstance(event, DeadLetter)
     assert out.headers[h.SOURCE_OFFSET] == "42"
@@ -65,7 +65,7 @@ def dead(serde: Serde, routed_out: list) -> DeadLetter:  # type: ignore[type-arg
 
 def test_forged_sender_is_dead_lettered_with_reason(serde: Serde) -> None:
     routed = route_record(record(serde, result(), "sg.weihai-drc.outbox"), serde, DIRECTORY)
-    assert routed.rejected is RejectReason.FORGED_SENDER
+    assert routed.rejected is DeadLetterReason.SENDER_NOT_OWNER
     letter = dead(serde, routed.out)
     assert letter.original_topic == "sg.weihai-drc.outbox" and "weihai-approval" in letter.reason
 
@@ -73,13 +73,13 @@ def test_forged_sender_is_dead_lettered_with_reason(serde: Serde) -> None:
 def test_undecodable_bytes_are_dead_lettered(serde: Serde) -> None:
     rec = InRecord("sg.weihai-approval.outbox", 0, 42, None, b"\x00garbage", {})
     routed = route_record(rec, serde, DIRECTORY)
-    assert routed.rejected is RejectReason.UNDECODABLE
+    assert routed.rejected is DeadLetterReason.UNDECODABLE
     assert dead(serde, routed.out).original_value == b"\x00garbage"
 
 
 def test_unknown_recipient_is_dead_lettered(serde: Serde) -> None:
     routed = route_record(record(serde, result(recipients=["ghost-dept"])), serde, DIRECTORY)
-    assert routed.rejected is RejectReason.UNKNOWN_PARTY
+    assert routed.rejected is DeadLetterReason.UNKNOWN_PARTY
     assert "ghost-dept" in dead(serde, routed.out).reason
 
 
@@ -89,7 +89,7 @@ def test_invalid_payload_is_dead_lettered_without_personal_data(serde: Serde) ->
         update={"licensee": bad.licensee.model_copy(update={"uscc": "91371000ABCDEFGHIJ"})}
     )
     routed = route_record(record(serde, bad), serde, DIRECTORY)
-    assert routed.rejected is RejectReason.INVALID_PAYLOAD
+    assert routed.rejected is DeadLetterReason.VALIDATION_FAILED
     letter = dead(serde, routed.out)
     assert "licensee.uscc" in letter.reason and "91371000ABCDEFGHIJ" not in letter.reason
 
@@ -131,4 +131,15 @@ def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
         update={"envelope": assignment.envelope.model_copy(update={"sender": "weihai-drc"})}
     )
     routed = route_record(record(serde, forged, "sg.weihai-drc.outbox"), serde, DIRECTORY)
-    assert routed.rejected is RejectReason.FORGED_SENDER
+    assert routed.rejected is DeadLetterReason.SENDER_NOT_OWNER
+
+
+def test_a_schema_id_the_registry_does_not_know_is_an_unknown_schema() -> None:
+    registry_serde = build_serde("mock://router-unknown-schema")
+    rec = InRecord("sg.weihai-approval.outbox", 0, 42, b"k", b"\x00\x00\x00\x03\xe7abc", {})
+    routed = route_record(rec, registry_serde, DIRECTORY)
+    assert routed.rejected is DeadLetterReason.UNKNOWN_SCHEMA
+    assert routed.out[0].headers[h.DLQ_REASON] == "UNKNOWN_SCHEMA"
+    # bad bytes are not a schema problem
+    junk = InRecord("sg.weihai-approval.outbox", 0, 43, b"k", b"\x07junk", {})
+    assert route_record(junk, registry_serde, DIRECTORY).rejected is DeadLetterReason.UNDECODABLE

@@ -1,9 +1,9 @@
 from collections.abc import Collection, Sequence
 
+from sgbus.bus.events import DeadLetterReason
 from sgbus.consumers.router.decision import (
     Deliver,
     Reject,
-    RejectReason,
     RoutableEvent,
     decide,
 )
@@ -52,19 +52,19 @@ def test_unmapped_matter_goes_to_unassigned_pool() -> None:
 
 def test_forged_sender_is_rejected() -> None:
     out = route("wh-market", ev())
-    assert isinstance(out, Reject) and out.reason is RejectReason.FORGED_SENDER
+    assert isinstance(out, Reject) and out.reason is DeadLetterReason.SENDER_NOT_OWNER
 
 
 def test_unknown_recipient_is_rejected_and_named() -> None:
     out = route("wh-approval", ev(recipients=["wh-health", "ghost"]))
-    assert out == Reject(RejectReason.UNKNOWN_PARTY, "unknown recipient(s): ghost")
+    assert out == Reject(DeadLetterReason.UNKNOWN_PARTY, "unknown recipient(s): ghost")
 
 
 def test_unknown_sender_party_is_rejected() -> None:
     out = route("ghost", ev(sender="ghost"))
-    assert isinstance(out, Reject) and out.reason is RejectReason.UNKNOWN_PARTY
+    assert isinstance(out, Reject) and out.reason is DeadLetterReason.UNKNOWN_PARTY
 
 
 def test_non_catalogue_event_without_recipients_is_rejected() -> None:
     out = route("wh-market", ev(event_type="SupervisionAction", sender="wh-market"))
-    assert isinstance(out, Reject) and out.reason is RejectReason.NO_RECIPIENTS
+    assert isinstance(out, Reject) and out.reason is DeadLetterReason.NO_RECIPIENT

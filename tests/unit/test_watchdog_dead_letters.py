@@ -114,7 +114,7 @@ def test_a_schema_id_the_registry_does_not_know_is_an_unknown_schema_dead_letter
     with engine.connect() as conn:
         [row] = conn.execute(select(outbox).where(outbox.c.topic == DEAD_LETTER_TOPIC)).all()
     assert row.event_id == dead_letter_id(unknown)
-    assert '"sgbus-dlq-reason": "unknown-schema"' in row.headers
+    assert '"sgbus-dlq-reason": "UNKNOWN_SCHEMA"' in row.headers  # the contract's code
 
 
 def test_an_unreachable_registry_fails_the_whole_batch_instead_of_a_dead_letter() -> None:

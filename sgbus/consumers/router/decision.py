@@ -7,19 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
-
-class RejectReason(StrEnum):
-    """Why a record goes to the dead-letter topic. Bounded set: also a metric label."""
-
-    UNDECODABLE = "undecodable"
-    INVALID_PAYLOAD = "invalid-payload"
-    FORGED_SENDER = "forged-sender"
-    UNKNOWN_PARTY = "unknown-party"
-    NO_RECIPIENTS = "no-recipients"
-    NOT_AN_OUTBOX = "not-an-outbox"
+from sgbus.bus.events import DeadLetterReason
 
 
 @dataclass(frozen=True)
@@ -45,9 +35,9 @@ class Deliver:
 
 @dataclass(frozen=True)
 class Reject:
-    """Send the record to the dead-letter topic with this reason."""
+    """Send the record to the dead-letter topic with this reason (the contract's code)."""
 
-    reason: RejectReason
+    reason: DeadLetterReason
     detail: str
 
 
@@ -75,24 +65,26 @@ def decide(source_party: str, event: RoutableEvent, directory: Directory) -> Del
     known = directory.known_parties()
     if event.sender != source_party:
         return Reject(
-            RejectReason.FORGED_SENDER,
+            DeadLetterReason.SENDER_NOT_OWNER,
             f"declared sender {event.sender!r} does not own outbox of {source_party!r}",
         )
     if source_party not in known:
         return Reject(
-            RejectReason.UNKNOWN_PARTY, f"sender {source_party!r} is not a configured party"
+            DeadLetterReason.UNKNOWN_PARTY, f"sender {source_party!r} is not a configured party"
         )
     if event.recipients:
         unknown = sorted(set(event.recipients) - set(known))
         if unknown:
-            return Reject(RejectReason.UNKNOWN_PARTY, f"unknown recipient(s): {', '.join(unknown)}")
+            return Reject(
+                DeadLetterReason.UNKNOWN_PARTY, f"unknown recipient(s): {', '.join(unknown)}"
+            )
         return Deliver(_unique(event.recipients))
     if event.event_type in CATALOGUE_ROUTED and event.matter_code:
         supervisors = directory.supervisors_of_matter(event.matter_code, event.region)
         if supervisors:
             return Deliver(_unique(supervisors))
         return Deliver((directory.unassigned_pool(),), unassigned=True)
-    return Reject(RejectReason.NO_RECIPIENTS, f"{event.event_type} names no recipients")
+    return Reject(DeadLetterReason.NO_RECIPIENT, f"{event.event_type} names no recipients")
 
 
 def _unique(parties: Sequence[str]) -> tuple[str, ...]:

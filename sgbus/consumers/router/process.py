@@ -2,28 +2,31 @@
 
 Deterministic and free of Kafka I/O: the service runs it inside a transaction, tests run it
 directly. Accepted events are copied byte for byte (what the sender published is what the
-recipients and the audit log get); refused ones become a ``DeadLetter`` event.
+recipients and the audit log get); refused ones become a ``DeadLetter`` event, and the party
+whose outbox they came from gets a ``RejectionNotice``. A replayed dead letter is delivered
+once (:mod:`sgbus.consumers.router.replays`).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletters import decode_failure_reason
 from sgbus.bus.events import (
     ApprovalResult,
     CaseAssignment,
     DeadLetter,
+    DeadLetterReason,
     Event,
     KafkaHeader,
     event_type_of,
     new_envelope,
 )
-from sgbus.bus.events import DeadLetterReason as DLR
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.validation import validate_event
@@ -31,23 +34,17 @@ from sgbus.consumers.router.decision import (
     Deliver,
     Directory,
     Reject,
-    RejectReason,
     RoutableEvent,
     decide,
 )
+from sgbus.consumers.router.notices import field_paths, notice_record, rejection_notice
 from sgbus.consumers.router.records import InRecord, OutRecord
+from sgbus.consumers.router.replays import ReplayCheck, no_replays, replay_of
 
 ROUTER_PARTY = "router"
 _OUTBOX = re.compile(r"^sg\.([a-z][a-z0-9-]{1,47})\.outbox$")
 _NS = uuid.UUID("0d9b1f6c-3c1e-4f0a-8a4e-7b5f3c2d1e00")
-_DLR = {
-    RejectReason.UNDECODABLE: DLR.UNDECODABLE,
-    RejectReason.INVALID_PAYLOAD: DLR.VALIDATION_FAILED,
-    RejectReason.FORGED_SENDER: DLR.SENDER_NOT_OWNER,
-    RejectReason.UNKNOWN_PARTY: DLR.UNKNOWN_PARTY,
-    RejectReason.NO_RECIPIENTS: DLR.NO_RECIPIENT,
-    RejectReason.NOT_AN_OUTBOX: DLR.OTHER,
-}
+_DLR = DeadLetterReason
 
 
 class AssignmentDirectory(Directory, Protocol):
@@ -66,33 +63,56 @@ class Routed:
     event_type: str | None = None
     sender: str | None = None
     delivered_to: tuple[str, ...] = ()
-    rejected: RejectReason | None = None
+    rejected: DeadLetterReason | None = None
+    event_id: str | None = None
+    notified: str | None = None  # the party told of the rejection
+    replay_dropped: bool = False  # a replay of an event already delivered
 
 
-def route_record(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Routed:
-    """Everything to write for one consumed record."""
+def route_record(
+    rec: InRecord,
+    serde: Serde,
+    directory: AssignmentDirectory,
+    replays: ReplayCheck | None = None,
+) -> Routed:
+    """Everything to write for one consumed record; ``replays`` decides about replayed dead
+    letters (without it every replay counts as new)."""
+    routed = _route(rec, serde, directory)
+    dead_letter_id = replay_of(rec.headers)
+    if dead_letter_id is None or not routed.delivered_to or routed.event_id is None:
+        return routed
+    return _once(routed, routed.event_id, dead_letter_id, replays or no_replays())
+
+
+def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayCheck) -> Routed:
+    """A replay is delivered once: dropped if it was before, else recorded in the ledger."""
+    if replays.delivered_before(event_id):
+        replays.drop(event_id, dead_letter_id)
+        return replace(routed, out=[], delivered_to=(), replay_dropped=True)
+    return replace(routed, out=[*routed.out, replays.deliver(event_id, dead_letter_id)])
+
+
+def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Routed:
     match = _OUTBOX.match(rec.topic)
     if not match:
-        return _reject(
-            serde, rec, RejectReason.NOT_AN_OUTBOX, f"{rec.topic} is not an outbox", None
-        )
+        return _reject(serde, rec, _DLR.OTHER, f"{rec.topic} is not an outbox", None, directory)
     if rec.value is None:
-        return _reject(
-            serde, rec, RejectReason.UNDECODABLE, "record has no value (tombstone)", None
-        )
+        detail = "record has no value (tombstone)"
+        return _reject(serde, rec, _DLR.UNDECODABLE, detail, None, directory)
     try:
         event = serde.decode(rec.value, rec.topic, rec.partition, rec.offset)
     except DecodeError as exc:
-        return _reject(serde, rec, RejectReason.UNDECODABLE, exc.reason, None)
+        return _reject(serde, rec, decode_failure_reason(exc), exc.reason, None, directory)
     issues = validate_event(event)
     if issues:
         detail = "; ".join(str(i) for i in issues[:5])
-        return _reject(serde, rec, RejectReason.INVALID_PAYLOAD, detail, event)
+        paths = field_paths(issues)
+        return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if isinstance(event, CaseAssignment):
         return _assign(rec, match.group(1), event, serde, directory)
     decision = decide(match.group(1), routable(event), directory)
     if isinstance(decision, Reject):
-        return _reject(serde, rec, decision.reason, decision.detail, event)
+        return _reject(serde, rec, decision.reason, decision.detail, event, directory)
     return _deliver(rec, event, decision)
 
 
@@ -113,9 +133,10 @@ def routable(event: Event) -> RoutableEvent:
 def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
     assert rec.value is not None
     key = rec.key if rec.key is not None else event.envelope.case_key.encode()
+    event_id = str(event.envelope.event_id)
     base = {
         **rec.headers,
-        h.EVENT_ID: str(event.envelope.event_id),
+        h.EVENT_ID: event_id,
         h.EVENT_TYPE: event_type_of(event),
         h.SOURCE_TOPIC: rec.topic,
     }
@@ -124,7 +145,9 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
     if decision.unassigned:
         audit[h.UNASSIGNED] = "1"
     out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit))
-    return Routed(out, event_type_of(event), event.envelope.sender, decision.parties)
+    return Routed(
+        out, event_type_of(event), event.envelope.sender, decision.parties, event_id=event_id
+    )
 
 
 def _assign(
@@ -133,24 +156,23 @@ def _assign(
     """Deliver the assigned original to the chosen departments; audit both records."""
     decision = decide(source, routable(event), directory)
     if isinstance(decision, Reject):
-        return _reject(serde, rec, decision.reason, decision.detail, event)
+        return _reject(serde, rec, decision.reason, decision.detail, event, directory)
     if not directory.is_oversight(source):
-        return _reject(
-            serde, rec, RejectReason.FORGED_SENDER, f"{source!r} is not an oversight office", event
-        )
+        detail = f"{source!r} is not an oversight office"
+        return _reject(serde, rec, _DLR.SENDER_NOT_OWNER, detail, event, directory)
+    paths = ("original_value",)
     try:
         original = serde.decode(event.original_value, rec.topic, rec.partition, rec.offset)
     except DecodeError as exc:
-        return _reject(
-            serde, rec, RejectReason.INVALID_PAYLOAD, f"original_value: {exc.reason}", event
-        )
+        detail = f"original_value: {exc.reason}"
+        return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if (
         not isinstance(original, ApprovalResult)
         or original.envelope.event_id != event.assigned_event_id
         or original.envelope.case_key != event.envelope.case_key
     ):
         detail = "original_value is not the approval result named by assigned_event_id"
-        return _reject(serde, rec, RejectReason.INVALID_PAYLOAD, detail, event)
+        return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     assigned = InRecord(
         rec.topic,
         rec.partition,
@@ -160,37 +182,86 @@ def _assign(
         {h.ASSIGNED_BY: str(event.envelope.event_id)},
     )
     routed = _deliver(assigned, original, Deliver(tuple(event.assigned_to)))
+    own_id = str(event.envelope.event_id)
     own_audit = OutRecord(
         AUDIT_TOPIC,
         routed.out[0].key,
         rec.value or b"",
         {
             **rec.headers,
-            h.EVENT_ID: str(event.envelope.event_id),
+            h.EVENT_ID: own_id,
             h.EVENT_TYPE: "CaseAssignment",
             h.SOURCE_TOPIC: rec.topic,
             h.DELIVERED_TO: "",
         },
     )
-    return Routed([*routed.out, own_audit], "CaseAssignment", source, routed.delivered_to)
+    return Routed(
+        [*routed.out, own_audit],
+        "CaseAssignment",
+        source,
+        routed.delivered_to,
+        event_id=own_id,
+    )
 
 
 def _reject(
-    serde: Serde, rec: InRecord, reason: RejectReason, detail: str, event: Event | None
+    serde: Serde,
+    rec: InRecord,
+    reason: DeadLetterReason,
+    detail: str,
+    event: Event | None,
+    directory: Directory,
+    paths: tuple[str, ...] = (),
 ) -> Routed:
-    """A DeadLetter event for ``rec``; its id is derived from where the record was read."""
-    event_id = uuid.uuid5(_NS, f"{rec.topic}|{rec.partition}|{rec.offset}")
+    """A DeadLetter event for ``rec`` (its id derived from where the record was read), and a
+    RejectionNotice to the party whose outbox it came from, when that party has an inbox."""
+    dead = _dead_letter(rec, reason, detail, event)
+    headers = {
+        h.EVENT_ID: str(dead.envelope.event_id),
+        h.EVENT_TYPE: "DeadLetter",
+        h.DLQ_REASON: reason.value,
+        h.DLQ_DETAIL: detail[:500],
+        h.SOURCE_TOPIC: rec.topic,
+        h.SOURCE_PARTITION: str(rec.partition),
+        h.SOURCE_OFFSET: str(rec.offset),
+    }
+    out = [OutRecord(DEAD_LETTER_TOPIC, rec.key, serde.encode(dead, DEAD_LETTER_TOPIC), headers)]
+    sender = _outbox_owner(rec.topic, directory)
+    if sender is not None:
+        notice = rejection_notice(dead, sender, event, paths)
+        out.append(notice_record(notice, sender, serde, rec.key))
+    return Routed(
+        out,
+        event_type_of(event) if event else None,
+        event.envelope.sender if event else None,
+        rejected=reason,
+        event_id=str(event.envelope.event_id) if event else None,
+        notified=sender,
+    )
+
+
+def _outbox_owner(topic: str, directory: Directory) -> str | None:
+    """The party that wrote ``topic``, if it is an outbox of a party with an inbox."""
+    match = _OUTBOX.match(topic)
+    if match is None or match.group(1) not in directory.known_parties():
+        return None
+    return match.group(1)
+
+
+def _dead_letter(
+    rec: InRecord, reason: DeadLetterReason, detail: str, event: Event | None
+) -> DeadLetter:
     env = event.envelope if event else None
-    dead = DeadLetter(
+    return DeadLetter(
         envelope=new_envelope(
             DeadLetter,
             sender=ROUTER_PARTY,
             region=env.region if env else "000000",
             case_key=env.case_key if env else (rec.key or b"").decode("utf-8", "replace"),
-            event_id=event_id,
+            event_id=uuid.uuid5(_NS, f"{rec.topic}|{rec.partition}|{rec.offset}"),
             causation_id=env.event_id if env else None,
         ),
-        reason_code=_DLR[reason],
+        reason_code=reason,
         reason=detail,
         original_topic=rec.topic,
         original_partition=rec.partition,
@@ -200,17 +271,4 @@ def _reject(
         original_headers=[KafkaHeader(key=k, value=v.encode()) for k, v in rec.headers.items()],
         failed_at=datetime.now(UTC),
         service=ROUTER_PARTY,
-    )
-    headers = {
-        h.EVENT_ID: str(event_id),
-        h.EVENT_TYPE: "DeadLetter",
-        h.DLQ_REASON: reason.value,
-        h.DLQ_DETAIL: detail[:500],
-        h.SOURCE_TOPIC: rec.topic,
-        h.SOURCE_PARTITION: str(rec.partition),
-        h.SOURCE_OFFSET: str(rec.offset),
-    }
-    return Routed(
-        [OutRecord(DEAD_LETTER_TOPIC, rec.key, serde.encode(dead, DEAD_LETTER_TOPIC), headers)],
-        rejected=reason,
     )

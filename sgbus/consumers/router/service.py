@@ -29,6 +29,7 @@ from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_record
 from sgbus.consumers.router.records import InRecord
+from sgbus.consumers.router.replays import ReplayLedger, read_ledger
 from sgbus.monitoring import metrics
 from sgbus.monitoring.lag import ClientGate, ConsumerOffsetReader, GatedReader, OffsetReader
 from sgbus.runtime.faults import Fault
@@ -44,7 +45,7 @@ SERVICE = "router"
 GROUP_ID = "sgbus-router"
 OUTBOX_PATTERN = r"^sg\..+\.outbox$"
 #: Events the router writes itself; their schema ids are resolved before the first batch.
-ROUTER_OWN_EVENTS: tuple[str, ...] = ("DeadLetter",)
+ROUTER_OWN_EVENTS: tuple[str, ...] = ("DeadLetter", "RejectionNotice")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class RouterStats:
     routed: int = 0
     dead_lettered: int = 0
     aborts: int = 0
+    replays_dropped: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
@@ -102,6 +104,7 @@ class Router:
             deadline_s=15.0,
         )
         self.stats = RouterStats()
+        self._replays = ReplayLedger(lambda: read_ledger(settings))
         # Held while another thread reads offsets through the consumer, so that it is never
         # closed under that thread's feet.
         self._consumer_open = ClientGate()
@@ -159,7 +162,10 @@ class Router:
         if not records:
             return False
         self._pending = records
-        results = [route_record(_in_record(m), self._serde, self._directory) for m in records]
+        replays = self._replays.batch()
+        results = [
+            route_record(_in_record(m), self._serde, self._directory, replays) for m in records
+        ]
         try:
             self._writer.write(
                 [out for r in results for out in r.out],
@@ -172,6 +178,7 @@ class Router:
             self._resync = True  # only the committed offsets say whether it made it
             raise
         self._pending = []
+        self._replays.committed(replays)
         self._count(results)
         return True
 
@@ -189,6 +196,9 @@ class Router:
                 self.stats.by_reason[reason] = self.stats.by_reason.get(reason, 0) + 1
                 metrics.record_dead_letter(SERVICE, reason)
                 log.info("dead-lettered a record", reason=reason)
+                continue
+            if r.replay_dropped:
+                self.stats.replays_dropped += 1
                 continue
             self.stats.routed += 1
             metrics.record_event_in(SERVICE, r.sender or "other", r.event_type or "other")

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletters import decode_failure_reason
 from sgbus.bus.events import DeadLetter, DeadLetterReason, KafkaHeader, new_envelope
 from sgbus.bus.parties import DEAD_LETTER_TOPIC, WATCHDOG_PARTY
-from sgbus.bus.serde import DecodeError, EncodeError, Serde
+from sgbus.bus.serde import EncodeError, Serde
 from sgbus.bus.store.outbox import OutgoingMessage
 from sgbus.consumers.watchdog.audit import RawRecord
 from sgbus.runtime.faults import TransientError
@@ -28,24 +29,8 @@ if TYPE_CHECKING:
 
 _NS = uuid.uuid5(uuid.NAMESPACE_URL, "sgbus/watchdog/dead-letter")
 
-#: The metric label of each reason (the router's vocabulary for the same causes).
-METRIC_REASON = {
-    DeadLetterReason.UNDECODABLE: "undecodable",
-    DeadLetterReason.UNKNOWN_SCHEMA: "unknown-schema",
-}
-
-
-def reason_of(exc: DecodeError) -> DeadLetterReason:
-    """``UNKNOWN_SCHEMA`` when the registry answered that it does not know the record's schema
-    id (HTTP 404 under the error), else ``UNDECODABLE``."""
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if getattr(cur, "http_status_code", None) == 404:
-            return DeadLetterReason.UNKNOWN_SCHEMA
-        cur = cur.__cause__ or cur.__context__
-    return DeadLetterReason.UNDECODABLE
+#: ``UNKNOWN_SCHEMA`` or ``UNDECODABLE`` for a record that does not decode: the router's rule.
+reason_of = decode_failure_reason
 
 
 def dead_letter_id(raw: RawRecord) -> str:
@@ -88,7 +73,7 @@ def dead_letter_message(
         headers={
             h.EVENT_ID: event_id,
             h.EVENT_TYPE: "DeadLetter",
-            h.DLQ_REASON: METRIC_REASON[reason],
+            h.DLQ_REASON: reason.value,
             h.DLQ_DETAIL: detail[:500],
             h.SOURCE_TOPIC: raw.topic,
             h.SOURCE_PARTITION: str(raw.partition),

@@ -51,7 +51,7 @@ from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages, raw_reco
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
 from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
-from sgbus.consumers.watchdog.deadletters import METRIC_REASON, dead_letters_for
+from sgbus.consumers.watchdog.deadletters import dead_letters_for
 from sgbus.consumers.watchdog.interpret import Interpreted
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, Interpreter
 from sgbus.consumers.watchdog.ledger import BatchResult, sweep
@@ -367,7 +367,7 @@ class Watchdog:
                 reason=item.dead_letter.value,
                 detail=item.decode_error,
             )
-            metrics.record_dead_letter(SERVICE, METRIC_REASON[item.dead_letter])
+            metrics.record_dead_letter(SERVICE, item.dead_letter.value)
             stats.dead_lettered += 1
             return
         metrics.record_event_in(SERVICE, item.sender or "other", item.event_type or "other")
