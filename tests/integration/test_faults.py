@@ -1,0 +1,501 @@
+"""Faults under load: registry down, broker SIGKILLed, PostgreSQL restarted, a schema deleted,
+a sender's clock skewed. Nothing is lost, misfiled, doubled or wrongly dead-lettered.
+
+Every test runs a stream of 5,000+ approval results of the 威海 bureau through the router, two
+department services that claim on receipt (one on SQLite, one on PostgreSQL), and the
+watchdog, all as separate ``sgbus`` processes on the module's own stack, which the tests break.
+Each test has its own two departments (so inboxes and groups are fresh), its own stores and
+its own watchdog group, and ends with the history check of :mod:`fault_harness`:
+
+- every result in exactly its intended inboxes and department stores, once;
+- every claim in the bureau's inbox, and every result and claim on the audit log, once;
+- every obligation opened once and discharged once, by the right answer;
+- the dead-letter topic holding exactly the records the test meant to be bad.
+
+The schema-deletion test runs last: it leaves the ApprovalResult subject with another id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sgbus.bus import headers as h
+from sgbus.bus.claims import build_claim
+from sgbus.bus.events import ApprovalResult
+from sgbus.bus.obligations.model import obligation_id
+from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic
+from sgbus.bus.serde import build_serde
+from sgbus.bus.store import make_engine
+from sgbus.bus.store.tables import obligations
+from tests.integration.fault_harness import (
+    HISTORY_TOPICS,
+    BreakableStack,
+    Expected,
+    Feeder,
+    History,
+    Outgoing,
+    Postgres,
+    Services,
+    bad_record,
+    check_history,
+    cli,
+    delete_subject,
+    discharged_count,
+    encoded,
+    end_offsets,
+    interleave,
+    make_results,
+    read_since,
+    registry_answers,
+    schema_id_answers,
+    service_env,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.postgres]
+
+STREAM = 5_000
+SETTLE_S = 240.0
+
+
+@dataclass
+class Kit:
+    """The module's stack, database server and service environment."""
+
+    stack: BreakableStack
+    pg: Postgres
+    env: dict[str, str]
+    base: Path
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
+    base = tmp_path_factory.mktemp("faults")
+    stack = BreakableStack(base / "stack")
+    pg = Postgres(base / "pg")
+    try:
+        stack.up()
+        pg.init()
+        env = service_env(stack.bootstrap, stack.registry_url, base / "home")
+        cli(env, base, "topics", "apply")
+        yield Kit(stack, pg, env, base)
+    finally:
+        stack.down()
+        pg.remove()
+
+
+class Run:
+    """One fault test: its departments, stores, services, stream and history."""
+
+    def __init__(
+        self, kit: Kit, tmp: Path, tag: str, parties: tuple[str, str], *, watchdog_pg: bool
+    ) -> None:
+        self.kit, self.tag, self.tmp = kit, tag, tmp
+        self.sqlite_party, self.pg_party = parties
+        self.dept_dbs = {
+            self.sqlite_party: f"sqlite:///{tmp / f'{self.sqlite_party}.db'}",
+            self.pg_party: kit.pg.new_database("dept"),
+        }
+        self.watchdog_db = (
+            kit.pg.new_database("watchdog") if watchdog_pg else f"sqlite:///{tmp / 'watchdog.db'}"
+        )
+        self.services = Services(kit.env, tmp / "logs")
+        self.start = end_offsets(kit.stack.bootstrap, HISTORY_TOPICS)
+        self.expected = Expected(claimers=set(parties))
+        self.serde = build_serde(kit.stack.registry_url)
+
+    # -- services ------------------------------------------------------------------------
+
+    def start_router(self, name: str = "router") -> None:
+        self.services.start(name, "router", "run", "--instance", f"faults-{self.tag}")
+
+    def start_department(self, party: str) -> None:
+        self.services.start(
+            party,
+            *("department", "run", "--party", party, "--db", self.dept_dbs[party]),
+            *("--auto-claim", "--instance-id", f"faults-{party}"),
+        )
+
+    def start_watchdog(self) -> None:
+        self.services.start(
+            "watchdog",
+            *("watchdog", "run", "--db", self.watchdog_db, "--policy", "weihai"),
+            *("--group", f"faults-wd-{self.tag}", "--instance-id", f"faults-wd-{self.tag}"),
+        )
+
+    def start_all(self) -> None:
+        self.start_router()
+        for party in self.dept_dbs:
+            self.start_department(party)
+        self.start_watchdog()
+
+    # -- the stream ----------------------------------------------------------------------
+
+    def records(
+        self, n: int, seed: int, bad: int = 0, bad_between: tuple[float, float] = (0.1, 0.9)
+    ) -> list[Outgoing]:
+        """``n`` results for this run's departments with ``bad`` undecodable records placed
+        at random between the given fractions of the stream."""
+        results = make_results((self.sqlite_party, self.pg_party), n, seed)
+        return self.encode(results, bad, bad_between, seed)
+
+    def encode(
+        self,
+        results: list[ApprovalResult],
+        bad: int = 0,
+        bad_between: tuple[float, float] = (0.1, 0.9),
+        seed: int = 0,
+    ) -> list[Outgoing]:
+        self.expected.results += results
+        good = [encoded(self.serde, e) for e in results]
+        lo, hi = (int(f * len(good)) for f in bad_between)
+        out = good[:lo] + interleave(good[lo:hi], [bad_record(i) for i in range(bad)], seed)
+        return out + good[hi:]
+
+    def feed(self, records: list[Outgoing], rate: float) -> Feeder:
+        return Feeder(self.kit.stack.bootstrap, records, rate).start()
+
+    def done_feeding(self, feeder: Feeder) -> None:
+        feeder.finish()
+        self.expected.bad |= feeder.bad_positions()
+
+    # -- the end -------------------------------------------------------------------------
+
+    def settle(self, timeout: float = SETTLE_S) -> tuple[bool, float]:
+        """Until every wanted obligation is discharged (then a few quiet seconds more, so that
+        a late duplicate would show); whether it got there, and how long it took."""
+        wanted = set(self.expected.obligations())
+        t0 = time.monotonic()
+        while discharged_count(self.watchdog_db, wanted) < len(wanted):
+            self.services.assert_all_up("while settling")
+            if time.monotonic() - t0 > timeout:
+                return False, time.monotonic() - t0
+            time.sleep(2)
+        took = time.monotonic() - t0
+        time.sleep(5)
+        return True, took
+
+    def history(self) -> History:
+        return check_history(
+            self.kit.stack.bootstrap, self.start, self.expected, self.dept_dbs, self.watchdog_db
+        )
+
+    def finish(self, label: str, settled: tuple[bool, float]) -> History:
+        """History check, then SIGTERM every service: each exits 0 within 20 s."""
+        self.services.assert_all_up("before the history check")
+        history = self.history()
+        stopped = self.services.terminate_all()
+        print(f"\n[{label}] settled {settled[0]} after {settled[1]:.0f} s; history:\n{history}")
+        print(
+            f"[{label}] SIGTERM: "
+            + ", ".join(f"{n} rc={rc} in {t:.1f} s" for n, (rc, t) in stopped.items())
+        )
+        assert settled[0], f"not every obligation discharged within {SETTLE_S:.0f} s"
+        assert not history.problems, "history check failed:\n" + "\n".join(history.problems)
+        slow = {n: v for n, v in stopped.items() if v[0] != 0}
+        assert not slow, f"SIGTERM: not every service exited 0 within 20 s: {slow}"
+        return history
+
+
+@pytest.fixture
+def run_factory(kit: Kit, tmp_path: Path) -> Iterator[type[Run]]:
+    runs: list[Run] = []
+
+    class _Run(Run):
+        def __init__(self, tag: str, parties: tuple[str, str], *, watchdog_pg: bool) -> None:
+            super().__init__(kit, tmp_path, tag, parties, watchdog_pg=watchdog_pg)
+            runs.append(self)
+
+    try:
+        yield _Run  # type: ignore[misc]
+    finally:
+        for r in runs:
+            r.services.kill_all()
+
+
+def _logs_on_failure(run: Run) -> str:
+    return run.services.tails(lines=50)
+
+
+# ------------------------------------------------------------------------------ 1. registry
+
+
+def test_registry_down_60s_mid_stream(kit: Kit, run_factory: type[Run]) -> None:
+    run = run_factory("registry", ("weihai-drc", "weihai-housing"), watchdog_pg=False)
+    records = run.records(STREAM, seed=101, bad=5, bad_between=(0.3, 0.6))
+    run.start_all()
+    feeder = run.feed(records, rate=60)
+    try:
+        feeder.wait_sent(1_000)
+        kit.stack.stop_registry()
+        assert not registry_answers(kit.stack.registry_url)
+        down_at = time.monotonic()
+        while time.monotonic() - down_at < 60:
+            run.services.assert_all_up("registry down")
+            time.sleep(1)
+        sent_during = feeder.sent
+        kit.stack.up()
+        run.done_feeding(feeder)
+        settled = run.settle()
+        run.services.assert_all_up("after the registry came back")
+        history = run.finish("registry down 60 s", settled)
+        skipped = run.services.grep("skipped")
+        print(f"[registry] {sent_during} records sent when it came back; 'skipped' lines {skipped}")
+        assert not any(skipped.values()), f"audit records skipped: {skipped}"
+        assert history.counts["dead letters"] == 5
+    except BaseException:
+        print(_logs_on_failure(run))
+        raise
+    finally:
+        feeder.close()
+        kit.stack.up()
+
+
+# ------------------------------------------------------------------------------ 2. broker
+
+
+def test_broker_sigkilled_twice_mid_stream(kit: Kit, run_factory: type[Run]) -> None:
+    run = run_factory("broker", ("weihai-transport", "weihai-health"), watchdog_pg=True)
+    records = run.records(STREAM, seed=202, bad=4)
+    run.start_all()
+    feeder = run.feed(records, rate=120)
+    try:
+        for at in (1_500, 3_500):
+            feeder.wait_sent(at)
+            kit.stack.kill_broker()
+            time.sleep(3)  # clients notice, transactions stay open on the dead broker
+            run.services.assert_all_up("broker killed")
+            kit.stack.up()
+            run.services.assert_all_up("broker restarted")
+        run.done_feeding(feeder)
+        settled = run.settle()
+        run.finish("broker SIGKILLed twice", settled)
+    except BaseException:
+        print(_logs_on_failure(run))
+        raise
+    finally:
+        feeder.close()
+        kit.stack.up()
+
+
+# ------------------------------------------------------------------------------ 3. PostgreSQL
+
+
+def test_postgres_restarted_under_watchdog_and_department(kit: Kit, run_factory: type[Run]) -> None:
+    run = run_factory("postgres", ("weihai-water", "weihai-civil-defence"), watchdog_pg=True)
+    records = run.records(STREAM, seed=303, bad=3)
+    run.start_all()
+    feeder = run.feed(records, rate=120)
+    try:
+        for at, mode in ((1_500, "fast"), (3_500, "immediate")):
+            feeder.wait_sent(at)
+            kit.pg.stop(mode)
+            time.sleep(8)
+            run.services.assert_all_up(f"PostgreSQL stopped ({mode})")
+            kit.pg.start()
+        run.done_feeding(feeder)
+        settled = run.settle()
+        run.finish("PostgreSQL restarted twice", settled)
+    except BaseException:
+        print(_logs_on_failure(run))
+        raise
+    finally:
+        feeder.close()
+        kit.pg.start() if not _pg_up(kit) else None
+
+
+def _pg_up(kit: Kit) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{kit.pg.port}/postgres"):
+            return True
+    except psycopg.Error:
+        return False
+
+
+# ------------------------------------------------------------------------------ 5. clock skew
+
+SKEWED = "weihai-highway"  # no department service: its claims are made by hand, skewed
+TOLERANCE_S = 300  # SGBUS_CLOCK_SKEW_TOLERANCE_S's default
+SKEWS_S = (7_200, -7_200, 900, -900, 60, -60)  # the last two lie within the tolerance
+
+
+def test_sender_clock_skew_timed_at_append(kit: Kit, run_factory: type[Run]) -> None:
+    run = run_factory("skew", ("weihai-hrss", "weihai-justice"), watchdog_pg=False)
+    records = run.records(STREAM, seed=505, bad=2)
+    skewed = make_results((SKEWED,), len(SKEWS_S), seed=506)
+    records += run.encode(skewed)
+    run.start_all()
+    feeder = run.feed(records, rate=250)
+    try:
+        run.done_feeding(feeder)
+        highway = inbox_topic(SKEWED)
+        wanted = {str(e.envelope.event_id) for e in skewed}
+        wait_until(
+            "the skewed party's results in its inbox",
+            lambda: (
+                wanted
+                <= {
+                    r.headers.get(h.EVENT_ID)
+                    for r in read_since(
+                        kit.stack.bootstrap,
+                        {(highway, p): o for (t, p), o in run.start.items() if t == highway},
+                    )
+                }
+            ),
+            120,
+            run.services,
+            every=2,
+        )
+        now = dt.datetime.now(dt.UTC)
+        claims = [
+            build_claim(e, SKEWED, now + dt.timedelta(seconds=s), integrated=True)
+            for e, s in zip(skewed, SKEWS_S, strict=True)
+        ]
+        run.expected.extra_claims = {str(c.envelope.event_id): SKEWED for c in claims}
+        sent_at = dt.datetime.now(dt.UTC)
+        claim_feeder = Feeder(
+            kit.stack.bootstrap, [encoded(run.serde, c) for c in claims], 100
+        ).start()
+        claim_feeder.finish()
+        settled = run.settle()
+        history = run.finish("sender clock skew", settled)
+        audit = {
+            r.headers.get(h.EVENT_ID): r.timestamp_ms
+            for r in read_since(
+                kit.stack.bootstrap, {k: v for k, v in run.start.items() if k[0] == AUDIT_TOPIC}
+            )
+            if r.headers.get(h.EVENT_ID) in run.expected.extra_claims
+        }
+        rows = {}
+        with make_engine(run.watchdog_db).connect() as conn:
+            for e, c in zip(skewed, claims, strict=True):
+                oid = obligation_id("claim", str(e.envelope.event_id), SKEWED)
+                rows[oid] = conn.execute(
+                    select(obligations.c.answered_at, obligations.c.state).where(
+                        obligations.c.id == oid
+                    )
+                ).one()
+        lines, wrong = [], []
+        for (skew, c), row in zip(zip(SKEWS_S, claims, strict=True), rows.values(), strict=True):
+            appended = dt.datetime.fromtimestamp(audit[str(c.envelope.event_id)] / 1000, dt.UTC)
+            answered = row.answered_at
+            lines.append(
+                f"skew {skew:+} s: occurred {c.envelope.occurred_at:%H:%M:%S}, answered {answered:%H:%M:%S.%f}, audit append {appended:%H:%M:%S.%f}, {row.state}"
+            )
+            if abs(skew) > TOLERANCE_S:
+                ok = (
+                    sent_at - dt.timedelta(seconds=1)
+                    <= answered
+                    <= appended + dt.timedelta(seconds=1)
+                )
+            else:
+                ok = answered == c.envelope.occurred_at
+            if not ok or row.state != "discharged":
+                wrong.append(lines[-1])
+        print("[skew] " + "\n[skew] ".join(lines))
+        assert not wrong, "answers not timed as they should be:\n" + "\n".join(wrong)
+        assert history.counts["claims in bureau inbox"] == history.counts["claims wanted"]
+    except BaseException:
+        print(_logs_on_failure(run))
+        raise
+    finally:
+        feeder.close()
+
+
+# ------------------------------------------------------------------------------ 4. schema
+
+HELD_BACK = 40
+
+
+def test_schema_subject_deleted_then_restored_and_replayed(
+    kit: Kit, run_factory: type[Run]
+) -> None:
+    run = run_factory("schema", ("weihai-culture-tourism", "weihai-forestry"), watchdog_pg=False)
+    records = run.records(STREAM, seed=404, bad=3)
+    held = run.records(HELD_BACK, seed=405)  # encoded now, with the subject's current id
+    subject = run.serde.current.get("ApprovalResult").fullname
+    old_id = int.from_bytes(held[0].value[1:5], "big")
+    run.start_all()
+    feeder = run.feed(records, rate=250)
+    try:
+        run.done_feeding(feeder)
+        # Everything so far routed (the router caches the schema id it has seen).
+        run.expected.results, later = run.expected.results[:STREAM], run.expected.results[STREAM:]
+        settled = run.settle()
+        assert settled[0], "the stream before the fault did not settle"
+        stopped = run.services.by_name["router"]
+        stopped.proc.terminate()
+        assert stopped.proc.wait(20) == 0
+        del run.services.by_name["router"]
+        run.services.by_name["router-stopped"] = stopped
+        # Records in flight: on the outbox while the router is away, then the subject goes.
+        held_feeder = Feeder(kit.stack.bootstrap, held, 200).start()
+        held_feeder.finish()
+        held_at = {held_feeder.positions[i] for i in range(len(held))}
+        delete_subject(kit.stack.registry_url, subject)
+        assert not schema_id_answers(kit.stack.registry_url, old_id), (
+            f"schema id {old_id} still answers after the permanent delete: no fault injected"
+        )
+        run.start_router("router-2")
+        dlq_start = {k: v for k, v in run.start.items() if k[0] == DEAD_LETTER_TOPIC}
+
+        def unknown_schema_letters() -> list[dict[str, str]]:
+            return [
+                r.headers
+                for r in read_since(kit.stack.bootstrap, dlq_start)
+                if (
+                    r.headers.get(h.SOURCE_TOPIC, ""),
+                    int(r.headers.get(h.SOURCE_PARTITION, "-1")),
+                    int(r.headers.get(h.SOURCE_OFFSET, "-1")),
+                )
+                in held_at
+            ]
+
+        wait_until(
+            "held-back records dead-lettered",
+            lambda: len(unknown_schema_letters()) >= HELD_BACK,
+            120,
+            run.services,
+            every=2,
+        )
+        reasons = {hd.get(h.DLQ_REASON) for hd in unknown_schema_letters()}
+        print(f"[schema] {HELD_BACK} held-back records dead-lettered with reasons {reasons}")
+        assert reasons == {"UNKNOWN_SCHEMA"}
+        run.expected.bad |= held_at
+        run.expected.results += later
+
+        out = cli(kit.env, run.tmp, "schemas", "register")
+        new_id = _latest_id(kit.stack.registry_url, subject)
+        print(
+            f"[schema] ApprovalResult id before the delete {old_id}, after re-registering {new_id};"
+            f" old id answers again: {schema_id_answers(kit.stack.registry_url, old_id)}"
+        )
+        del out
+        for attempt in (1, 2):
+            replayed = cli(kit.env, run.tmp, "deadletter", "replay", "--reason", "UNKNOWN_SCHEMA")
+            print(f"[schema] replay {attempt}: {replayed.strip()[-300:]}")
+            if attempt == 1:
+                settled = run.settle(120)
+        time.sleep(10)  # the second replay's copies have had time to be (wrongly) delivered
+        run.finish("schema subject deleted, restored, replayed twice", settled)
+    except BaseException:
+        print(_logs_on_failure(run))
+        raise
+    finally:
+        feeder.close()
+
+
+def _latest_id(url: str, subject: str) -> int:
+    import httpx
+
+    r = httpx.get(f"{url}/subjects/{subject}/versions/latest", timeout=10)
+    return int(r.json()["id"]) if r.status_code == 200 else -1
