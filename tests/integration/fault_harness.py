@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from sqlalchemy import select
 
 from sgbus.bus import headers as h
@@ -125,7 +125,11 @@ class Postgres:
 
     def _run(self, *args: str) -> None:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_postgres else list(args)
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(args[:1])} -> {out.returncode}: {out.stdout}{out.stderr}"
+            )
 
     def init(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)
@@ -148,7 +152,7 @@ class Postgres:
         self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
+        with contextlib.suppress(RuntimeError):
             self.stop("immediate")
         shutil.rmtree(self.base, ignore_errors=True)
 
@@ -504,10 +508,21 @@ def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[tuple[str, int], 
         out = {}
         for t in topics:
             for p in c.list_topics(t, timeout=30).topics[t].partitions:
-                out[(t, p)] = c.get_watermark_offsets(TopicPartition(t, p), timeout=30)[1]
+                out[(t, p)] = _high_watermark(c, t, p)
         return out
     finally:
         c.close()
+
+
+def _high_watermark(c: Consumer, topic: str, partition: int) -> int:
+    deadline = time.monotonic() + 60
+    while True:  # a topic just created, or a broker just restarted, may have no leader yet
+        try:
+            return int(c.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1])
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def read_since(bootstrap: str, start: dict[tuple[str, int], int]) -> list[Read]:
