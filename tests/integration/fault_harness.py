@@ -217,6 +217,7 @@ class Services:
         self.env = env
         self.logs = logs
         self.by_name: dict[str, Service] = {}
+        self.retired: list[Service] = []
         logs.mkdir(parents=True, exist_ok=True)
 
     def start(self, name: str, *args: str) -> Service:
@@ -234,6 +235,20 @@ class Services:
         service = Service(name, argv, log, proc)
         self.by_name[name] = service
         return service
+
+    def retire(self, name: str, timeout: float = TERM_SECONDS) -> int | None:
+        """SIGTERM one service on purpose and wait for it; its exit code (None: it did not
+        exit in time and was killed). It no longer counts among the running services."""
+        s = self.by_name.pop(name)
+        s.proc.terminate()
+        try:
+            rc: int | None = s.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+            os.killpg(s.proc.pid, signal.SIGKILL)
+            s.proc.wait(30)
+        self.retired.append(s)
+        return rc
 
     def dead(self) -> dict[str, int | None]:
         """Services whose process has ended, with their exit code."""

@@ -437,11 +437,7 @@ def test_schema_subject_deleted_then_restored_and_replayed(
         run.expected.results, later = run.expected.results[:STREAM], run.expected.results[STREAM:]
         settled = run.settle()
         assert settled[0], "the stream before the fault did not settle"
-        stopped = run.services.by_name["router"]
-        stopped.proc.terminate()
-        assert stopped.proc.wait(20) == 0
-        del run.services.by_name["router"]
-        run.services.by_name["router-stopped"] = stopped
+        assert run.services.retire("router") == 0, "the router did not exit 0 on SIGTERM"
         # Records in flight: on the outbox while the router is away, then the subject goes.
         held_feeder = Feeder(kit.stack.bootstrap, held, 200).start()
         held_feeder.finish()
