@@ -715,6 +715,12 @@ def check_history(
         "dead letters": len(dead),
     }
     counts |= {f"dead letters {k}": v for k, v in reasons.items()}
+    notices = sum(
+        1
+        for r in records
+        if r.topic == inbox_topic(APPROVAL) and r.headers.get(h.EVENT_TYPE) == "RejectionNotice"
+    )
+    counts["rejection notices in the bureau's inbox"] = notices
 
     for party, url in dept_dbs.items():
         want_items = {i for (t, i) in deliveries if t == inbox_topic(party)}
