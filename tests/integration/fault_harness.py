@@ -828,6 +828,33 @@ def delete_subject(url: str, subject: str) -> None:
         assert r.status_code == 200, f"DELETE {subject} {params}: {r.status_code} {r.text}"
 
 
+def registry_export(url: str) -> bytes:
+    """A backup of the whole registry (Apicurio's admin export, a zip)."""
+    r = httpx.get(f"{_registry_base(url)}/apis/registry/v2/admin/export", timeout=60)
+    assert r.status_code == 200, f"registry export: {r.status_code} {r.text[:200]}"
+    return r.content
+
+
+def registry_import(url: str, backup: bytes) -> None:
+    """Restore ``backup`` keeping its content ids, so that values framed with the old ids
+    decode again (a plain re-registration after a permanent delete gets a new id)."""
+    r = httpx.post(
+        f"{_registry_base(url)}/apis/registry/v2/admin/import",
+        content=backup,
+        headers={
+            "Content-Type": "application/zip",
+            "X-Registry-Preserve-GlobalId": "true",
+            "X-Registry-Preserve-ContentId": "true",
+        },
+        timeout=60,
+    )
+    assert r.status_code in (200, 204), f"registry import: {r.status_code} {r.text[:300]}"
+
+
+def _registry_base(url: str) -> str:
+    return url.split("/apis/", 1)[0]
+
+
 def schema_id_answers(url: str, schema_id: int) -> bool:
     return httpx.get(f"{url}/schemas/ids/{schema_id}", timeout=10).status_code == 200
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -56,6 +57,8 @@ from tests.integration.fault_harness import (
     make_results,
     read_since,
     registry_answers,
+    registry_export,
+    registry_import,
     schema_id_answers,
     service_env,
     wait_until,
@@ -446,6 +449,7 @@ def test_schema_subject_deleted_then_restored_and_replayed(
             run.start_router("router-2")
             run.finish("schema test, nothing deleted (dry run)", run.settle())
             return
+        backup = registry_export(kit.stack.registry_url)  # the operator's backup
         delete_subject(kit.stack.registry_url, subject)
         assert not schema_id_answers(kit.stack.registry_url, old_id), (
             f"schema id {old_id} still answers after the permanent delete: no fault injected"
@@ -472,19 +476,21 @@ def test_schema_subject_deleted_then_restored_and_replayed(
             run.services,
             every=2,
         )
-        reasons = {hd.get(h.DLQ_REASON) for hd in unknown_schema_letters()}
+        reasons = {str(hd.get(h.DLQ_REASON)).upper() for hd in unknown_schema_letters()}
         print(f"[schema] {HELD_BACK} held-back records dead-lettered with reasons {reasons}")
-        assert reasons == {"UNKNOWN_SCHEMA"}
+        assert reasons == {"UNKNOWN_SCHEMA"}, (
+            "held-back records not dead-lettered as unknown schema"
+        )
         run.expected.bad |= held_at
         run.expected.results += later
 
-        out = cli(kit.env, run.tmp, "schemas", "register")
+        # Restored from the backup with its ids: a bare re-registration after a permanent
+        # delete would get a new id, and the dead letters' bytes name the old one.
+        registry_import(kit.stack.registry_url, backup)
+        cli(kit.env, run.tmp, "schemas", "register")
         new_id = _latest_id(kit.stack.registry_url, subject)
-        print(
-            f"[schema] ApprovalResult id before the delete {old_id}, after re-registering {new_id};"
-            f" old id answers again: {schema_id_answers(kit.stack.registry_url, old_id)}"
-        )
-        del out
+        print(f"[schema] ApprovalResult id before the delete {old_id}, after the restore {new_id}")
+        assert schema_id_answers(kit.stack.registry_url, old_id), "old id not restored"
         for attempt in (1, 2):
             replayed = cli(kit.env, run.tmp, "deadletter", "replay", "--reason", "UNKNOWN_SCHEMA")
             print(f"[schema] replay {attempt}: {replayed.strip()[-300:]}")
@@ -500,7 +506,5 @@ def test_schema_subject_deleted_then_restored_and_replayed(
 
 
 def _latest_id(url: str, subject: str) -> int:
-    import httpx
-
     r = httpx.get(f"{url}/subjects/{subject}/versions/latest", timeout=10)
     return int(r.json()["id"]) if r.status_code == 200 else -1
