@@ -39,7 +39,13 @@ from sgbus.bus.claims import claim_event_id
 from sgbus.bus.events import ApprovalResult, Event, event_type_of
 from sgbus.bus.kafka_clients import make_producer
 from sgbus.bus.obligations.model import obligation_id
-from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic, outbox_topic
+from sgbus.bus.parties import (
+    AUDIT_TOPIC,
+    DEAD_LETTER_TOPIC,
+    WATCHDOG_PARTY,
+    inbox_topic,
+    outbox_topic,
+)
 from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
@@ -586,7 +592,8 @@ def all_inboxes() -> list[str]:
     return sorted(inbox_topic(p) for p in CATALOGUE.parties_by_id)
 
 
-HISTORY_TOPICS = [AUDIT_TOPIC, DEAD_LETTER_TOPIC, *all_inboxes()]
+WATCHDOG_OUTBOX = outbox_topic(WATCHDOG_PARTY)
+HISTORY_TOPICS = [AUDIT_TOPIC, DEAD_LETTER_TOPIC, WATCHDOG_OUTBOX, *all_inboxes()]
 
 
 @dataclass
@@ -775,12 +782,31 @@ def check_history(
                 f"obligation {r.id}: state {r.state}, steps {steps}, answer {r.answer_event_id}"
                 f" (wanted {want_obl[r.id]})"
             )
+    counts["obligations reminded first"] = sum(
+        1 for r in rows if r.id in want_obl and "reminded" in r.transitions
+    )
+    _check_outcomes(records, watchdog_db, counts, problems)
     counts["obligations wanted"] = len(want_obl)
     counts["obligations opened"] = sum(got_obl.values())
     counts["obligations discharged once"] = discharged
     if len(problems) > 20:
         problems = [*problems[:20], f"... {len(problems) - 20} more"]
     return History(counts, problems)
+
+
+def _check_outcomes(
+    records: list[Read], watchdog_db: str, counts: dict[str, int], problems: list[str]
+) -> None:
+    """The watchdog's outcomes: every row of its outbox sent, and on its topic once."""
+    with make_engine(watchdog_db).connect() as conn:
+        rows = conn.execute(select(outbox.c.event_id, outbox.c.sent_at)).all()
+    unsent = [r.event_id for r in rows if r.sent_at is None]
+    if unsent:
+        problems.append(f"watchdog: {len(unsent)} outcome row(s) never sent")
+    on_topic = Counter(r.headers.get(h.EVENT_ID, "") for r in records if r.topic == WATCHDOG_OUTBOX)
+    _diff("watchdog outcomes", Counter({r.event_id: 1 for r in rows}), on_topic, problems)
+    counts["watchdog outcomes written"] = len(rows)
+    counts["watchdog outcomes published"] = sum(on_topic.values())
 
 
 def wait_until(

@@ -23,10 +23,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import select
 
 from sgbus.bus import headers as h
@@ -34,6 +36,7 @@ from sgbus.bus.claims import build_claim
 from sgbus.bus.events import ApprovalResult, Claim
 from sgbus.bus.obligations.model import obligation_id
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic
+from sgbus.bus.policy import load_policy
 from sgbus.bus.serde import build_serde
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import obligations
@@ -131,18 +134,19 @@ class Run:
             *("--auto-claim", "--instance-id", f"faults-{party}"),
         )
 
-    def start_watchdog(self) -> None:
+    def start_watchdog(self, *extra: str) -> None:
         self.services.start(
             "watchdog",
-            *("watchdog", "run", "--db", self.watchdog_db, "--policy", "weihai"),
+            *("watchdog", "run", "--db", self.watchdog_db),
             *("--group", f"faults-wd-{self.tag}", "--instance-id", f"faults-wd-{self.tag}"),
+            *(extra or ("--policy", "weihai")),
         )
 
-    def start_all(self) -> None:
+    def start_all(self, *watchdog_args: str) -> None:
         self.start_router()
         for party in self.dept_dbs:
             self.start_department(party)
-        self.start_watchdog()
+        self.start_watchdog(*watchdog_args)
 
     # -- the stream ----------------------------------------------------------------------
 
@@ -298,7 +302,7 @@ def test_broker_sigkilled_twice_mid_stream(kit: Kit, run_factory: type[Run]) -> 
 def test_postgres_restarted_under_watchdog_and_department(kit: Kit, run_factory: type[Run]) -> None:
     run = run_factory("postgres", ("weihai-water", "weihai-civil-defence"), watchdog_pg=True)
     records = run.records(STREAM, seed=303, bad=3)
-    run.start_all()
+    run.start_all(*_reminding_watchdog(run))
     feeder = run.feed(records, rate=120)
     try:
         for at, mode in ((1_500, "fast"), (3_500, "immediate")):
@@ -317,6 +321,28 @@ def test_postgres_restarted_under_watchdog_and_department(kit: Kit, run_factory:
     finally:
         feeder.close()
         kit.pg.start() if not _pg_up(kit) else None
+
+
+def _reminding_watchdog(run: Run) -> tuple[str, ...]:
+    """Watchdog arguments that give it outcomes to sweep and relay while the database goes:
+    the weihai policy with a reminder 2 working days before a claim is due, and a clock set
+    between the reminder and the deadline of every result in the stream (all occur at one
+    instant), so an obligation still open at a sweep is reminded and none is breached."""
+    text = resources.files("sgbus.bus.policy").joinpath("presets", "weihai.yaml").read_text("utf-8")
+    doc = yaml.safe_load(text)
+    for rule in doc["rules"]:
+        if rule["flow"] == "claim":
+            rule["remind_before_working_days"] = 2
+    path = run.tmp / "weihai-reminding.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    policy = load_policy(str(path))
+    occurred = {e.envelope.occurred_at for e in run.expected.results}
+    assert len(occurred) == 1
+    at = occurred.pop()
+    remind, due = policy.reminder("claim", at), policy.deadline("claim", at)
+    assert remind is not None
+    now = remind.due_at + (due.due_at - remind.due_at) / 2
+    return ("--policy", str(path), "--now", now.isoformat())
 
 
 def _pg_up(kit: Kit) -> bool:
