@@ -96,6 +96,9 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
         pg.init()
         env = service_env(stack.bootstrap, stack.registry_url, base / "home")
         cli(env, base, "topics", "apply")
+        # As at deployment: the schemas are registered before the services start. (Several
+        # services registering one new subject at once can get HTTP 409 from Apicurio.)
+        cli(env, base, "schemas", "register")
         yield Kit(stack, pg, env, base)
     finally:
         stack.down()
