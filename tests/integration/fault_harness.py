@@ -760,9 +760,8 @@ def check_history(
                 obligations.c.state,
                 obligations.c.answer_event_id,
                 obligations.c.transitions,
+                obligations.c.reminded_at,
             ).where(obligations.c.request_event_id.in_(result_ids))
-            if len(result_ids) < 30_000
-            else select(obligations)
         ).all()
     got_obl = Counter(r.id for r in rows if r.request_event_id in result_ids)
     _diff("obligations opened", Counter(dict.fromkeys(want_obl, 1)), got_obl, problems)
@@ -782,8 +781,8 @@ def check_history(
                 f"obligation {r.id}: state {r.state}, steps {steps}, answer {r.answer_event_id}"
                 f" (wanted {want_obl[r.id]})"
             )
-    counts["obligations reminded first"] = sum(
-        1 for r in rows if r.id in want_obl and "reminded" in r.transitions
+    counts["obligations reminded before their answer"] = sum(
+        1 for r in rows if r.id in want_obl and r.reminded_at is not None
     )
     _check_outcomes(records, watchdog_db, counts, problems)
     counts["obligations wanted"] = len(want_obl)
