@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,7 +203,6 @@ class Service:
     argv: list[str]
     log: Path
     proc: subprocess.Popen[bytes]
-    started: float = field(default_factory=time.monotonic)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -847,14 +846,17 @@ def wait_until(
 
 def discharged_count(watchdog_db: str, wanted: set[str]) -> int:
     """How many of the ``wanted`` obligations the watchdog store holds discharged."""
+    engine = make_engine(watchdog_db)
     try:
-        with make_engine(watchdog_db).connect() as conn:
+        with engine.connect() as conn:
             rows = conn.execute(
                 select(obligations.c.id).where(obligations.c.state == "discharged")
             ).scalars()
             return sum(1 for i in rows if i in wanted)
     except Exception:  # the store may not exist yet, or PostgreSQL may be restarting
         return -1
+    finally:
+        engine.dispose()
 
 
 def registry_answers(url: str) -> bool:
@@ -900,15 +902,3 @@ def _registry_base(url: str) -> str:
 
 def schema_id_answers(url: str, schema_id: int) -> bool:
     return httpx.get(f"{url}/schemas/ids/{schema_id}", timeout=10).status_code == 200
-
-
-@contextlib.contextmanager
-def printed_on_failure(services: Services) -> Iterator[None]:
-    """Print every service's log tail if the block fails."""
-    try:
-        yield
-    except BaseException:
-        print(services.tails(lines=60))
-        raise
-    finally:
-        services.kill_all()

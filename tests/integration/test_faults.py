@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sgbus.bus import headers as h
 from sgbus.bus.claims import build_claim
@@ -39,7 +39,7 @@ from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic
 from sgbus.bus.policy import load_policy
 from sgbus.bus.serde import build_serde
 from sgbus.bus.store import make_engine
-from sgbus.bus.store.tables import obligations
+from sgbus.bus.store.tables import obligations, outbox
 from tests.integration.fault_harness import (
     HISTORY_TOPICS,
     BreakableStack,
@@ -333,8 +333,7 @@ def test_postgres_restarted_under_watchdog_and_department(kit: Kit, run_factory:
     run = run_factory("postgres", ("weihai-water", "weihai-civil-defence"), watchdog_pg=True)
     records = run.records(STREAM, seed=303, bad=3)
     # A party without a department service: its obligations stay open until claimed by hand
-    # at the end, so the watchdog's sweeps remind them (and its relay publishes the
-    # reminders) all through the stream.
+    # at the end, so the watchdog has reminders to sweep and relay when it catches up.
     unclaimed = make_results((UNCLAIMED,), 500, seed=304)
     records = interleave(records, run.encode(unclaimed), seed=305)
     run.start_all(*_reminding_watchdog(run))
@@ -348,11 +347,27 @@ def test_postgres_restarted_under_watchdog_and_department(kit: Kit, run_factory:
                 kit.pg.start()
             run.services.assert_all_up(f"PostgreSQL stopped ({mode}) for 8 s at record {at}")
         run.done_feeding(feeder)
+        # The third restart as soon as the first reminders are written: the rest of the
+        # sweep (20 obligations a transaction) and the relay meet the outage.
+        wait_until("the first reminders", lambda: _outcomes(run) > 0, 180, run.services, 0.1)
+        before = _outcomes(run)
+        if INJECT:
+            kit.pg.stop("fast")
+            time.sleep(8)
+            kit.pg.start()
+        run.services.assert_all_up("PostgreSQL stopped (fast) for 8 s during a sweep")
+        wait_until(
+            "every unclaimed obligation reminded",
+            lambda: _outcomes(run) >= len(unclaimed),
+            180,
+            run.services,
+        )
+        print(f"[postgres] reminders written when the third stop began: {before} of 500+")
         run.wait_in_inbox(UNCLAIMED, unclaimed)
         run.claim_by_hand(UNCLAIMED, unclaimed)
         settled = run.settle()
-        history = run.finish("PostgreSQL restarted twice", settled)
-        assert history.counts["watchdog outcomes published"] > 0, "no sweep, no relay: no fault"
+        history = run.finish("PostgreSQL restarted three times", settled)
+        assert history.counts["obligations reminded before their answer"] >= len(unclaimed)
     except BaseException:
         print(_logs_on_failure(run))
         raise
@@ -383,7 +398,19 @@ def _reminding_watchdog(run: Run) -> tuple[str, ...]:
     first_due = min(policy.deadline("claim", at).due_at for at in occurred)
     assert last_reminder < first_due
     now = last_reminder + (first_due - last_reminder) / 2
-    return ("--policy", str(path), "--now", now.isoformat())
+    return ("--policy", str(path), "--now", now.isoformat(), "--sweep-batch", "20")
+
+
+def _outcomes(run: Run) -> int:
+    """Outcome rows in the watchdog's store so far (-1 while it cannot be asked)."""
+    engine = make_engine(run.watchdog_db)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+    except Exception:
+        return -1
+    finally:
+        engine.dispose()
 
 
 def _pg_up(kit: Kit) -> bool:
