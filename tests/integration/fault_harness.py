@@ -745,6 +745,9 @@ def check_history(
         if r.topic == inbox_topic(APPROVAL) and r.headers.get(h.EVENT_TYPE) == "RejectionNotice"
     )
     counts["rejection notices in the bureau's inbox"] = notices
+    refused = sum(1 for r in dead if r.headers.get(h.SOURCE_TOPIC) == outbox_topic(APPROVAL))
+    if notices != refused:
+        problems.append(f"{notices} rejection notice(s) for {refused} refused bureau record(s)")
 
     for party, url in dept_dbs.items():
         want_items = {i for (t, i) in deliveries if t == inbox_topic(party)}
