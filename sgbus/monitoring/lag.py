@@ -10,6 +10,8 @@ offsets, for the three kinds of consumer in sgbus:
 * the same reader with ``committed=`` :func:`sql_committed` — consumers that keep their offsets
   in the SQL store with their state (watchdog): Kafka's committed offsets would be stale.
 * :class:`AdminOffsetReader` — any group, from outside (an operator's monitoring process).
+* :class:`LagSnapshot` — what the services use for their own lag: recorded by the service's
+  loop from its consumer's local state, so the sampler never touches a busy consumer.
 """
 
 from __future__ import annotations
@@ -131,11 +133,16 @@ class ConsumerOffsetReader:
     """
 
     def __init__(
-        self, consumer: Any, timeout: float = 5.0, committed: CommittedFn | None = None
+        self,
+        consumer: Any,
+        timeout: float = 5.0,
+        committed: CommittedFn | None = None,
+        cached: bool = False,
     ) -> None:
         self._consumer = consumer
         self._timeout = timeout
         self._committed = committed
+        self._cached = cached
 
     def sample(self) -> list[PartitionOffsets]:
         """Offsets of every assigned partition."""
@@ -146,7 +153,7 @@ class ConsumerOffsetReader:
         out = []
         for topic, partition in tps:
             low, high = self._consumer.get_watermark_offsets(
-                _tp(topic, partition), timeout=self._timeout, cached=False
+                _tp(topic, partition), timeout=self._timeout, cached=self._cached
             )
             out.append(
                 PartitionOffsets(topic, partition, committed.get((topic, partition)), low, high)
@@ -225,34 +232,48 @@ def _offset_or_none(offset: int) -> int | None:
     return offset if offset >= 0 else None
 
 
-class ClientGate:
-    """Whether a client is still open, with a lock its other users hold while using it.
+class LagSnapshot:
+    """A service's own lag, sampled on its own thread between batches, read by the sampler.
 
-    The lag sampler reads offsets through a service's own consumer from another thread; the
-    service closes the gate before closing the consumer, so no read runs on a closed client.
+    confluent-kafka's consumer serialises calls on one handle: a reader thread asking for the
+    assignment or watermarks waited behind the service's back-to-back ``consume`` calls for
+    30–90 s, and an admin client's group-offsets request was seen aborting the process
+    across a broker restart. So the service itself records, every ``interval_s``, what its
+    consumer already knows locally — assigned partitions, their positions and the high
+    watermarks from the last fetch — with no broker request, and the sampler thread only
+    reads the last record.
     """
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.open = True
+    def __init__(self, interval_s: float = 15.0) -> None:
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        self._offsets: list[PartitionOffsets] = []
+        self._taken_at: float | None = None
 
-    def close(self, timeout_s: float) -> bool:
-        """Mark closed; False when another thread kept the lock for ``timeout_s``."""
-        if not self.lock.acquire(timeout=timeout_s):
-            return False
-        self.open = False
-        self.lock.release()
-        return True
+    def due(self) -> bool:
+        """Whether the next record is due."""
+        return self._taken_at is None or time.monotonic() - self._taken_at >= self.interval_s
 
-
-@dataclass
-class GatedReader:
-    """An offset reader that reads nothing once its client's gate is closed."""
-
-    reader: OffsetReader
-    gate: ClientGate
+    def record_from(self, consumer: Any) -> None:
+        """Record the consumer's local view: position (next record to consume) and cached
+        high watermark per assigned partition. Never waits on the broker."""
+        assigned = consumer.assignment()
+        positions = consumer.position(assigned) if assigned else []
+        offsets = []
+        for tp in positions:
+            low, high = consumer.get_watermark_offsets(tp, cached=True)
+            if high < 0:
+                continue  # no fetch answered yet for this partition
+            offsets.append(
+                PartitionOffsets(
+                    tp.topic, tp.partition, _offset_or_none(tp.offset), max(low, 0), high
+                )
+            )
+        with self._lock:
+            self._offsets = offsets
+            self._taken_at = time.monotonic()
 
     def sample(self) -> list[PartitionOffsets]:
-        """The reader's sample, or nothing after close."""
-        with self.gate.lock:
-            return self.reader.sample() if self.gate.open else []
+        """The last record (the :class:`OffsetReader` the lag sampler reads)."""
+        with self._lock:
+            return list(self._offsets)

@@ -1,8 +1,9 @@
 """Background sampling of consumer lag into :data:`sgbus.monitoring.metrics.CONSUMER_LAG`.
 
-A service that owns a consumer starts one sampler next to its poll loop::
+A service passes the :class:`~sgbus.monitoring.lag.LagSnapshot` its loop records (its
+``BatchReader.lag``); a monitoring process reads any group with an admin client::
 
-    sampler = start_lag_sampler({"sgbus-router": ConsumerOffsetReader(consumer)})
+    sampler = start_lag_sampler({"sgbus-router": router.lag_reader()})
     ...
     sampler.stop()
 """
@@ -95,10 +96,11 @@ def serve_service_metrics(
     group's lag sampled in the background by ``reader`` (default: an admin client's view of
     the whole group); None when metrics are off.
 
-    A service that can should pass a :class:`~sgbus.monitoring.lag.ConsumerOffsetReader` over
-    its own consumer: librdkafka 2.16's admin client was seen aborting the whole process
+    The services pass the :class:`~sgbus.monitoring.lag.LagSnapshot` their loop records:
+    librdkafka 2.16's admin client was seen aborting the whole process
     (``rd_kafka_enq_once_del_source_return`` assertion) when its group-offsets request timed
-    out across a broker restart.
+    out across a broker restart, and a second thread reading the service's own consumer
+    waits behind its ``consume`` calls.
     """
     from sgbus.bus.kafka_clients import make_admin
     from sgbus.monitoring.lag import AdminOffsetReader

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
+import structlog
 from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
@@ -24,7 +25,10 @@ from confluent_kafka import (
 )
 
 from sgbus.bus.batching import take_batch
+from sgbus.monitoring.lag import LagSnapshot
 from sgbus.runtime.faults import TransientError
+
+log = structlog.get_logger("sgbus.runtime.reader")
 
 if TYPE_CHECKING:
     Msg: TypeAlias = Message[bytes, bytes]
@@ -58,6 +62,8 @@ class BatchReader:
         probe_after_s: float = 5.0,
     ) -> None:
         self.consumer = consumer
+        #: The consumer's lag, recorded between batches for the metrics thread to read.
+        self.lag = LagSnapshot()
         self.batch_size = batch_size
         self.poll_timeout_s = poll_timeout_s
         self._probe_topic = probe_topic
@@ -92,6 +98,8 @@ class BatchReader:
             else:
                 outage = err
         taken.rebalanced = self._rebalances != rebalances
+        if self.lag.due():
+            self._record_lag()
         if taken.records:
             self._quiet_since = time.monotonic()
             return taken
@@ -99,6 +107,12 @@ class BatchReader:
             raise TransientError("broker", outage.name())
         self._probe_when_quiet()
         return taken
+
+    def _record_lag(self) -> None:
+        try:
+            self.lag.record_from(self.consumer)
+        except KafkaException as exc:  # local calls; a failure only leaves the last record
+            log.debug("lag not recorded", error=exc.args[0].name())
 
     def _probe_when_quiet(self) -> None:
         """After a quiet spell, check that the broker still answers (an outage sends one

@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from sgbus.bus.parties import inbox_topic
 from sgbus.bus.serde import build_serde
+from sgbus.bus.store import make_engine
 from tests.catalogue_files import catalogue_with
 from tests.department_events import approval
 from tests.integration.department_support import (
     Router,
     create_party_topics,
     new_party,
+    stored_count,
     wait_until,
 )
 
@@ -73,12 +76,32 @@ def test_department_service_reports_its_lag_from_its_own_consumer(
         Router(stack.bootstrap, build_serde(stack.schema_registry), party).send(
             [approval(i, party, run=party) for i in range(EVENTS)]
         )
-        wait_until(lambda: _safe_lag(port, party) == 0, 90, "lag sampled and back to 0")
+        engine = make_engine(db_url)
+        wait_until(lambda: _safe_count(engine, party) == EVENTS, 60, "every item stored")
+        try:
+            wait_until(lambda: _safe_lag(port, party) == 0, 60, "lag sampled and back to 0")
+        except AssertionError:
+            raise AssertionError(_metrics(port) + log.read_text()[-3000:]) from None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()[-2000:]
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _safe_count(engine: Any, party: str) -> int:
+    try:
+        return stored_count(engine, party)
+    except OperationalError:
+        return 0  # the service has not created its tables yet
+
+
+def _metrics(port: int) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+            return "\n".join(line for line in resp.read().decode().splitlines() if "lag" in line)
+    except OSError as exc:
+        return f"no metrics: {exc}"
 
 
 def _safe_lag(port: int, party: str) -> int | None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
+from confluent_kafka import TopicPartition
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from sgbus.monitoring.lag import (
@@ -155,3 +156,28 @@ def test_admin_reader_reports_every_partition_the_group_committed() -> None:
         PartitionOffsets("sg.audit", 0, None, 3, 40),
         PartitionOffsets("sg.audit", 1, 30, 4, 41),
     ]
+
+
+class _LocalConsumer:
+    """The local calls a LagSnapshot makes on a consumer; any broker request would fail."""
+
+    def assignment(self) -> list[TopicPartition]:
+        return [TopicPartition("sg.a.inbox", 0), TopicPartition("sg.a.inbox", 1)]
+
+    def position(self, tps: list[TopicPartition]) -> list[TopicPartition]:
+        offsets = {0: 7, 1: -1001}  # partition 1: nothing consumed yet
+        return [TopicPartition(tp.topic, tp.partition, offsets[tp.partition]) for tp in tps]
+
+    def get_watermark_offsets(self, tp: TopicPartition, cached: bool = False) -> tuple[int, int]:
+        assert cached, "a snapshot must not ask the broker"
+        return (0, 10) if tp.partition == 0 else (-1001, 4)
+
+
+def test_lag_snapshot_records_the_local_view_and_serves_it_to_the_sampler() -> None:
+    from sgbus.monitoring.lag import LagSnapshot, lag_of
+
+    snap = LagSnapshot(interval_s=60)
+    assert snap.due() and snap.sample() == []
+    snap.record_from(_LocalConsumer())
+    assert not snap.due()
+    assert [lag_of(p) for p in snap.sample()] == [3, 4]

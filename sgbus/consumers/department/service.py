@@ -38,13 +38,7 @@ from sgbus.consumers.stored_offsets import (
     subscribe_from_store,
 )
 from sgbus.monitoring import metrics
-from sgbus.monitoring.lag import (
-    ClientGate,
-    ConsumerOffsetReader,
-    GatedReader,
-    OffsetReader,
-    sql_committed,
-)
+from sgbus.monitoring.lag import OffsetReader
 from sgbus.producers.relay import OutboxRelay
 from sgbus.runtime.backoff import Backoff
 from sgbus.runtime.faults import Fault, is_transient
@@ -129,16 +123,10 @@ class DepartmentService:
         self._relayed_at = time.monotonic()
         self._stop = threading.Event()
         self.positions: StoredPositions | None = None
-        self._consumer_gate = ClientGate()
 
     def lag_reader(self) -> OffsetReader:
-        """This service's lag, read through its own consumer from another thread against the
-        offsets in its store (an admin client was seen aborting the process across a broker
-        restart); reads nothing once the consumer is closed."""
-        reader = ConsumerOffsetReader(
-            self.consumer, timeout=2.0, committed=sql_committed(self.engine, self.group)
-        )
-        return GatedReader(reader, self._consumer_gate)
+        """This service's lag, as its loop last recorded it (for the metrics thread)."""
+        return self.reader.lag
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -204,9 +192,6 @@ class DepartmentService:
             log.info("department service stopped", party=self.party)
 
     def _close_consumer(self) -> None:
-        if not self._consumer_gate.close(timeout_s=3.0):
-            log.warning("consumer left open: its offsets are being read")
-            return
         self.consumer.close()
 
     # -- one batch ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_re
 from sgbus.consumers.router.records import InRecord
 from sgbus.consumers.router.replays import ReplayLedger, read_ledger
 from sgbus.monitoring import metrics
-from sgbus.monitoring.lag import ClientGate, ConsumerOffsetReader, GatedReader, OffsetReader
+from sgbus.monitoring.lag import OffsetReader
 from sgbus.runtime.faults import Fault
 from sgbus.runtime.guard import CallAbandoned, call_with_deadline
 from sgbus.runtime.loop import ServiceLoop
@@ -105,16 +105,12 @@ class Router:
         )
         self.stats = RouterStats()
         self._replays = ReplayLedger(lambda: read_ledger(settings))
-        # Held while another thread reads offsets through the consumer, so that it is never
-        # closed under that thread's feet.
-        self._consumer_open = ClientGate()
         self._pending: list[Msg] = []
         self._resync = False
 
     def lag_reader(self) -> OffsetReader:
-        """Reads this instance's lag through its own consumer, from another thread; reads
-        nothing once the consumer is closed."""
-        return GatedReader(ConsumerOffsetReader(self._consumer, timeout=2.0), self._consumer_open)
+        """This instance's lag, as its loop last recorded it (for the metrics thread)."""
+        return self._reader.lag
 
     def stop(self) -> None:
         """Ask :meth:`run` to return (from any thread)."""
@@ -208,9 +204,6 @@ class Router:
     def _close(self) -> None:
         """Leave the group and let go of the producer, within a few seconds."""
         self._writer.close()
-        if not self._consumer_open.close(timeout_s=3.0):
-            log.warning("consumer left open: its offsets are being read")
-            return
         try:
             call_with_deadline(self._consumer.close, 5.0, threading.Event(), "consumer close")
         except (CallAbandoned, KafkaException) as exc:

@@ -59,13 +59,7 @@ from sgbus.consumers.watchdog.progress import LocalProgress, group_caught_up, re
 from sgbus.consumers.watchdog.publishing import Publisher
 from sgbus.consumers.watchdog.topics import create_missing_topics
 from sgbus.monitoring import metrics
-from sgbus.monitoring.lag import (
-    ClientGate,
-    ConsumerOffsetReader,
-    GatedReader,
-    OffsetReader,
-    sql_committed,
-)
+from sgbus.monitoring.lag import OffsetReader
 from sgbus.monitoring.obligation_gauges import GaugeRefresher
 from sgbus.producers.relay import OutboxRelay
 from sgbus.runtime.faults import Fault, classify
@@ -167,7 +161,6 @@ class Watchdog:
         self._progress = LocalProgress()
         self._reload_requested = False
         self._gauges = GaugeRefresher(engine, clock.now, config.gauge_interval_s)
-        self._consumer_gate = ClientGate()
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -267,18 +260,10 @@ class Watchdog:
             self._close_consumer()
 
     def lag_reader(self) -> OffsetReader:
-        """This instance's lag, read through its own consumer from another thread against the
-        offsets in its store (an admin client was seen aborting the process across a broker
-        restart); reads nothing once the consumer is closed."""
-        reader = ConsumerOffsetReader(
-            self.consumer, timeout=2.0, committed=sql_committed(self.engine, self.config.group_id)
-        )
-        return GatedReader(reader, self._consumer_gate)
+        """This instance's lag, as its loop last recorded it (for the metrics thread)."""
+        return self._reader.lag
 
     def _close_consumer(self) -> None:
-        if not self._consumer_gate.close(timeout_s=3.0):
-            log.warning("consumer left open: its offsets are being read")
-            return
         try:
             call_with_deadline(self.consumer.close, 15.0, threading.Event(), "consumer close")
         except CallAbandoned:
