@@ -7,7 +7,13 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    TIMESTAMP_NOT_AVAILABLE,
+    Consumer,
+    Message,
+    TopicPartition,
+)
 
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer
@@ -24,6 +30,8 @@ class Read:
     key: bytes | None
     value: bytes | None
     headers: dict[str, str]
+    #: The record's timestamp in milliseconds (None when the broker gives none).
+    timestamp_ms: int | None = None
 
 
 def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60) -> Iterator[Read]:
@@ -46,12 +54,18 @@ def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60
                         m.key(),
                         m.value(),
                         header_map(m.headers()),
+                        _timestamp_ms(m),
                     )
             for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
                 if tp.offset >= ends[(tp.topic, tp.partition)]:
                     del ends[(tp.topic, tp.partition)]
     finally:
         consumer.close()
+
+
+def _timestamp_ms(m: Message) -> int | None:
+    kind, ms = m.timestamp()
+    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
 
 
 def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from confluent_kafka.admin import (
     AdminClient,
@@ -89,7 +89,11 @@ def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec
     specs.append(spec(DEAD_LETTER_TOPIC, settings.deadletter_retention_days))
     specs.append(replay_ledger_spec(settings))
     for party in sorted(set(parties)):
-        specs.append(spec(outbox_topic(party), settings.outbox_retention_days))
+        # The broker stamps what it receives: the watchdog times answers by it (through the
+        # router's copies), so a sender's own clock cannot date its claim.
+        outbox = spec(outbox_topic(party), settings.outbox_retention_days)
+        append_time = {**outbox.config, "message.timestamp.type": "LogAppendTime"}
+        specs.append(replace(outbox, config=append_time))
         specs.append(spec(inbox_topic(party), settings.inbox_retention_days))
     return specs
 

@@ -68,8 +68,9 @@ class TransactionalProducer(Protocol):
         key: bytes | None = None,
         *,
         headers: Headers | None = None,
+        timestamp: int = 0,
     ) -> None:
-        """Queue one record."""
+        """Queue one record (``timestamp``: milliseconds; 0 lets the client stamp it)."""
         ...
 
     def poll(self, timeout: float = -1) -> int:
@@ -112,6 +113,11 @@ class Outgoing(Protocol):
     @property
     def headers(self) -> Mapping[str, str]:
         """Its headers."""
+        ...
+
+    @property
+    def timestamp_ms(self) -> int | None:
+        """Its timestamp in milliseconds; None lets the client stamp it."""
         ...
 
 
@@ -242,7 +248,13 @@ class TransactionalWriter:
         started = time.monotonic()
         while True:
             try:
-                producer.produce(rec.topic, value=rec.value, key=rec.key, headers=headers)
+                producer.produce(
+                    rec.topic,
+                    value=rec.value,
+                    key=rec.key,
+                    headers=headers,
+                    timestamp=rec.timestamp_ms or 0,
+                )
                 return
             except BufferError:
                 # The local queue is full: let deliveries drain, but not past the deadline or

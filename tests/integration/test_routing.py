@@ -48,6 +48,15 @@ def test_each_result_reaches_exactly_its_supervisors_and_the_audit_log(stack: ob
         for p in CATALOGUE.supervisors_of(e.matter.code, "371000")
     )
     assert got == want  # exactly once in each intended inbox, nowhere else
+    # Every copy keeps the time the broker stamped on the outbox record, not the copy's own.
+    taken = {
+        r.headers[h.EVENT_ID]: r.timestamp_ms
+        for r in read_to_end(settings, [outbox_topic("weihai-approval")])
+        if r.headers.get(h.EVENT_ID) in ids
+    }
+    assert all(taken.values())
+    assert {r.headers[h.EVENT_ID]: r.timestamp_ms for r in audit} == taken
+    assert all(r.timestamp_ms == taken[r.headers[h.EVENT_ID]] for r in delivered)
 
 
 def test_bad_records_are_dead_lettered_and_the_router_goes_on(stack: object) -> None:

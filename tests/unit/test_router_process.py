@@ -53,6 +53,13 @@ def test_approval_result_goes_to_supervisors_and_audit_unchanged(serde: Serde) -
     assert h.UNASSIGNED not in audit
 
 
+def test_deliveries_keep_the_time_the_outbox_took_the_record(serde: Serde) -> None:
+    rec = record(serde, result())
+    stamped = InRecord(rec.topic, 0, 42, b"k", rec.value, {}, timestamp_ms=1_796_000_000_123)
+    routed = route_record(stamped, serde, DIRECTORY)
+    assert {o.timestamp_ms for o in routed.out} == {1_796_000_000_123}
+
+
 def dead(serde: Serde, routed_out: list) -> DeadLetter:  # type: ignore[type-arg]
     out, *rest = routed_out
     assert out.topic == "sg.deadletter"

@@ -28,6 +28,12 @@ def test_retention_in_ms_and_audit_kept_forever() -> None:
     assert by_name["sg.audit"].config["retention.ms"] == "-1"
 
 
+def test_outboxes_are_stamped_by_the_broker_not_the_sender() -> None:
+    by_name = {t.name: t for t in desired_topics(["wh-a"], settings())}
+    assert by_name["sg.wh-a.outbox"].config["message.timestamp.type"] == "LogAppendTime"
+    assert "message.timestamp.type" not in by_name["sg.wh-a.inbox"].config
+
+
 def test_replay_ledger_is_compacted_and_kept_forever() -> None:
     by_name = {t.name: t for t in desired_topics(["wh-a"], settings())}
     ledger = by_name["sg.router.replayed"]

@@ -22,6 +22,7 @@ class Rec:
     key: bytes | None
     value: bytes | None
     headers: dict[str, str] = field(default_factory=dict)
+    timestamp_ms: int | None = None
 
 
 RECORDS = [Rec("sg.a.inbox", b"k", b"v", {"h": "1"}), Rec("sg.audit", b"k", b"v")]
@@ -70,6 +71,7 @@ class FakeProducer:
         key: bytes | None = None,
         *,
         headers: Headers | None = None,
+        timestamp: int = 0,
     ) -> None:
         self._do("produce")
         self.produced.append((topic, key, value, headers))

@@ -140,11 +140,12 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
         h.EVENT_TYPE: event_type_of(event),
         h.SOURCE_TOPIC: rec.topic,
     }
-    out = [OutRecord(inbox_topic(p), key, rec.value, base) for p in decision.parties]
+    at = rec.timestamp_ms
+    out = [OutRecord(inbox_topic(p), key, rec.value, base, at) for p in decision.parties]
     audit = {**base, h.DELIVERED_TO: h.format_parties(decision.parties)}
     if decision.unassigned:
         audit[h.UNASSIGNED] = "1"
-    out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit))
+    out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit, at))
     return Routed(
         out, event_type_of(event), event.envelope.sender, decision.parties, event_id=event_id
     )
@@ -180,6 +181,7 @@ def _assign(
         rec.key,
         event.original_value,
         {h.ASSIGNED_BY: str(event.envelope.event_id)},
+        rec.timestamp_ms,
     )
     routed = _deliver(assigned, original, Deliver(tuple(event.assigned_to)))
     own_id = str(event.envelope.event_id)
@@ -194,6 +196,7 @@ def _assign(
             h.SOURCE_TOPIC: rec.topic,
             h.DELIVERED_TO: "",
         },
+        rec.timestamp_ms,
     )
     return Routed(
         [*routed.out, own_audit],

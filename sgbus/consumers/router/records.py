@@ -15,6 +15,8 @@ class InRecord:
     key: bytes | None
     value: bytes | None
     headers: dict[str, str] = field(default_factory=dict)
+    #: When the outbox took the record (outbox topics use ``LogAppendTime``), in ms.
+    timestamp_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -25,3 +27,6 @@ class OutRecord:
     key: bytes | None
     value: bytes
     headers: dict[str, str]
+    #: Kept from the outbox record on deliveries and audit copies: the watchdog times an
+    #: answer by when the bus received it, not by when the router happened to copy it.
+    timestamp_ms: int | None = None

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 import structlog
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException, TopicPartition
 
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
@@ -227,4 +227,10 @@ def _in_record(m: Msg) -> InRecord:
         key=m.key(),
         value=m.value(),
         headers=header_map(m.headers()),
+        timestamp_ms=_timestamp_ms(m),
     )
+
+
+def _timestamp_ms(m: Msg) -> int | None:
+    kind, ms = m.timestamp()
+    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
