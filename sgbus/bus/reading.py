@@ -54,7 +54,7 @@ def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60
                         m.key(),
                         m.value(),
                         header_map(m.headers()),
-                        _timestamp_ms(m),
+                        timestamp_ms(m),
                     )
             for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
                 if tp.offset >= ends[(tp.topic, tp.partition)]:
@@ -63,7 +63,8 @@ def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60
         consumer.close()
 
 
-def _timestamp_ms(m: Message) -> int | None:
+def timestamp_ms(m: Message) -> int | None:
+    """A consumed record's timestamp in milliseconds, or None when the broker gave none."""
     kind, ms = m.timestamp()
     return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
 

@@ -20,11 +20,12 @@ import time
 from dataclasses import dataclass, field
 
 import structlog
-from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC
+from sgbus.bus.reading import timestamp_ms
 from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_record
@@ -227,10 +228,5 @@ def _in_record(m: Msg) -> InRecord:
         key=m.key(),
         value=m.value(),
         headers=header_map(m.headers()),
-        timestamp_ms=_timestamp_ms(m),
+        timestamp_ms=timestamp_ms(m),
     )
-
-
-def _timestamp_ms(m: Msg) -> int | None:
-    kind, ms = m.timestamp()
-    return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None

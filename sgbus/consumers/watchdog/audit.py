@@ -6,14 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from confluent_kafka import TIMESTAMP_NOT_AVAILABLE
-
 from sgbus.bus import headers as h
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.events import event_type_of
 from sgbus.bus.obligations.ingest import AuditRecord
 from sgbus.bus.obligations.model import Outcome
 from sgbus.bus.obligations.outcomes import outcome_event
+from sgbus.bus.reading import timestamp_ms
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.store.outbox import OutgoingMessage
 from sgbus.runtime.reader import Msg
@@ -42,7 +41,6 @@ class RawRecord:
 
 def raw_record(m: Msg) -> RawRecord:
     """The parts of a consumed Kafka record the watchdog keeps."""
-    ts_type, ts = m.timestamp()
     return RawRecord(
         m.topic() or "",
         m.partition() or 0,
@@ -50,7 +48,7 @@ def raw_record(m: Msg) -> RawRecord:
         m.value(),
         m.headers(),
         m.key(),
-        None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
+        timestamp_ms(m),
     )
 
 
