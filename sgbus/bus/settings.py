@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     claim_on_receipt_parties: list[str] = Field(
         default_factory=list,
         description="parties whose department service claims on receipt (integrated systems);"
-        ' JSON list, e.g. ["wh-market"]',
+        ' JSON list, e.g. ["weihai-water"]',
     )
     auto_claim_parties: list[str] = Field(
         default_factory=list,
