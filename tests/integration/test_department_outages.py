@@ -42,18 +42,6 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def endpoints(stack: Any) -> Any:
-    if not stack.schema_registry:
-        pytest.skip("needs the schema registry")
-    return stack
-
-
-@pytest.fixture
-def serde(endpoints: Any) -> Serde:
-    return build_serde(endpoints.schema_registry)
-
-
-@pytest.fixture
 def party(endpoints: Any) -> str:
     p = new_party()
     create_party_topics(endpoints.bootstrap, p)

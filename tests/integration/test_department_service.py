@@ -39,18 +39,6 @@ from tests.integration.department_support import (
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def endpoints(stack: Any) -> Any:
-    if not stack.schema_registry:
-        pytest.skip("the department service tests need the schema registry")
-    return stack
-
-
-@pytest.fixture
-def serde(endpoints: Any) -> Serde:
-    return build_serde(endpoints.schema_registry)
-
-
 @pytest.fixture(params=["sqlite", POSTGRESQL])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
