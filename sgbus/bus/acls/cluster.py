@@ -1,0 +1,156 @@
+"""Reading and changing a cluster's ACLs through a confluent-kafka admin client.
+
+:func:`current_acls` lists every ACL (it needs DESCRIBE on the cluster); :func:`apply` creates
+and deletes the grants of a plan (ALTER on the cluster). Broker errors become :class:`AclError`
+with a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+)
+from confluent_kafka.admin import ResourceType as KafkaResourceType
+
+from sgbus.bus.acls.diff import AclPlan, plan
+from sgbus.bus.acls.model import Grant, Operation, PatternType, Permission, ResourceType
+
+_TIMEOUT_S = 30
+_TO_KAFKA = {
+    ResourceType.TOPIC: KafkaResourceType.TOPIC,
+    ResourceType.GROUP: KafkaResourceType.GROUP,
+    ResourceType.TRANSACTIONAL_ID: KafkaResourceType.TRANSACTIONAL_ID,
+    ResourceType.CLUSTER: KafkaResourceType.BROKER,
+}
+_FROM_KAFKA = {v: k for k, v in _TO_KAFKA.items()}
+_HINTS = {
+    KafkaError.SECURITY_DISABLED: "the broker has no authorizer; is the stack running with"
+    " --insecure?",
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED: "this client may not read or change ACLs; run it"
+    " as the admin principal (sgbus-admin)",
+    KafkaError._TIMED_OUT: "no answer from the broker; is it running and reachable?",
+    KafkaError._TRANSPORT: "cannot reach the broker; is it running and reachable?",
+}
+
+
+class AclError(Exception):
+    """The broker refused or could not answer an ACL request."""
+
+
+def _everything() -> AclBindingFilter:
+    return AclBindingFilter(
+        KafkaResourceType.ANY,
+        None,
+        ResourcePatternType.ANY,
+        None,
+        None,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+
+
+def to_binding(grant: Grant) -> AclBinding:
+    """The confluent-kafka binding of a grant."""
+    return AclBinding(*_binding_args(grant))
+
+
+def to_filter(grant: Grant) -> AclBindingFilter:
+    """A filter that matches exactly this grant (for deleting it)."""
+    return AclBindingFilter(*_binding_args(grant))
+
+
+def _binding_args(grant: Grant) -> tuple[Any, ...]:
+    return (
+        _TO_KAFKA[grant.resource_type],
+        grant.name,
+        ResourcePatternType[grant.pattern_type.value],
+        grant.principal,
+        grant.host,
+        AclOperation[grant.operation.value],
+        AclPermissionType[grant.permission.value],
+    )
+
+
+def from_binding(binding: AclBinding) -> Grant | None:
+    """The grant of a binding; None for kinds this module never manages (e.g. delegation
+    tokens, which confluent-kafka reports as UNKNOWN)."""
+    kind = _FROM_KAFKA.get(binding.restype)
+    names = (binding.resource_pattern_type.name, binding.operation.name)
+    if kind is None or names[0] not in PatternType.__members__:
+        return None
+    if names[1] not in Operation.__members__:
+        return None
+    return Grant(
+        binding.principal,
+        kind,
+        binding.name,
+        PatternType[names[0]],
+        Operation[names[1]],
+        Permission[binding.permission_type.name],
+        binding.host,
+    )
+
+
+def _result(future: Future[Any], doing: str) -> Any:
+    try:
+        return future.result(_TIMEOUT_S)
+    except KafkaException as exc:
+        raise AclError(_message(exc, doing)) from exc
+    except TimeoutError as exc:
+        raise AclError(f"{doing}: {_HINTS[KafkaError._TIMED_OUT]}") from exc
+
+
+def _message(exc: KafkaException, doing: str) -> str:
+    err = exc.args[0] if exc.args else None
+    if not isinstance(err, KafkaError):
+        return f"{doing}: {exc}"
+    hint = _HINTS.get(err.code())
+    return f"{doing}: {hint}" if hint else f"{doing}: {err.str()}"
+
+
+def current_acls(admin: AdminClient) -> set[Grant]:
+    """Every ACL on the cluster that this module can express."""
+    future = admin.describe_acls(_everything(), request_timeout=_TIMEOUT_S)
+    bindings = _result(future, "listing ACLs")
+    return {g for g in map(from_binding, bindings) if g is not None}
+
+
+def create(admin: AdminClient, grants: Iterable[Grant]) -> None:
+    """Create ``grants`` (creating an existing one is a no-op for the broker)."""
+    bindings = [to_binding(g) for g in sorted(grants)]
+    if not bindings:
+        return
+    for binding, future in admin.create_acls(bindings, request_timeout=_TIMEOUT_S).items():
+        _result(future, f"creating ACL {binding}")
+
+
+def delete(admin: AdminClient, grants: Iterable[Grant]) -> None:
+    """Delete exactly ``grants`` (each through a filter matching only itself)."""
+    filters = [to_filter(g) for g in sorted(grants)]
+    if not filters:
+        return
+    for acl_filter, future in admin.delete_acls(filters, request_timeout=_TIMEOUT_S).items():
+        _result(future, f"deleting ACL {acl_filter}")
+
+
+def apply(admin: AdminClient, todo: AclPlan) -> AclPlan:
+    """Carry out ``todo``: grants first, so a principal never loses access it keeps; returns
+    ``todo``. Running the plan of a cluster already applied changes nothing."""
+    create(admin, todo.add)
+    delete(admin, todo.remove)
+    return todo
+
+
+def plan_for(admin: AdminClient, desired: Iterable[Grant]) -> AclPlan:
+    """The plan from the cluster's current ACLs to ``desired``."""
+    return plan(desired, current_acls(admin))

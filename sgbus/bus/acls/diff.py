@@ -1,0 +1,91 @@
+"""The changes that bring a cluster's ACLs to the desired ones.
+
+Only ACLs the bus manages are ever removed. An ACL is the bus's when
+
+- its principal is one of the bus's: ``User:sgbus-*`` (the services) or any principal the
+  desired grants name (the catalogue's parties); or
+- its resource is the bus's: a topic whose name starts with ``sg.``, a consumer group or
+  transactional id starting with ``sgbus-`` or with a catalogue party's prefix ``P.``; or
+- it follows the bus's convention for a party's own ids, ``User:X`` on groups or transactional
+  ids prefixed ``X.``: so a party removed from the catalogue loses those too.
+
+An ACL of any other principal on any other resource (including the cluster itself) is never
+touched, so ACLs an operator keeps for unrelated applications survive ``sgbus acls apply``.
+A DENY on a topic ``sg.*`` is the bus's and is removed, as is any grant the plan does not
+contain: the catalogue is the one source of who may touch the bus's topics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sgbus.bus.acls.desired import SERVICE_PREFIX
+from sgbus.bus.acls.model import Grant, PatternType, ResourceType
+
+_BUS_TOPIC_PREFIX = "sg."
+_SERVICE_PRINCIPAL_PREFIX = f"User:{SERVICE_PREFIX}"
+_ID_RESOURCES = (ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which ACLs the bus manages (see the module's docstring)."""
+
+    principals: frozenset[str]
+    party_prefixes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, desired: Iterable[Grant]) -> Scope:
+        """The scope of a desired grant set: its principals and its parties' prefixes."""
+        names = frozenset(g.principal for g in desired)
+        parties = (p.removeprefix("User:") for p in names)
+        prefixes = tuple(sorted(f"{p}." for p in parties if not p.startswith(SERVICE_PREFIX)))
+        return cls(names, prefixes)
+
+    def covers(self, grant: Grant) -> bool:
+        """True when ``grant`` is the bus's to keep or remove."""
+        if grant.principal in self.principals:
+            return True
+        if grant.principal.startswith(_SERVICE_PRINCIPAL_PREFIX):
+            return True
+        if grant.resource_type == ResourceType.TOPIC:
+            return grant.name.startswith(_BUS_TOPIC_PREFIX)
+        if grant.resource_type in _ID_RESOURCES:
+            return self._bus_id(grant)
+        return False
+
+    def _bus_id(self, grant: Grant) -> bool:
+        if grant.name.startswith((SERVICE_PREFIX, *self.party_prefixes)):
+            return True
+        own = f"{grant.principal.removeprefix('User:')}."
+        return grant.pattern_type == PatternType.PREFIXED and grant.name == own
+
+
+@dataclass(frozen=True)
+class AclPlan:
+    """Grants to create and grants to delete."""
+
+    add: frozenset[Grant] = field(default_factory=frozenset)
+    remove: frozenset[Grant] = field(default_factory=frozenset)
+
+    def is_empty(self) -> bool:
+        """True when the cluster already matches."""
+        return not (self.add or self.remove)
+
+    def describe(self) -> list[str]:
+        """One line per change, grants first, each group sorted by principal and resource."""
+        lines = [f"grant  {g.describe()}" for g in sorted(self.add)]
+        return lines + [f"revoke {g.describe()}" for g in sorted(self.remove)]
+
+    def summary(self) -> str:
+        """How many grants are created and deleted."""
+        return f"{len(self.add)} ACLs created, {len(self.remove)} deleted"
+
+
+def plan(desired: Iterable[Grant], current: Iterable[Grant]) -> AclPlan:
+    """What to create (desired, missing) and delete (present, the bus's, not desired)."""
+    wanted, present = frozenset(desired), frozenset(current)
+    scope = Scope.of(wanted)
+    stale = frozenset(g for g in present - wanted if scope.covers(g))
+    return AclPlan(add=wanted - present, remove=stale)
