@@ -33,6 +33,7 @@ def _root() -> None:
 def _register() -> None:
     # Command modules register themselves on import; keep this list the one place to add one.
     from sgbus.cli import (  # noqa: F401
+        acls,
         bus,
         catalogue,
         deadletter,

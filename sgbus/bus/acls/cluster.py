@@ -32,7 +32,6 @@ _TO_KAFKA = {
     ResourceType.TRANSACTIONAL_ID: KafkaResourceType.TRANSACTIONAL_ID,
     ResourceType.CLUSTER: KafkaResourceType.BROKER,
 }
-_FROM_KAFKA = {v: k for k, v in _TO_KAFKA.items()}
 _HINTS = {
     KafkaError.SECURITY_DISABLED: "the broker has no authorizer; is the stack running with"
     " --insecure?",
@@ -48,12 +47,13 @@ class AclError(Exception):
 
 
 def _everything() -> AclBindingFilter:
+    anything: Any = None  # a filter's None matches any name, principal or host
     return AclBindingFilter(
         KafkaResourceType.ANY,
-        None,
+        anything,
         ResourcePatternType.ANY,
-        None,
-        None,
+        anything,
+        anything,
         AclOperation.ANY,
         AclPermissionType.ANY,
     )
@@ -84,21 +84,26 @@ def _binding_args(grant: Grant) -> tuple[Any, ...]:
 def from_binding(binding: AclBinding) -> Grant | None:
     """The grant of a binding; None for kinds this module never manages (e.g. delegation
     tokens, which confluent-kafka reports as UNKNOWN)."""
-    kind = _FROM_KAFKA.get(binding.restype)
-    names = (binding.resource_pattern_type.name, binding.operation.name)
-    if kind is None or names[0] not in PatternType.__members__:
+    kind = next((k for k, v in _TO_KAFKA.items() if v == binding.restype), None)
+    pattern, operation = _name(binding.resource_pattern_type), _name(binding.operation)
+    if kind is None or pattern not in PatternType.__members__:
         return None
-    if names[1] not in Operation.__members__:
+    if operation not in Operation.__members__:
         return None
     return Grant(
         binding.principal,
         kind,
         binding.name,
-        PatternType[names[0]],
-        Operation[names[1]],
-        Permission[binding.permission_type.name],
+        PatternType[pattern],
+        Operation[operation],
+        Permission[_name(binding.permission_type)],
         binding.host,
     )
+
+
+def _name(value: object) -> str:
+    """An enumeration member's name (confluent-kafka types these as enum, str or int)."""
+    return str(getattr(value, "name", value))
 
 
 def _result(future: Future[Any], doing: str) -> Any:
