@@ -110,12 +110,13 @@ def _result(future: Future[Any], doing: str) -> Any:
     try:
         return future.result(_TIMEOUT_S)
     except KafkaException as exc:
-        raise AclError(_message(exc, doing)) from exc
+        raise AclError(error_message(exc, doing)) from exc
     except TimeoutError as exc:
         raise AclError(f"{doing}: {_HINTS[KafkaError._TIMED_OUT]}") from exc
 
 
-def _message(exc: KafkaException, doing: str) -> str:
+def error_message(exc: KafkaException, doing: str) -> str:
+    """``doing``, and what the broker's error means for the person running the command."""
     err = exc.args[0] if exc.args else None
     if not isinstance(err, KafkaError):
         return f"{doing}: {exc}"
