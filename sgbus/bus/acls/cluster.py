@@ -125,10 +125,23 @@ def error_message(exc: KafkaException, doing: str) -> str:
 
 
 def current_acls(admin: AdminClient) -> set[Grant]:
-    """Every ACL on the cluster that this module can express."""
+    """Every ACL on the cluster that this module can express. Raises :class:`AclError` when
+    the client may not list them (the broker then answers with an empty list, which would
+    read as "no ACLs at all")."""
     future = admin.describe_acls(_everything(), request_timeout=_TIMEOUT_S)
     bindings = _result(future, "listing ACLs")
+    if not bindings:
+        _check_may_describe(admin)
     return {g for g in map(from_binding, bindings) if g is not None}
+
+
+def _check_may_describe(admin: AdminClient) -> None:
+    future = admin.describe_cluster(include_authorized_operations=True, request_timeout=_TIMEOUT_S)
+    # librdkafka gives None for an empty set; describe_acls already failed if no authorizer
+    allowed = _result(future, "describing the cluster").authorized_operations or []
+    if AclOperation.DESCRIBE not in allowed:
+        hint = _HINTS[KafkaError.CLUSTER_AUTHORIZATION_FAILED]
+        raise AclError(f"listing ACLs: {hint}")
 
 
 def create(admin: AdminClient, grants: Iterable[Grant]) -> None:
