@@ -24,7 +24,7 @@ console = Console()
 def _show(todo: AclPlan) -> None:
     for line in todo.describe() or ["nothing to change"]:
         style = "green" if line.startswith("grant") else "red"
-        console.print(f"[{style}]{escape(line)}[/]")
+        console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
 
 
 def _plan(settings: Settings) -> AclPlan:

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+)
 from confluent_kafka.admin import ResourceType as KafkaResourceType
 
 from sgbus.bus.acls import (
@@ -17,7 +28,14 @@ from sgbus.bus.acls import (
     desired_acls,
     plan,
 )
-from sgbus.bus.acls.cluster import error_message, from_binding, to_binding, to_filter
+from sgbus.bus.acls.cluster import (
+    AclError,
+    current_acls,
+    error_message,
+    from_binding,
+    to_binding,
+    to_filter,
+)
 
 TOPIC, GROUP, TXN = ResourceType.TOPIC, ResourceType.GROUP, ResourceType.TRANSACTIONAL_ID
 CLUSTER = ResourceType.CLUSTER
@@ -153,3 +171,41 @@ def test_broker_errors_read_as_advice() -> None:
     assert "--insecure" in error_message(no_authorizer, "listing ACLs")
     refused = KafkaException(KafkaError(KafkaError.CLUSTER_AUTHORIZATION_FAILED))
     assert "sgbus-admin" in error_message(refused, "listing ACLs")
+
+
+class FakeAdmin:
+    """Answers like a broker that lists no ACLs, as librdkafka reports it."""
+
+    def __init__(self, allowed: list[AclOperation] | None, authorizer: str) -> None:
+        self.allowed, self.authorizer = allowed, authorizer
+
+    @staticmethod
+    def _done(value: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(value)
+        return future
+
+    def describe_acls(self, _filter: Any, **_kw: Any) -> Future[Any]:
+        return self._done([])
+
+    def describe_cluster(self, **_kw: Any) -> Future[Any]:
+        node = SimpleNamespace(id=1)
+        return self._done(SimpleNamespace(authorized_operations=self.allowed, nodes=[node]))
+
+    def describe_configs(self, resources: list[Any], **_kw: Any) -> dict[Any, Future[Any]]:
+        entry = SimpleNamespace(value=self.authorizer)
+        return {r: self._done({"authorizer.class.name": entry}) for r in resources}
+
+
+ALL_OPS = [AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS]
+
+
+def test_an_empty_acl_list_is_believed_only_from_a_secured_broker() -> None:
+    authorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert current_acls(cast(AdminClient, FakeAdmin(ALL_OPS, authorizer))) == set()
+    only_acls = [AclOperation.ALTER, AclOperation.DESCRIBE]
+    assert current_acls(cast(AdminClient, FakeAdmin(only_acls, ""))) == set()
+    with pytest.raises(AclError, match="no authorizer"):
+        current_acls(cast(AdminClient, FakeAdmin(ALL_OPS, "")))
+    with pytest.raises(AclError, match="sgbus-admin"):
+        current_acls(cast(AdminClient, FakeAdmin(None, authorizer)))

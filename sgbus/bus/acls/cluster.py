@@ -18,6 +18,7 @@ from confluent_kafka.admin import (
     AclOperation,
     AclPermissionType,
     AdminClient,
+    ConfigResource,
     ResourcePatternType,
 )
 from confluent_kafka.admin import ResourceType as KafkaResourceType
@@ -126,22 +127,33 @@ def error_message(exc: KafkaException, doing: str) -> str:
 
 def current_acls(admin: AdminClient) -> set[Grant]:
     """Every ACL on the cluster that this module can express. Raises :class:`AclError` when
-    the client may not list them (the broker then answers with an empty list, which would
-    read as "no ACLs at all")."""
+    the client may not list them, or the broker has no authorizer: the broker then answers
+    with an empty list, which would read as "no ACLs at all"."""
     future = admin.describe_acls(_everything(), request_timeout=_TIMEOUT_S)
     bindings = _result(future, "listing ACLs")
     if not bindings:
-        _check_may_describe(admin)
+        _check_empty_list_is_real(admin)
     return {g for g in map(from_binding, bindings) if g is not None}
 
 
-def _check_may_describe(admin: AdminClient) -> None:
+def _check_empty_list_is_real(admin: AdminClient) -> None:
     future = admin.describe_cluster(include_authorized_operations=True, request_timeout=_TIMEOUT_S)
-    # librdkafka gives None for an empty set; describe_acls already failed if no authorizer
-    allowed = _result(future, "describing the cluster").authorized_operations or []
+    cluster = _result(future, "describing the cluster")
+    allowed = cluster.authorized_operations or []  # librdkafka gives None for none
     if AclOperation.DESCRIBE not in allowed:
-        hint = _HINTS[KafkaError.CLUSTER_AUTHORIZATION_FAILED]
-        raise AclError(f"listing ACLs: {hint}")
+        raise AclError(f"listing ACLs: {_HINTS[KafkaError.CLUSTER_AUTHORIZATION_FAILED]}")
+    # Without an authorizer every client may do everything; with one, only a super user may
+    # read the broker's configuration as well as the ACLs.
+    if AclOperation.DESCRIBE_CONFIGS in allowed and not _authorizer(admin, cluster.nodes[0].id):
+        raise AclError(f"listing ACLs: {_HINTS[KafkaError.SECURITY_DISABLED]}")
+
+
+def _authorizer(admin: AdminClient, broker_id: int) -> str:
+    """The broker's ``authorizer.class.name`` (empty: none)."""
+    resource = ConfigResource(ConfigResource.Type.BROKER, str(broker_id))
+    future = admin.describe_configs([resource], request_timeout=_TIMEOUT_S)[resource]
+    entry = _result(future, "reading the broker's configuration").get("authorizer.class.name")
+    return str(entry.value or "") if entry is not None else ""
 
 
 def create(admin: AdminClient, grants: Iterable[Grant]) -> None:
