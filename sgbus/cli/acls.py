@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.markup import escape
 
@@ -27,11 +28,11 @@ def _show(todo: AclPlan) -> None:
         console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
 
 
-def _plan(settings: Settings) -> AclPlan:
+def _plan(admin: AdminClient, settings: Settings) -> AclPlan:
     with user_errors():
         desired = desired_acls(all_parties(catalogue_of(settings)))
     try:
-        return plan_for(make_admin(settings), desired)
+        return plan_for(admin, desired)
     except AclError as exc:
         _startup.fail(str(exc), code=1)
 
@@ -39,19 +40,21 @@ def _plan(settings: Settings) -> AclPlan:
 @acls_app.command("plan")
 def acls_plan() -> None:
     """Print the ACLs to create and delete; changes nothing."""
-    _show(_plan(_startup.settings()))
+    settings = _startup.settings()
+    _show(_plan(make_admin(settings), settings))
 
 
 @acls_app.command("apply")
 def acls_apply() -> None:
     """Create the missing ACLs and delete the bus's stale ones; prints each change."""
     settings = _startup.settings()
-    todo = _plan(settings)
+    admin = make_admin(settings)
+    todo = _plan(admin, settings)
     _show(todo)
     if todo.is_empty():
         return
     try:
-        apply(make_admin(settings), todo)
+        apply(admin, todo)
     except AclError as exc:
         _startup.fail(str(exc), code=1)
     console.print(todo.summary())
