@@ -18,7 +18,8 @@ from tests.integration.authorizer_broker import AuthorizerBroker, authorizer_bro
 pytestmark = pytest.mark.integration
 
 PARTIES = ["alpha", "bravo"]
-USERS = [*PARTIES, "sgbus-router", "sgbus-admin", "sgbus-watchdog", "intruder"]
+SERVICES = ["sgbus-router", "sgbus-admin", "sgbus-watchdog", "sgbus-console", "sgbus-operator"]
+USERS = [*PARTIES, *SERVICES, "intruder"]
 TOPICS = [
     "sg.audit",
     "sg.deadletter",
@@ -37,6 +38,10 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthorizerBroke
         new = [NewTopic(t, 1, 1) for t in TOPICS]
         for future in admin.create_topics(new, request_timeout=30).values():
             future.result(30)
+        producer = Producer(found.super_user())
+        for topic in TOPICS:  # one record each, for the consumers to find
+            producer.produce(topic, b"seed")
+        producer.flush(30)
         yield found
 
 
@@ -180,6 +185,41 @@ def test_admin_creates_topics_but_reads_no_events(
     assert applied <= current_acls(admin)  # may list ACLs
     assert denied(produce(broker.as_user("sgbus-admin"), "sg.audit"))
     assert denied(consume(broker.as_user("sgbus-admin"), "sg.audit", "sgbus-admin-lag"))
+
+
+FLOWS = [
+    ("sgbus-watchdog", "sg.audit", "sgbus-watchdog", True),
+    ("sgbus-watchdog", "sg.watchdog.outbox", None, True),
+    ("sgbus-watchdog", "sg.alpha.outbox", None, False),
+    ("sgbus-watchdog", "sg.alpha.inbox", "sgbus-watchdog", False),
+    ("sgbus-console", "sg.alpha.outbox", None, True),
+    ("sgbus-console", "sg.watchdog.outbox", None, False),
+    ("sgbus-console", "sg.alpha.inbox", None, False),
+    ("sgbus-console", "sg.audit", "sgbus-console-ui", True),
+    ("sgbus-console", "sg.alpha.inbox", "sgbus-console-ui", False),
+    ("sgbus-operator", "sg.deadletter", "sgbus-operator-replay", True),
+    ("sgbus-operator", "sg.watchdog.outbox", None, True),
+    ("sgbus-operator", "sg.alpha.inbox", None, False),
+    ("sgbus-operator", "sg.deadletter", "sgbus-router", False),
+    ("sgbus-router", "sg.audit", "sgbus-router", False),
+    ("alpha", "sg.audit", "alpha.x", False),
+    ("alpha", "sg.deadletter", None, False),
+]
+
+
+@pytest.mark.parametrize(("user", "topic", "group", "allowed"), FLOWS)
+def test_each_service_does_its_job_and_nothing_more(
+    broker: AuthorizerBroker,
+    applied: set[Grant],
+    user: str,
+    topic: str,
+    group: str | None,
+    allowed: bool,
+) -> None:
+    """Reads (with ``group``) or writes (without) ``topic`` as ``user``."""
+    conf = broker.as_user(user)
+    err = consume(conf, topic, group) if group else produce(conf, topic)
+    assert (err is None) if allowed else denied(err), err
 
 
 def test_a_principal_without_cluster_rights_gets_advice(
