@@ -142,8 +142,8 @@ def _check_empty_list_is_real(admin: AdminClient) -> None:
     allowed = cluster.authorized_operations or []  # librdkafka gives None for none
     if AclOperation.DESCRIBE not in allowed:
         raise AclError(f"listing ACLs: {_HINTS[KafkaError.CLUSTER_AUTHORIZATION_FAILED]}")
-    # Without an authorizer every client may do everything; with one, only a super user may
-    # read the broker's configuration as well as the ACLs.
+    # Without an authorizer every client may do everything, so the configuration can be read
+    # and names none; a client with an authorizer that may not read it has one.
     if AclOperation.DESCRIBE_CONFIGS in allowed and not _authorizer(admin, cluster.nodes[0].id):
         raise AclError(f"listing ACLs: {_HINTS[KafkaError.SECURITY_DISABLED]}")
 
