@@ -30,7 +30,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEndpoints]:
     ``SGBUS_SCHEMA_REGISTRY`` if set, else testcontainers when Docker answers, else a local
     stack on free ports (started once, stopped at the end of the session)."""
     with session_stack(tmp_path_factory.mktemp("stack")) as endpoints:
-        yield endpoints
+        # Settings() in tests and in the services they start find the stack's credentials.
+        env = pytest.MonkeyPatch()
+        for name, value in endpoints.environment().items():
+            env.setenv(name, value)
+        try:
+            yield endpoints
+        finally:
+            env.undo()
+
+
+@pytest.fixture(autouse=True)
+def _plaintext_without_a_stack(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests that talk to no broker run as a plaintext development client: they have no
+    credentials to find. Integration tests get the session stack's (see ``stack``)."""
+    if request.node.get_closest_marker("integration") is None:
+        monkeypatch.setenv("SGBUS_INSECURE", "1")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker

@@ -22,6 +22,7 @@ from sgbus.bus.settings import Settings
 from sgbus.consumers.watchdog.service import Watchdog, WatchdogConfig
 from sgbus.consumers.watchdog.wiring import RunOptions, build_watchdog
 from sgbus.stack.testing import StackEndpoints
+from tests.kafka_conf import client_conf
 from tests.watchdog_kit import audit_headers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def settings_for(stack: StackEndpoints, home: Path) -> Settings:
 
 
 def create_topics(bootstrap: str, names: Iterable[str], partitions: int = 3) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client_conf(bootstrap))
     futures = admin.create_topics([NewTopic(n, partitions, 1) for n in names])
     for f in futures.values():
         f.result(30)
@@ -68,7 +69,7 @@ def produce_audit(
 ) -> None:
     """Write ``events`` to ``topic`` as the router writes ``sg.audit``: original bytes, case key,
     delivery headers (an event alone is delivered to its envelope recipients)."""
-    p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20})
+    p = Producer({**client_conf(bootstrap), "enable.idempotence": True, "linger.ms": 20})
     for item in events:
         ev, to = item if isinstance(item, tuple) else (item, None)
         p.produce(
@@ -82,7 +83,7 @@ def produce_audit(
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "t-probe"})
+    c = Consumer({**client_conf(bootstrap), "group.id": "t-probe"})
     try:
         parts = c.list_topics(topic, timeout=10).topics[topic].partitions
         return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
@@ -106,7 +107,7 @@ def read_topic(
     """Every record of ``topic`` from ``start`` (default: the beginning) to its current end."""
     c = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_conf(bootstrap),
             "group.id": f"t-read-{uuid.uuid4().hex[:6]}",
             "enable.partition.eof": True,
             "enable.auto.commit": False,

@@ -2,6 +2,7 @@
 
 Producers are idempotent with ``acks=all``; consumers never auto-commit and read only
 committed transactional data, so an aborted router transaction is never seen downstream.
+Every client authenticates as the principal its settings act as (:mod:`sgbus.bus.security`).
 Operators tune everything else through ``SGBUS_KAFKA_PRODUCER`` / ``SGBUS_KAFKA_CONSUMER``,
 applied last (settings refuse keys that would weaken those guarantees). Every client logs
 through :mod:`sgbus.runtime.kafka_logs` (JSON, rate-limited) instead of raw lines on stderr.
@@ -14,12 +15,14 @@ from typing import Any
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
+from sgbus.bus.security import kafka_client_config
 from sgbus.bus.settings import Settings
 from sgbus.runtime.kafka_logs import client_logging
 
 
 def _base(settings: Settings) -> dict[str, Any]:
-    return {"bootstrap.servers": settings.bootstrap_servers()}
+    # Brokers and security both come from the principal's credentials (sgbus.bus.security).
+    return kafka_client_config(settings)
 
 
 def make_producer(

@@ -34,10 +34,15 @@ class Read:
     timestamp_ms: int | None = None
 
 
+def reader_group(settings: Settings) -> str:
+    """A throw-away group id under the principal's own group prefix (which its ACLs allow)."""
+    return f"{settings.principal or 'sgbus'}.reader-{uuid.uuid4()}"
+
+
 def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60) -> Iterator[Read]:
     """Every committed record of ``topics`` up to their end as of the call (missing topics
     are skipped). Raises TimeoutError if the end is not reached in time."""
-    consumer = make_consumer(settings, f"sgbus-reader-{uuid.uuid4()}")
+    consumer = make_consumer(settings, reader_group(settings))
     try:
         ends = _ends(consumer, topics)
         consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in ends])

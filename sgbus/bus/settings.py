@@ -20,6 +20,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+#: A file in the stack's folder saying it was started without TLS and authentication.
+INSECURE_MARKER = "INSECURE"
+
 #: The variable that names a settings file; unset, no file is read.
 ENV_FILE_VARIABLE = "SGBUS_ENV_FILE"
 
@@ -60,8 +63,44 @@ class Settings(BaseSettings):
     kafka_port: int = Field(default=19092, ge=1, le=65535)
     controller_port: int = Field(default=19093, ge=1, le=65535)
     registry_port: int = Field(default=18081, ge=1, le=65535)
+    kafka_internal_port: int = Field(
+        default=19094, ge=1, le=65535, description="the broker's own TLS listener (mutual TLS)"
+    )
+    identity_port: int = Field(
+        default=18443, ge=1, le=65535, description="the identity provider's HTTPS port"
+    )
+    identity_management_port: int = Field(
+        default=18444, ge=1, le=65535, description="the identity provider's health port"
+    )
     kafka_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
     registry_heap: str = Field(default="384m", pattern=r"^\d+[mMgG]$")
+    identity_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
+    # Identity: who this process is, and how it proves it (see sgbus.bus.security).
+    insecure: bool = Field(
+        default=False,
+        description="plaintext, unauthenticated clients (a development stack started with"
+        " --insecure); never in production",
+    )
+    credentials: Path | None = Field(
+        default=None,
+        description="this process's credentials file (`sgbus credentials issue` writes it);"
+        " when set, every client uses it",
+    )
+    credentials_dir: Path | None = Field(
+        default=None,
+        description="folder of <principal>.json credentials; unset: <stack_dir>/credentials",
+    )
+    principal: str | None = Field(
+        default=None,
+        description="the principal a client acts as when the command does not choose one",
+    )
+    token_lifespan_s: int = Field(
+        default=300,
+        ge=30,
+        le=86_400,
+        description="lifetime of the identity provider's access tokens (the local stack's"
+        " realm); a revoked client is refused within it",
+    )
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the endpoint")
     metrics_host: str = Field(
         default="127.0.0.1", description="address the metrics endpoint binds; 0.0.0.0 in containers"
@@ -189,8 +228,29 @@ class Settings(BaseSettings):
         return self.bootstrap or f"127.0.0.1:{self.kafka_port}"
 
     def registry_url(self) -> str:
-        """The configured registry, or the local stack's."""
-        return self.schema_registry or f"http://127.0.0.1:{self.registry_port}/apis/ccompat/v7"
+        """The configured registry, or the local stack's (HTTPS unless the stack is plaintext)."""
+        if self.schema_registry:
+            return self.schema_registry
+        scheme = "http" if self.plaintext() else "https"
+        return f"{scheme}://127.0.0.1:{self.registry_port}/apis/ccompat/v7"
+
+    def plaintext(self) -> bool:
+        """True when clients connect without TLS and credentials: asked for with
+        ``SGBUS_INSECURE``, or the local stack was started ``--insecure`` (its marker file)
+        and no credentials file is configured."""
+        if self.insecure:
+            return True
+        marker = self.stack_state_dir() / INSECURE_MARKER
+        return self.credentials is None and marker.is_file()
+
+    def acting_as(self, principal: str) -> Settings:
+        """These settings for a client that acts as ``principal`` (a service's own identity);
+        an explicit ``SGBUS_CREDENTIALS`` file still wins."""
+        return self.model_copy(update={"principal": principal})
+
+    def credentials_folder(self) -> Path:
+        """Where ``<principal>.json`` credentials are looked up."""
+        return (self.credentials_dir or self.stack_state_dir() / "credentials").expanduser()
 
 
 class SettingsError(Exception):

@@ -10,11 +10,13 @@ import typer
 
 from sgbus.bus.catalogue import UnknownMatter, UnknownParty
 from sgbus.bus.policy import UnknownFlow, UnknownPolicy
+from sgbus.bus.security import CredentialsError
 from sgbus.bus.settings import SettingsError
 from sgbus.bus.yamldoc import SourceError
 
 # StartupError (sgbus.runtime.startup) is a ValueError.
 USER_ERRORS = (
+    CredentialsError,
     SettingsError,
     SourceError,
     UnknownFlow,

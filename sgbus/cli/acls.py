@@ -7,6 +7,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.markup import escape
 
+from sgbus.bus import principals
 from sgbus.bus.acls import AclPlan, desired_acls
 from sgbus.bus.acls.cluster import AclError, apply, plan_for
 from sgbus.bus.kafka_clients import make_admin
@@ -40,14 +41,14 @@ def _plan(admin: AdminClient, settings: Settings) -> AclPlan:
 @acls_app.command("plan")
 def acls_plan() -> None:
     """Print the ACLs to create and delete; changes nothing."""
-    settings = _startup.settings()
+    settings = _startup.settings().acting_as(principals.ADMIN)
     _show(_plan(make_admin(settings), settings))
 
 
 @acls_app.command("apply")
 def acls_apply() -> None:
     """Create the missing ACLs and delete the bus's stale ones; prints each change."""
-    settings = _startup.settings()
+    settings = _startup.settings().acting_as(principals.ADMIN)
     admin = make_admin(settings)
     todo = _plan(admin, settings)
     _show(todo)

@@ -9,12 +9,13 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from sgbus.bus import principals
 from sgbus.bus.catalogue import Catalogue
 from sgbus.bus.events import ApprovalResult, CaseAssignment, new_envelope
 from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.kafka_clients import make_admin
-from sgbus.bus.parties import WATCHDOG_PARTY
-from sgbus.bus.serde import build_serde
+from sgbus.bus.parties import WATCHDOG_PARTY, inbox_topic
+from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli import _startup, app
@@ -46,7 +47,7 @@ def all_parties(catalogue: Catalogue) -> list[str]:
 @topics_app.command("apply")
 def topics_apply() -> None:
     """Create or update every topic the configured parties need; prints what changed."""
-    settings = _startup.settings()
+    settings = _startup.settings().acting_as(principals.ADMIN)
     parties = all_parties(catalogue_of(settings))
     done = apply(make_admin(settings), desired_topics(parties, settings))
     for line in done.describe() or ["nothing to change"]:
@@ -67,7 +68,8 @@ def router_run(
     configure_logging(settings.log_level, service="router")
     directory = CatalogueDirectory(catalogue_of(settings))
     stop = StopSignal().install()
-    router = Router(settings, build_serde(settings.registry_url()), directory, instance, stop=stop)
+    serde = serde_for(settings.acting_as(principals.ROUTER))
+    router = Router(settings, serde, directory, instance, stop=stop)
     monitoring = serve_service_metrics(settings, "router", GROUP_ID, router.lag_reader())
     tune_for_service()
     try:
@@ -92,14 +94,15 @@ def assign(
     catalogue = catalogue_of(settings)
     to = [_startup.party(settings, party, catalogue) for party in to]
     oversight = CatalogueDirectory(catalogue).unassigned_pool()
-    serde = build_serde(settings.registry_url())
+    settings = settings.acting_as(oversight)
+    serde = serde_for(settings)
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("searching sg.audit", total=None)
+        task = progress.add_task(f"searching {inbox_topic(oversight)}", total=None)
         found = find_unassigned(
-            settings, serde, case_key, lambda n: progress.update(task, completed=n)
+            settings, serde, case_key, oversight, lambda n: progress.update(task, completed=n)
         )
     if found is None:
-        console.print(f"[red]no unassigned approval result with case key {case_key!r} on sg.audit")
+        console.print(f"[red]no unassigned approval result with case key {case_key!r}")
         raise typer.Exit(1)
     event, value = found
     assert isinstance(event, ApprovalResult)

@@ -16,7 +16,7 @@ from rich.text import Text
 from sgbus.bus.calendar import CHINA_TZ
 from sgbus.bus.settings import Settings
 from sgbus.cli import _startup, app
-from sgbus.cli.stack import local_stack
+from sgbus.cli.stack import local_stack, warn_insecure
 from sgbus.demo.scenario import APPROVAL, DemoPlan, Running, start, summary
 from sgbus.stack import StackError
 
@@ -105,7 +105,10 @@ def _stack_settings(settings: Settings) -> Settings:
         console.print(f"using Kafka {settings.bootstrap}, registry {settings.registry_url()}")
         return settings
     try:
-        info = local_stack().up(notify=lambda m: console.print(f"  {m}"))
+        if settings.insecure:
+            warn_insecure()
+        # The demo's parties are the example catalogue's: the stack's default realm and ACLs.
+        info = local_stack(settings.insecure).up(notify=lambda m: console.print(f"  {m}"))
     except StackError as exc:
         console.print(f"[red]sgbus demo: {exc}")
         raise typer.Exit(1) from None

@@ -128,14 +128,15 @@ def claim(
     db: str | None = _DB,
 ) -> None:
     """Claim every pending item of a case (人工认领) and publish the claims."""
-    from sgbus.bus.serde import build_serde
+    from sgbus.bus.serde import serde_for
     from sgbus.consumers.department.manual import NothingToClaim, claim_case
     from sgbus.producers.relay import OutboxRelay, RelayError
 
     settings = _startup.settings()
     party, engine = _store(settings, party, db)
+    settings = settings.acting_as(party)
     try:
-        done = claim_case(engine, build_serde(settings.registry_url()), party, case_key, officer=by)
+        done = claim_case(engine, serde_for(settings), party, case_key, officer=by)
     except NothingToClaim as exc:
         typer.echo(f"sgbus: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -40,14 +40,21 @@ def _level(value: str) -> Any:
 
 
 def _registry_client(url: str | None) -> Any:
-    from sgbus.cli._startup import settings
-
-    url = url or settings().schema_registry
-    if not url:
-        return None
+    """A client of the registry (``url``, else the configured one), authenticated as the
+    registry's only writer, ``sgbus-registry-admin``."""
     from confluent_kafka.schema_registry import SchemaRegistryClient
 
-    return SchemaRegistryClient.new_client({"url": url})
+    from sgbus.bus.principals import REGISTRY_ADMIN
+    from sgbus.bus.security import registry_client_config
+    from sgbus.cli._startup import settings
+
+    configured = settings()
+    url = url or configured.schema_registry
+    if not url:
+        return None
+    conf = registry_client_config(configured.acting_as(REGISTRY_ADMIN))
+    conf["url"] = url
+    return SchemaRegistryClient.new_client(conf)
 
 
 def _print(report: Any, verbose: bool) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sgbus.bus.kafka_clients import make_admin
+from sgbus.bus.principals import ADMIN
 from sgbus.bus.settings import Settings
 from sgbus.monitoring.endpoint import MetricsServer, serve_metrics
 from sgbus.monitoring.lag import AdminOffsetReader
@@ -53,6 +54,6 @@ def start_monitoring(
         return None
     for service in IN_PROCESS:
         initialise_series(service)
-    admin = make_admin(settings)
+    admin = make_admin(settings.acting_as(ADMIN))
     sampler = start_lag_sampler({g: AdminOffsetReader(admin, g) for g in groups}, interval_s)
     return DemoMonitoring(server, sampler)

@@ -14,7 +14,6 @@ import datetime as dt
 import random
 import threading
 import time
-import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +22,13 @@ from pathlib import Path
 from confluent_kafka import KafkaException, TopicPartition
 from sqlalchemy import Engine, func, select
 
+from sgbus.bus import principals
 from sgbus.bus.calendar import CHINA_TZ, default_calendar
 from sgbus.bus.catalogue import Catalogue, example_catalogue
 from sgbus.bus.kafka_clients import make_admin, make_consumer
 from sgbus.bus.parties import AUDIT_TOPIC, inbox_topic
-from sgbus.bus.serde import Serde, build_serde
+from sgbus.bus.reading import reader_group
+from sgbus.bus.serde import Serde, serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.offsets import save_offsets
@@ -128,8 +129,9 @@ def pick_roles(catalogue: Catalogue) -> list[Role]:
 
 
 def start_at_end(engine: Engine, settings: Settings, group: str, topic: str) -> None:
-    """A new store starts reading ``topic`` at its current end (earlier runs are not replayed)."""
-    consumer = make_consumer(settings, f"sgbus-demo-probe-{uuid.uuid4().hex[:8]}")
+    """A new store starts reading ``topic`` at its current end (earlier runs are not replayed);
+    ``settings`` act as the topic's reader."""
+    consumer = make_consumer(settings, reader_group(settings))
     deadline = time.monotonic() + 60
     try:
         while True:
@@ -171,9 +173,11 @@ def start(
     """Apply topics, start router, department services, watchdog and the actors; serve
     metrics when ``settings.metrics_port`` is set (stop them with ``run.monitoring.close()``)."""
     catalogue = example_catalogue()
-    apply(make_admin(settings), desired_topics([*catalogue.parties_by_id, "watchdog"], settings))
+    admin = make_admin(settings.acting_as(principals.ADMIN))
+    apply(admin, desired_topics([*catalogue.parties_by_id, "watchdog"], settings))
     roles = pick_roles(catalogue)
-    serde = build_serde(settings.registry_url())
+    # One serde (a registry reader) for every actor of the demo.
+    serde = serde_for(settings.acting_as(principals.ROUTER))
     clock = SimulatedClock(monday_morning(dt.date.today()), plan.speed)
     run = Running(
         clock=clock,
@@ -202,11 +206,12 @@ def start(
             poll_timeout_s=0.2,
         )
         service = DepartmentService(cfg, settings, serde=serde, clock=clock.now)
-        start_at_end(service.engine, settings, group_id(party), inbox_topic(party))
+        start_at_end(service.engine, settings.acting_as(party), group_id(party), inbox_topic(party))
         run.engines[party] = service.engine
         threads.append(_thread(lambda s=service: s.run(run.stop), run.errors, party))  # type: ignore[misc]
     migrate(run.watchdog_engine)
-    start_at_end(run.watchdog_engine, settings, wd_cfg.group_id, AUDIT_TOPIC)
+    watchdog_settings = settings.acting_as(principals.WATCHDOG)
+    start_at_end(run.watchdog_engine, watchdog_settings, wd_cfg.group_id, AUDIT_TOPIC)
     watchdog = build_watchdog(
         settings,
         RunOptions(
@@ -255,7 +260,9 @@ def _act(settings: Settings, plan: DemoPlan, run: Running, serde: Serde) -> None
     pusher = run.roles[0].party
     pushed = [r for r in results if r.matter.code == run.roles[0].matter][: plan.penalties]
     penalties_due = run.clock.start + dt.timedelta(days=1)
-    relays = {p: OutboxRelay.from_settings(e, settings) for p, e in run.engines.items()}
+    relays = {
+        p: OutboxRelay.from_settings(e, settings.acting_as(p)) for p, e in run.engines.items()
+    }
     while not run.stop.is_set() and run.clock.now() < run.end_at:
         if pushed and run.clock.now() >= penalties_due:
             with Publisher(pusher, settings, serde) as dept:

@@ -27,7 +27,7 @@ from sgbus.bus.claims import build_claim
 from sgbus.bus.events import Event, event_type_of
 from sgbus.bus.kafka_clients import make_producer
 from sgbus.bus.parties import check_party_id, outbox_topic
-from sgbus.bus.serde import Serde, build_serde
+from sgbus.bus.serde import Serde, serde_for
 from sgbus.bus.settings import Settings, get_settings
 from sgbus.bus.validation import check_event
 
@@ -66,8 +66,8 @@ class Publisher:
     ) -> None:
         self.party = check_party_id(party)
         self.topic = outbox_topic(party)
-        settings = settings or get_settings()
-        self._serde = serde or build_serde(settings.registry_url())
+        settings = (settings or get_settings()).acting_as(self.party)
+        self._serde = serde or serde_for(settings)
         self._producer = producer or make_producer(settings)
         self._validate = validate
         self._timeout_s = timeout_s

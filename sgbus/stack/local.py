@@ -6,25 +6,32 @@ import base64
 import shutil
 import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from sgbus.stack import render
-from sgbus.stack.config import LOOPBACK, StackConfig
+from sgbus.stack import render, secure
+from sgbus.stack.config import LOOPBACK, StackConfig, mark_mode
 from sgbus.stack.errors import PortBusyError, StartError
 from sgbus.stack.locks import file_lock
-from sgbus.stack.probes import KafkaProbe, registry_ready, set_global_compatibility, wait_until
+from sgbus.stack.probes import KafkaProbe, identity_ready, registry_ready, wait_until
 from sgbus.stack.process import check_ports_free, rss_kib, running_pid, start_detached, stop
 from sgbus.stack.provision import check_java, find_java, provision
-from sgbus.stack.versions import kafka_version, registry_version
+from sgbus.stack.provision_keycloak import find_java21, provision_keycloak
+from sgbus.stack.versions import kafka_version, keycloak_version, registry_version
 
 KAFKA_READY_SECONDS = 90.0
 REGISTRY_READY_SECONDS = 180.0
+IDENTITY_READY_SECONDS = 240.0
 ALREADY_RUNNING_READY_SECONDS = 30.0
-ROLES = ("kafka", "registry")
+ROLES = ("identity", "kafka", "registry")
+_READY_SECONDS = {
+    "identity": IDENTITY_READY_SECONDS,
+    "kafka": KAFKA_READY_SECONDS,
+    "registry": REGISTRY_READY_SECONDS,
+}
 
 
 def new_cluster_id() -> str:
@@ -33,6 +40,13 @@ def new_cluster_id() -> str:
         text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode("ascii")
         if not text.startswith("-"):
             return text
+
+
+def default_parties() -> list[str]:
+    """The example catalogue's parties (the realm and ACLs of a stack started without one)."""
+    from sgbus.bus.catalogue import example_catalogue
+
+    return sorted(example_catalogue().parties_by_id)
 
 
 def log_tail(path: Path, lines: int = 12) -> str:
@@ -65,6 +79,8 @@ class StackInfo:
     schema_registry: str
     started: list[str] = field(default_factory=list)
     downloaded: list[str] = field(default_factory=list)
+    #: Where each principal's credentials file is (None on a plaintext stack).
+    credentials: Path | None = None
 
 
 Notify = Callable[[str], None]
@@ -75,10 +91,16 @@ def _silent(_: str) -> None:
 
 
 class LocalStack:
-    """A single-node Kafka (KRaft) and an Apicurio Registry on loopback, run from jars."""
+    """A single-node Kafka (KRaft), an Apicurio Registry and (secured) a Keycloak identity
+    provider on loopback, run from jars."""
 
     def __init__(self, cfg: StackConfig) -> None:
         self.cfg = cfg
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The processes of this stack, in start order."""
+        return ROLES if self.cfg.secured else ROLES[1:]
 
     def marker(self, role: str) -> str:
         """Command-line marker that identifies this stack's process of ``role``."""
@@ -88,31 +110,50 @@ class LocalStack:
         """Live pid of ``role``, or None."""
         return running_pid(self.cfg.pid_file(role), self.marker(role))
 
-    def up(self, fresh: bool = False, notify: Notify = _silent) -> StackInfo:
-        """Provision if needed and start what is not running; wait until both answer."""
+    def up(
+        self, fresh: bool = False, notify: Notify = _silent, parties: Sequence[str] = ()
+    ) -> StackInfo:
+        """Provision if needed and start what is not running; wait until all answer. Secured,
+        the realm, credentials and ACLs are brought in line with ``parties`` (default: the
+        example catalogue's) and the contracts are registered."""
         cfg = self.cfg
+        parties = list(parties) or default_parties()
         with file_lock(cfg.state_dir / ".lock"):
             java = find_java()
             check_java(java)
+            java21 = find_java21() if cfg.secured else None
             if fresh:
                 self._stop_all(notify)
             # Checked before any download so that a taken port fails in a second, not minutes.
-            missing = [role for role in ROLES if self.pid(role) is None]
+            missing = [role for role in self.roles if self.pid(role) is None]
             check_ports_free(LOOPBACK, self._ports_of(missing))
             downloaded = provision(cfg)
+            if java21 is not None and provision_keycloak(cfg.home, java21):
+                downloaded.append(cfg.keycloak_dist.name)
             for name in downloaded:
                 notify(f"downloaded {name}")
             if fresh:
                 self._wipe(notify)
-            self._start(java, missing, notify)
-            try:
-                set_global_compatibility(cfg.registry_url)
-            except httpx.HTTPError as exc:
-                raise StartError(
-                    f"the registry did not accept the compatibility setting: {exc}."
-                    f" Log: {cfg.console_log('registry')}"
-                ) from None
-        return StackInfo(cfg.bootstrap, cfg.registry_url, missing, downloaded)
+            mark_mode(cfg)
+            if cfg.secured:
+                secure.prepare_pki(cfg)
+            self._start(java, java21, missing, notify, parties)
+            self._after_start(parties, notify)
+        creds = cfg.credentials_dir if cfg.secured else None
+        return StackInfo(cfg.bootstrap, cfg.registry_url, missing, downloaded, creds)
+
+    def _after_start(self, parties: Sequence[str], notify: Notify) -> None:
+        cfg = self.cfg
+        if cfg.secured:
+            notify("applying ACLs")
+            secure.apply_acls(cfg, parties, notify)
+        try:
+            secure.configure_registry(cfg)
+        except httpx.HTTPError as exc:
+            raise StartError(
+                f"the registry did not accept the compatibility setting or the contracts: {exc}."
+                f" Log: {cfg.console_log('registry')}"
+            ) from None
 
     def down(self, notify: Notify = _silent) -> list[str]:
         """Stop both processes (SIGTERM, then SIGKILL after a grace period); data is kept."""
@@ -122,59 +163,98 @@ class LocalStack:
     def status(self) -> list[ComponentStatus]:
         """Pid, liveness of the service and resident memory of each process."""
         cfg = self.cfg
-        kafka_pid, registry_pid = self.pid("kafka"), self.pid("registry")
-        kafka_ok = kafka_pid is not None and KafkaProbe(cfg.bootstrap).ready(timeout=2.0)
-        registry_ok = registry_pid is not None and registry_ready(cfg.registry_url)
-        return [
-            ComponentStatus(
-                "kafka",
-                kafka_version(),
-                cfg.bootstrap,
-                kafka_pid,
-                kafka_ok,
-                rss_kib(kafka_pid) if kafka_pid else None,
-                cfg.logs / "kafka" / "server.log",
-            ),
-            ComponentStatus(
-                "registry",
-                registry_version(),
-                cfg.registry_url,
-                registry_pid,
-                registry_ok,
-                rss_kib(registry_pid) if registry_pid else None,
-                cfg.console_log("registry"),
-            ),
-        ]
+        checks = self._readiness()
+        versions = {
+            "identity": keycloak_version,
+            "kafka": kafka_version,
+            "registry": registry_version,
+        }
+        addresses = {
+            "identity": cfg.identity_url,
+            "kafka": cfg.bootstrap,
+            "registry": cfg.registry_url,
+        }
+        rows = []
+        for role in self.roles:
+            pid = self.pid(role)
+            rows.append(
+                ComponentStatus(
+                    role,
+                    versions[role](),
+                    addresses[role],
+                    pid,
+                    pid is not None and checks[role](),
+                    rss_kib(pid) if pid else None,
+                    self._log_of(role),
+                )
+            )
+        return rows
+
+    def _readiness(self) -> dict[str, Callable[[], bool]]:
+        cfg = self.cfg
+        verify: str | bool = str(cfg.pki_dir / "ca.pem") if cfg.secured else True
+        if cfg.secured:
+            probe = KafkaProbe(cfg.internal_bootstrap, secure.superuser_kafka_config(cfg))
+        else:
+            probe = KafkaProbe(cfg.bootstrap)
+        return {
+            "identity": lambda: identity_ready(cfg.identity_health_url, str(verify)),
+            "kafka": probe.ready,
+            "registry": lambda: registry_ready(cfg.registry_url, verify=verify),
+        }
 
     # -- internals -------------------------------------------------------------------------
 
     def _ports_of(self, roles: list[str]) -> dict[str, int]:
         ports = self.cfg.ports()
         wanted = {
-            "kafka": ("SGBUS_KAFKA_PORT", "SGBUS_CONTROLLER_PORT"),
+            "identity": ("SGBUS_IDENTITY_PORT", "SGBUS_IDENTITY_MANAGEMENT_PORT"),
+            "kafka": ("SGBUS_KAFKA_PORT", "SGBUS_CONTROLLER_PORT", "SGBUS_KAFKA_INTERNAL_PORT"),
             "registry": ("SGBUS_REGISTRY_PORT",),
         }
-        return {name: ports[name] for role in roles for name in wanted[role]}
+        return {name: ports[name] for role in roles for name in wanted[role] if name in ports}
 
-    def _start(self, java: str, roles: list[str], notify: Notify) -> None:
+    def _start(
+        self,
+        java: str,
+        java21: str | None,
+        roles: list[str],
+        notify: Notify,
+        parties: Sequence[str],
+    ) -> None:
         cfg = self.cfg
         procs: dict[str, subprocess.Popen[bytes]] = {}
         try:
+            if cfg.secured:
+                # First: the broker checks tokens against it, and the registry asks it.
+                if "identity" in roles:
+                    assert java21 is not None
+                    procs["identity"] = self._spawn_identity(java21)
+                    notify(f"started identity (pid {procs['identity'].pid}), waiting")
+                self._wait_ready({r: p for r, p in procs.items() if r == "identity"}, ["identity"])
+                notify("provisioning the realm and credentials")
+                secure.provision_realm(cfg, parties)
             if "kafka" in roles:
                 self._prepare_kafka(java, notify)
                 procs["kafka"] = self._spawn("kafka", render.kafka_server_argv(java, cfg), {})
             if "registry" in roles:
                 cfg.registry_data.mkdir(parents=True, exist_ok=True)
-                argv = render.registry_argv(java, cfg)
+                argv = render.registry_argv(java, cfg, secure.truststore_password(cfg))
                 procs["registry"] = self._spawn("registry", argv, render.registry_env(cfg))
             for role, proc in procs.items():
-                notify(f"started {role} (pid {proc.pid}), waiting until it answers")
-            self._wait_ready(procs)
+                if role != "identity":
+                    notify(f"started {role} (pid {proc.pid}), waiting until it answers")
+            self._wait_ready(procs, ["kafka", "registry"])
         except BaseException:
             for role, proc in procs.items():
                 stop(proc.pid, self.marker(role), grace=10.0)
                 cfg.pid_file(role).unlink(missing_ok=True)
             raise
+
+    def _spawn_identity(self, java21: str) -> subprocess.Popen[bytes]:
+        cfg = self.cfg
+        argv, env = secure.identity_command(cfg, java21, render.marker_args(cfg, "identity"))
+        return self._spawn("identity", argv, env)
 
     def _prepare_kafka(self, java: str, notify: Notify) -> None:
         cfg = self.cfg
@@ -196,20 +276,12 @@ class LocalStack:
         cfg = self.cfg
         return start_detached(argv, cfg.pid_file(role), cfg.console_log(role), cfg.state_dir, env)
 
-    def _wait_ready(self, procs: dict[str, subprocess.Popen[bytes]]) -> None:
-        """Wait for every role: those just started, and those found running (which may hang)."""
-        cfg = self.cfg
-        probe = KafkaProbe(cfg.bootstrap)
-        checks: dict[str, Callable[[], bool]] = {
-            "kafka": probe.ready,
-            "registry": lambda: registry_ready(cfg.registry_url),
-        }
-        for role in ROLES:
+    def _wait_ready(self, procs: dict[str, subprocess.Popen[bytes]], roles: list[str]) -> None:
+        """Wait for ``roles``: those just started, and those found running (which may hang)."""
+        checks = self._readiness()
+        for role in roles:
             proc = procs.get(role)
-            if proc is not None:
-                timeout = KAFKA_READY_SECONDS if role == "kafka" else REGISTRY_READY_SECONDS
-            else:
-                timeout = ALREADY_RUNNING_READY_SECONDS
+            timeout = ALREADY_RUNNING_READY_SECONDS if proc is None else _READY_SECONDS[role]
             outcome = wait_until(checks[role], self._alive_check(role, proc), timeout)
             if outcome != "ready":
                 self._explain(role, outcome, proc, timeout)
@@ -253,7 +325,7 @@ class LocalStack:
 
     def _stop_all(self, notify: Notify) -> list[str]:
         stopped = []
-        for role in reversed(ROLES):
+        for role in reversed(ROLES):  # all roles: a stack restarted --insecure stops identity
             pid = self.pid(role)
             if pid is None:
                 continue
@@ -265,7 +337,9 @@ class LocalStack:
 
     def _wipe(self, notify: Notify) -> None:
         # The default stores go too: their offsets point into the topics wiped here.
-        for folder in (self.cfg.kafka_data, self.cfg.registry_data, self.cfg.stores):
+        cfg = self.cfg
+        folders = (cfg.kafka_data, cfg.registry_data, cfg.stores, cfg.identity_data)
+        for folder in (*folders, cfg.credentials_dir, cfg.identity_dir):
             if folder.exists():
                 shutil.rmtree(folder)
                 notify(f"wiped {folder}")

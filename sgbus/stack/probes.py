@@ -19,10 +19,9 @@ _quiet.propagate = False
 class KafkaProbe:
     """Reuses one admin client across polls; librdkafka's connect errors are kept quiet."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self._admin = AdminClient(
-            {"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000}, logger=_quiet
-        )
+    def __init__(self, bootstrap: str, security: dict[str, Any] | None = None) -> None:
+        conf = {**(security or {}), "bootstrap.servers": bootstrap, "socket.timeout.ms": 2000}
+        self._admin = AdminClient(conf, logger=_quiet)
 
     def ready(self, timeout: float = 1.0) -> bool:
         """True once a metadata request succeeds and names at least one broker."""
@@ -33,17 +32,35 @@ class KafkaProbe:
         return bool(meta.brokers)
 
 
-def registry_ready(url: str, timeout: float = 2.0) -> bool:
-    """True once the Confluent-compatible API lists subjects."""
+def registry_ready(url: str, timeout: float = 2.0, verify: str | bool = True) -> bool:
+    """True once the Confluent-compatible API answers: subjects listed, or (secured) a request
+    without credentials refused with 401."""
     try:
-        return httpx.get(f"{url}/subjects", timeout=timeout).status_code == 200
+        status = httpx.get(f"{url}/subjects", timeout=timeout, verify=verify).status_code
+    except httpx.HTTPError:
+        return False
+    return status in (200, 401)
+
+
+def identity_ready(health_url: str, verify: str, timeout: float = 2.0) -> bool:
+    """True once the identity provider reports itself ready."""
+    try:
+        return httpx.get(health_url, timeout=timeout, verify=verify).status_code == 200
     except httpx.HTTPError:
         return False
 
 
-def set_global_compatibility(url: str, level: str = "BACKWARD") -> None:
-    """Apicurio starts with no compatibility rule (Confluent's default is BACKWARD): set it."""
-    resp = httpx.put(f"{url}/config", json={"compatibility": level}, timeout=10.0)
+def set_global_compatibility(
+    url: str,
+    level: str = "BACKWARD",
+    auth: tuple[str, str] | None = None,
+    verify: str | bool = True,
+) -> None:
+    """Apicurio starts with no compatibility rule (Confluent's default is BACKWARD): set it
+    (as the registry's admin when the registry authenticates)."""
+    resp = httpx.put(
+        f"{url}/config", json={"compatibility": level}, timeout=30.0, auth=auth, verify=verify
+    )
     resp.raise_for_status()
 
 

@@ -151,7 +151,8 @@ def run_maven(mvn: str, pom: Path, out_dir: Path, log: Path) -> None:
         )
 
 
-def _install(partial: Path, final: Path) -> None:
+def install(partial: Path, final: Path) -> None:
+    """Mark ``partial`` complete and rename it to ``final`` (replacing an incomplete one)."""
     (partial / _COMPLETE).write_text("ok\n", encoding="utf-8")
     if final.exists():
         shutil.rmtree(final)
@@ -170,7 +171,7 @@ def provision_kafka(cfg: StackConfig, mvn: str) -> None:
     run_maven(
         mvn, pom_path(KAFKA_POM), partial / "libs", cfg.provision_logs / "provision-kafka.log"
     )
-    _install(partial, cfg.kafka_dist)
+    install(partial, cfg.kafka_dist)
 
 
 def provision_registry(cfg: StackConfig, mvn: str) -> None:
@@ -185,7 +186,7 @@ def provision_registry(cfg: StackConfig, mvn: str) -> None:
     with tarfile.open(archive) as tar:
         tar.extractall(partial, filter="data")
     shutil.rmtree(download)
-    _install(partial, cfg.registry_dist)
+    install(partial, cfg.registry_dist)
 
 
 def provision(cfg: StackConfig) -> list[str]:

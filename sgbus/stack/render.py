@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sgbus.stack.config import LOOPBACK, StackConfig
+from sgbus.bus.principals import BROKER, kafka_principal
+from sgbus.stack.config import AUDIENCE, LOOPBACK, REALM, StackConfig
 from sgbus.stack.versions import registry_version
 
 KAFKA_MAIN = "kafka.Kafka"
+#: The identity provider's client the registry validates tokens for.
+REGISTRY_CLIENT = "sgbus-registry"
 STORAGE_TOOL_MAIN = "kafka.tools.StorageTool"
 
 # Single-node values: the defaults (replication 3, min ISR 2) make the internal topics unusable on
@@ -30,7 +33,10 @@ _SINGLE_NODE = {
 
 
 def server_properties(cfg: StackConfig) -> dict[str, str]:
-    """The broker's settings: one combined broker+controller node on loopback."""
+    """The broker's settings: one combined broker+controller node on loopback, secured unless
+    the stack is a plaintext development one."""
+    if cfg.secured:
+        return {**secured_listeners(cfg), **oauth_validation(cfg), **authorization(cfg)}
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
@@ -46,6 +52,81 @@ def server_properties(cfg: StackConfig) -> dict[str, str]:
     }
     props.update(_SINGLE_NODE)
     return props
+
+
+def kafka_keystore(cfg: StackConfig) -> Path:
+    """The broker's key and certificate chain in one PEM file, as Kafka's PEM keystore wants."""
+    return cfg.pki_dir / "kafka-keystore.pem"
+
+
+def secured_listeners(cfg: StackConfig) -> dict[str, str]:
+    """Three TLS listeners: clients authenticate with OAUTHBEARER tokens (SASL_SSL); the
+    controller and the broker's own connections with mutual TLS."""
+    props = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@{LOOPBACK}:{cfg.controller_port}",
+        "listeners": (
+            f"CLIENTS://{LOOPBACK}:{cfg.kafka_port},CONTROLLER://{LOOPBACK}:{cfg.controller_port},"
+            f"INTERNAL://{LOOPBACK}:{cfg.internal_port}"
+        ),
+        "advertised.listeners": (
+            f"CLIENTS://{LOOPBACK}:{cfg.kafka_port},INTERNAL://{LOOPBACK}:{cfg.internal_port}"
+        ),
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "INTERNAL",
+        "listener.security.protocol.map": "CLIENTS:SASL_SSL,CONTROLLER:SSL,INTERNAL:SSL",
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(kafka_keystore(cfg)),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(cfg.pki_dir / "ca.pem"),
+        "ssl.client.auth": "required",
+        "listener.name.clients.ssl.client.auth": "none",
+        # "CN=sgbus-broker" -> principal User:sgbus-broker.
+        "ssl.principal.mapping.rules": "RULE:^CN=([^,]+)$/$1/,DEFAULT",
+        "log.dirs": str(cfg.kafka_data),
+    }
+    props.update(_SINGLE_NODE)
+    return props
+
+
+def oauth_validation(cfg: StackConfig) -> dict[str, str]:
+    """The CLIENTS listener accepts tokens of the realm: signature checked against its JWKS,
+    issuer and audience checked, principal taken from ``azp`` (the client id)."""
+    ca = cfg.pki_dir / "ca.pem"
+    # The server side still instantiates a login module; an unsecured token with the broker's
+    # name satisfies it and is never sent anywhere.
+    jaas = (
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+        f' ssl.truststore.type="PEM" ssl.truststore.location="{ca}"'
+        f' unsecuredLoginStringClaim_sub="{BROKER}" unsecuredLoginStringClaim_azp="{BROKER}" ;'
+    )
+    return {
+        "sasl.enabled.mechanisms": "OAUTHBEARER",
+        "listener.name.clients.sasl.enabled.mechanisms": "OAUTHBEARER",
+        "listener.name.clients.oauthbearer.sasl.server.callback.handler.class": (
+            "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler"
+        ),
+        "listener.name.clients.oauthbearer.sasl.jaas.config": jaas,
+        "sasl.oauthbearer.jwks.endpoint.url": cfg.jwks_url,
+        "sasl.oauthbearer.expected.audience": AUDIENCE,
+        "sasl.oauthbearer.expected.issuer": cfg.issuer,
+        "sasl.oauthbearer.sub.claim.name": "azp",
+        # Connections re-authenticate once a token's lifetime has passed, so a revoked client
+        # loses its open connections too, not only new ones.
+        "connections.max.reauth.ms": str(cfg.token_lifespan_s * 1000),
+    }
+
+
+def authorization(cfg: StackConfig) -> dict[str, str]:
+    """ACLs decide everything; nothing is allowed without one, and no topic appears by itself."""
+    supers = ";".join(kafka_principal(p) for p in (BROKER, *cfg.extra_super_users))
+    return {
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": supers,
+        "auto.create.topics.enable": "false",
+    }
 
 
 def properties_text(props: dict[str, str]) -> str:
@@ -120,6 +201,8 @@ def kafka_format_argv(java: str, cfg: StackConfig, cluster_id: str) -> list[str]
 
 def kafka_server_argv(java: str, cfg: StackConfig) -> list[str]:
     """Start the broker in the foreground of its own process."""
+    # Kafka 4 fetches OAuth URLs only when they are listed here.
+    allowed = [f"-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls={cfg.jwks_url},{cfg.token_url}"]
     return [
         java,
         "-Xms128m",
@@ -127,6 +210,7 @@ def kafka_server_argv(java: str, cfg: StackConfig) -> list[str]:
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=20",
         "-Djava.awt.headless=true",
+        *(allowed if cfg.secured else []),
         *marker_args(cfg, "kafka"),
         *_kafka_jvm(cfg),
         KAFKA_MAIN,
@@ -140,12 +224,46 @@ def registry_jar(dist: Path) -> Path:
 
 
 def registry_env(cfg: StackConfig) -> dict[str, str]:
-    """Environment for the registry: a file-backed H2 database so schemas survive a restart."""
+    """Environment for the registry: a file-backed H2 database so schemas survive a restart;
+    when secured, tokens of the realm, basic client credentials exchanged for tokens (what
+    Confluent clients send), and roles: readers read, only ``registry-admin`` writes."""
     db = cfg.registry_data / "registry"
-    return {"REGISTRY_DATASOURCE_URL": f"jdbc:h2:file:{db};DB_CLOSE_ON_EXIT=FALSE"}
+    env = {"REGISTRY_DATASOURCE_URL": f"jdbc:h2:file:{db};DB_CLOSE_ON_EXIT=FALSE"}
+    if cfg.secured:
+        env.update(
+            {
+                "AUTH_ENABLED": "true",
+                "KEYCLOAK_URL": cfg.identity_url,
+                "KEYCLOAK_REALM": REALM,
+                "KEYCLOAK_API_CLIENT_ID": REGISTRY_CLIENT,
+                "CLIENT_CREDENTIALS_BASIC_AUTH_ENABLED": "true",
+                "ROLE_BASED_AUTHZ_ENABLED": "true",
+                "REGISTRY_AUTH_ROLES_ADMIN": "registry-admin",
+                "REGISTRY_AUTH_ROLES_DEVELOPER": "registry-admin",
+                "REGISTRY_AUTH_ROLES_READONLY": "registry-reader",
+                "REGISTRY_AUTH_ANONYMOUS_READS_ENABLED": "false",
+            }
+        )
+    return env
 
 
-def registry_argv(java: str, cfg: StackConfig) -> list[str]:
+def registry_tls_args(cfg: StackConfig, truststore_password: str) -> list[str]:
+    """HTTPS only, with the stack's server certificate; the JVM trusts the stack's CA for its
+    calls to the identity provider."""
+    pki = cfg.pki_dir
+    return [
+        f"-Djavax.net.ssl.trustStore={pki / 'truststore.p12'}",
+        f"-Djavax.net.ssl.trustStorePassword={truststore_password}",
+        "-Djavax.net.ssl.trustStoreType=PKCS12",
+        "-Dquarkus.http.port=0",
+        f"-Dquarkus.http.ssl-port={cfg.registry_port}",
+        f"-Dquarkus.http.ssl.certificate.files={pki / 'server.pem'}",
+        f"-Dquarkus.http.ssl.certificate.key-files={pki / 'server.key'}",
+        "-Dquarkus.http.insecure-requests=disabled",
+    ]
+
+
+def registry_argv(java: str, cfg: StackConfig, truststore_password: str = "") -> list[str]:
     """Start Apicurio Registry bound to loopback with a capped heap and a small connection pool."""
     return [
         java,
@@ -158,7 +276,11 @@ def registry_argv(java: str, cfg: StackConfig) -> list[str]:
         "-Djava.awt.headless=true",
         *marker_args(cfg, "registry"),
         f"-Dquarkus.http.host={LOOPBACK}",
-        f"-Dquarkus.http.port={cfg.registry_port}",
+        *(
+            registry_tls_args(cfg, truststore_password)
+            if cfg.secured
+            else [f"-Dquarkus.http.port={cfg.registry_port}"]
+        ),
         # The packaged default keeps 20 idle connections; one developer needs far fewer.
         "-Dquarkus.datasource.jdbc.initial-size=1",
         "-Dquarkus.datasource.jdbc.min-size=1",

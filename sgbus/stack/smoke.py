@@ -51,9 +51,9 @@ def make_event(seq: int) -> dict[str, Any]:
     }
 
 
-def ensure_topic(bootstrap: str, topic: str = SMOKE_TOPIC, partitions: int = 1) -> None:
-    """Create ``topic`` unless it exists."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+def ensure_topic(kafka: dict[str, Any], topic: str = SMOKE_TOPIC, partitions: int = 1) -> None:
+    """Create ``topic`` unless it exists (``kafka``: librdkafka settings, brokers included)."""
+    admin = AdminClient(kafka)
     if topic in admin.list_topics(timeout=10).topics:
         return
     future = admin.create_topics([NewTopic(topic, partitions, 1)])[topic]
@@ -64,22 +64,23 @@ def ensure_topic(bootstrap: str, topic: str = SMOKE_TOPIC, partitions: int = 1) 
             raise
 
 
-def serializer(registry_url: str) -> AvroSerializer:
+def serializer(registry: dict[str, Any]) -> AvroSerializer:
     """Registry-based Avro serializer; subjects by record name, as the bus does."""
-    client = SchemaRegistryClient({"url": registry_url})
+    client = SchemaRegistryClient(registry)
     conf = {"subject.name.strategy": record_subject_name_strategy, "auto.register.schemas": True}
     avro: AvroSerializer = AvroSerializer(client, json.dumps(SMOKE_SCHEMA), conf=conf)
     return avro
 
 
 def produce_event(
-    bootstrap: str, registry_url: str, event: dict[str, Any], topic: str = SMOKE_TOPIC
+    kafka: dict[str, Any], registry: dict[str, Any], event: dict[str, Any], topic: str = SMOKE_TOPIC
 ) -> bytes:
-    """Serialize and publish ``event``; return the encoded value (wire format)."""
-    value = serializer(registry_url)(event, SerializationContext(topic, MessageField.VALUE))
+    """Serialize and publish ``event``; return the encoded value (wire format). ``kafka`` and
+    ``registry`` are client settings (address and security)."""
+    value = serializer(registry)(event, SerializationContext(topic, MessageField.VALUE))
     if value is None:
         raise RuntimeError("serializer returned nothing for the smoke event")
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
+    producer = Producer({**kafka, "enable.idempotence": True, "acks": "all"})
     errors: list[str] = []
 
     def on_delivery(err: Any, _msg: Any) -> None:
@@ -93,18 +94,18 @@ def produce_event(
 
 
 def consume_event(
-    bootstrap: str,
-    registry_url: str,
+    kafka: dict[str, Any],
+    registry: dict[str, Any],
     event_id: str,
     group: str,
     topic: str = SMOKE_TOPIC,
     timeout: float = 60.0,
 ) -> dict[str, Any] | None:
     """Read ``topic`` from the start in consumer group ``group`` until ``event_id`` shows up."""
-    deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
+    deserialize = AvroDeserializer(SchemaRegistryClient(registry))
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **kafka,
             "group.id": group,
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,

@@ -15,6 +15,7 @@ _POM_NS = "{http://maven.apache.org/POM/4.0.0}"
 
 KAFKA_POM = "kafka-pom.xml"
 REGISTRY_POM = "registry-pom.xml"
+KEYCLOAK_POM = "keycloak-pom.xml"
 
 
 def pom_path(name: str) -> Path:
@@ -41,3 +42,9 @@ def kafka_version() -> str:
 def registry_version() -> str:
     """The Apicurio Registry version the local stack runs."""
     return pom_property(pom_path(REGISTRY_POM).read_text(encoding="utf-8"), "apicurio.version")
+
+
+@cache
+def keycloak_version() -> str:
+    """The Keycloak version the local stack's identity provider runs."""
+    return pom_property(pom_path(KEYCLOAK_POM).read_text(encoding="utf-8"), "keycloak.version")

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.events import ApprovalResult
 from sgbus.bus.kafka_clients import make_admin
-from sgbus.bus.serde import build_serde
+from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli.bus import all_parties
@@ -55,7 +55,7 @@ def running_router(
     stop = threading.Event()
     router = Router(
         settings,
-        build_serde(settings.registry_url()),
+        serde_for(settings),
         directory or CatalogueDirectory(CATALOGUE),
         instance,
         stop=stop,

@@ -20,4 +20,4 @@ def endpoints(stack: Any) -> Any:
 @pytest.fixture
 def serde(endpoints: Any) -> Serde:
     """A serde on the stack's registry."""
-    return build_serde(endpoints.schema_registry)
+    return build_serde(endpoints.registry_config())

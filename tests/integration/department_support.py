@@ -18,6 +18,7 @@ from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.bus.store.tables import inbox_items
 from sgbus.consumers.department.service import DepartmentConfig, DepartmentService
+from tests.kafka_conf import client_conf
 
 
 def new_party() -> str:
@@ -27,7 +28,7 @@ def new_party() -> str:
 
 def create_party_topics(bootstrap: str, party: str, partitions: int = 3) -> None:
     """The party's inbox and outbox, as `sgbus topics apply` would make them."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client_conf(bootstrap))
     topics = [
         NewTopic(t, num_partitions=partitions, replication_factor=1)
         for t in (inbox_topic(party), outbox_topic(party))
@@ -43,7 +44,7 @@ class Router:
         self.topic = inbox_topic(party)
         self.serde = serde
         self.producer = Producer(
-            {"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5}
+            {**client_conf(bootstrap), "enable.idempotence": True, "linger.ms": 5}
         )
 
     def send(self, events: Iterable[Event]) -> None:
@@ -75,7 +76,7 @@ def read_topic(
     """Every event on ``topic``: waits for ``at_least``, then ``settle`` more seconds for extras."""
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_conf(bootstrap),
             "group.id": f"test-reader-{uuid.uuid4().hex[:8]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,

@@ -56,6 +56,7 @@ from sgbus.producers.publisher import traceparent
 from sgbus.stack import LocalStack
 from sgbus.stack.process import stop as stop_process
 from sgbus.stack.testing import throwaway_stack_config
+from tests.kafka_conf import client_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = example_catalogue()
@@ -520,7 +521,7 @@ def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[tuple[str, int], 
     """The current end (high watermark) of every partition of ``topics``."""
     c = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_conf(bootstrap),
             "group.id": "faults-probe",
             "isolation.level": "read_committed",
         }
@@ -554,7 +555,7 @@ def read_since(bootstrap: str, start: dict[tuple[str, int], int]) -> list[Read]:
         return []
     c = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_conf(bootstrap),
             "group.id": f"faults-read-{uuid.uuid4().hex[:6]}",
             "enable.auto.commit": False,
             "isolation.level": "read_committed",

@@ -15,6 +15,7 @@ from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events import EVENT_CLASSES
 from sgbus.bus.serde import build_serde
 from tests.golden_data import golden_event
+from tests.kafka_conf import client_conf
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,7 @@ def registry(bus_stack: Any) -> Any:
         pytest.skip("the stack runs without a schema registry (single-object encoding)")
     from confluent_kafka.schema_registry import SchemaRegistryClient
 
-    return SchemaRegistryClient.new_client({"url": bus_stack.schema_registry})
+    return SchemaRegistryClient.new_client(bus_stack.registry_config())
 
 
 def test_register_then_check_against_the_registry(registry: Any, bus_stack: Any) -> None:
@@ -76,14 +77,14 @@ def test_every_golden_event_crosses_kafka(bus_stack: Any) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
     topic = f"sg.contracts-{uuid.uuid4().hex[:8]}.outbox"
-    admin = AdminClient({"bootstrap.servers": bus_stack.bootstrap})
+    admin = AdminClient(bus_stack.kafka_config())
     for future in admin.create_topics(
         [NewTopic(topic, num_partitions=1, replication_factor=1)]
     ).values():
         future.result(timeout=30)
 
-    producer_serde = build_serde(bus_stack.schema_registry)
-    producer = Producer({"bootstrap.servers": bus_stack.bootstrap, "enable.idempotence": True})
+    producer_serde = build_serde(bus_stack.registry_config())
+    producer = Producer({**bus_stack.kafka_config(), "enable.idempotence": True})
     for name in sorted(EVENT_CLASSES):
         event = golden_event(name)
         producer.produce(
@@ -96,7 +97,7 @@ def test_every_golden_event_crosses_kafka(bus_stack: Any) -> None:
     )  # a separate reader: ids from the registry
     consumer = Consumer(
         {
-            "bootstrap.servers": bus_stack.bootstrap,
+            **client_conf(bus_stack.bootstrap),
             "group.id": f"contracts-{uuid.uuid4().hex[:8]}",
             "auto.offset.reset": "earliest",
         }

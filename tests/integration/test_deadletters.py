@@ -16,7 +16,7 @@ from sgbus.bus.events import RejectionNotice
 from sgbus.bus.kafka_clients import make_admin
 from sgbus.bus.parties import AUDIT_TOPIC, REPLAY_LEDGER_TOPIC, inbox_topic
 from sgbus.bus.reading import Read, read_to_end
-from sgbus.bus.serde import build_serde
+from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings, get_settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.consumers.router.directory import CatalogueDirectory
@@ -55,7 +55,7 @@ def with_id(settings: Settings, topic: str, event_id: str) -> list[Read]:
 
 def notices(settings: Settings) -> dict[str, tuple[RejectionNotice, bytes]]:
     """Rejection notices in the sender's inbox, by refused event id, with their bytes."""
-    serde = build_serde(settings.registry_url())
+    serde = serde_for(settings)
     out = {}
     for r in read_to_end(settings, [inbox_topic(SENDER)]):
         if r.headers.get(h.EVENT_TYPE) == "RejectionNotice" and r.value is not None:

@@ -86,7 +86,7 @@ def test_a_killed_service_resumes_without_losing_or_doubling_anything(
         pytest.skip("needs the schema registry")
     party = new_party()
     create_party_topics(stack.bootstrap, party)
-    serde = build_serde(stack.schema_registry)
+    serde = build_serde(stack.registry_config())
     env = {
         **os.environ,
         "SGBUS_BOOTSTRAP": stack.bootstrap,

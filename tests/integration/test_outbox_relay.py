@@ -25,6 +25,7 @@ from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.outbox import OutgoingMessage, enqueue
 from sgbus.bus.store.tables import outbox
 from sgbus.producers.relay import OutboxRelay, RelayError
+from tests.kafka_conf import client_conf
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +58,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
 @pytest.fixture
 def topic(stack: Any) -> str:
     name = f"sg.relay-{uuid.uuid4().hex[:10]}.outbox"
-    admin = AdminClient({"bootstrap.servers": stack.bootstrap})
+    admin = AdminClient(stack.kafka_config())
     for f in admin.create_topics([NewTopic(name, 3, 1)]).values():
         f.result(timeout=30)
     return name
@@ -92,7 +93,7 @@ def _unsent(engine: Engine) -> int:
 def _ids_on(bootstrap: str, topic: str, at_least: int) -> Counter[str]:
     consumer = Consumer(
         {
-            "bootstrap.servers": bootstrap,
+            **client_conf(bootstrap),
             "group.id": f"relay-check-{uuid.uuid4().hex[:8]}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
@@ -121,7 +122,7 @@ def test_rows_still_queued_after_a_timed_out_wait_are_not_sent_again(
     ids = _enqueue(engine, topic)
     # The broker is fine; the copies just stay in the producer's queue for 6 s.
     producer = CountingProducer(
-        {"bootstrap.servers": stack.bootstrap, "linger.ms": 6000, "message.timeout.ms": 60000}
+        {**stack.kafka_config(), "linger.ms": 6000, "message.timeout.ms": 60000}
     )
     relay = OutboxRelay(engine, producer, message_timeout_s=60)
     for _ in range(3):
@@ -141,11 +142,11 @@ def test_rows_a_silent_broker_never_took_are_sent_once_its_reports_came_back(
     stack: Any, engine: Engine, topic: str, silent_broker: str
 ) -> None:
     ids = _enqueue(engine, topic)
-    stuck = CountingProducer({"bootstrap.servers": silent_broker, "message.timeout.ms": 4000})
+    stuck = CountingProducer({**client_conf(silent_broker), "message.timeout.ms": 4000})
     relay = OutboxRelay(engine, stuck, message_timeout_s=4)
     with pytest.raises(RelayError, match="not confirmed in time"):
         relay.drain(timeout_s=1)
-    healthy = CountingProducer({"bootstrap.servers": stack.bootstrap})
+    healthy = CountingProducer(stack.kafka_config())
     other = OutboxRelay(engine, healthy)
     assert other.drain(timeout_s=5) == 0, "rows leased to the stuck relay were taken"
     assert healthy.handed == 0

@@ -23,6 +23,7 @@ from confluent_kafka import KafkaException, Producer
 from sgbus.bus import headers as h
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic, outbox_topic
 from sgbus.bus.reading import read_to_end
+from sgbus.bus.security import kafka_client_config
 from sgbus.bus.settings import Settings
 from sgbus.producers.publisher import Publisher
 from tests.fixtures.prometheus import free_port
@@ -113,7 +114,7 @@ def _run_outage(
 ) -> None:
     # Ready: a bad record comes out as a dead letter (this also proves the dead-letter path).
     probe_key = f"probe-{uuid.uuid4()}".encode()
-    raw = Producer({"bootstrap.servers": settings.bootstrap_servers()})
+    raw = Producer(kafka_client_config(settings))
     raw.produce(outbox_topic("weihai-approval"), key=probe_key, value=b"not avro")
     raw.flush(10)
     wait_until(

@@ -11,7 +11,8 @@ from confluent_kafka import Producer
 from sgbus.bus import headers as h
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic, outbox_topic
 from sgbus.bus.reading import read_to_end
-from sgbus.bus.serde import build_serde
+from sgbus.bus.security import kafka_client_config
+from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.producers.publisher import Publisher
 from tests.integration.bus_helpers import CATALOGUE, bus_settings, results, running_router
@@ -61,12 +62,12 @@ def test_each_result_reaches_exactly_its_supervisors_and_the_audit_log(stack: ob
 
 def test_bad_records_are_dead_lettered_and_the_router_goes_on(stack: object) -> None:
     settings = bus_settings(stack)
-    serde = build_serde(settings.registry_url())
+    serde = serde_for(settings)
     good, forged, ghost = results(3, seed=2, matters=MATTERS, base_serial=2000)
     ghost = ghost.model_copy(
         update={"envelope": ghost.envelope.model_copy(update={"recipients": ["ghost-dept"]})}
     )
-    raw = Producer({"bootstrap.servers": settings.bootstrap_servers()})
+    raw = Producer(kafka_client_config(settings))
     raw.produce(
         outbox_topic("weihai-drc"),
         key=b"x",

@@ -73,7 +73,7 @@ def test_department_service_reports_its_lag_from_its_own_consumer(
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
     try:
-        Router(stack.bootstrap, build_serde(stack.schema_registry), party).send(
+        Router(stack.bootstrap, build_serde(stack.registry_config()), party).send(
             [approval(i, party, run=party) for i in range(EVENTS)]
         )
         engine = make_engine(db_url)

@@ -52,6 +52,9 @@ def _cli(cfg: StackConfig, *args: str) -> subprocess.CompletedProcess[str]:
         "SGBUS_KAFKA_PORT": str(cfg.kafka_port),
         "SGBUS_CONTROLLER_PORT": str(cfg.controller_port),
         "SGBUS_REGISTRY_PORT": str(cfg.registry_port),
+        "SGBUS_KAFKA_INTERNAL_PORT": str(cfg.internal_port),
+        "SGBUS_IDENTITY_PORT": str(cfg.identity_port),
+        "SGBUS_IDENTITY_MANAGEMENT_PORT": str(cfg.identity_management_port),
     }
     code = "from sgbus.cli import main; main()"
     return subprocess.run(
@@ -61,34 +64,36 @@ def _cli(cfg: StackConfig, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_avro_event_round_trip_survives_broker_restart(stack: StackEndpoints) -> None:
     registry = _registry(stack)
-    ensure_topic(stack.bootstrap)
+    assert registry
+    kafka, registry_conf = stack.kafka_config(), stack.registry_config()
+    ensure_topic(kafka)
     event = make_event(seq=7)
-    value = produce_event(stack.bootstrap, registry, event)
+    value = produce_event(kafka, registry_conf, event)
 
     # Confluent wire format: magic byte 0, then the id the registry gave the schema.
-    latest = SchemaRegistryClient({"url": registry}).get_latest_version(SUBJECT)
+    latest = SchemaRegistryClient(registry_conf).get_latest_version(SUBJECT)
     assert value[0] == 0
     assert int.from_bytes(value[1:5], "big") == latest.schema_id
 
-    first = consume_event(stack.bootstrap, registry, str(event["event_id"]), f"g-{uuid.uuid4()}")
+    first = consume_event(kafka, registry_conf, str(event["event_id"]), f"g-{uuid.uuid4()}")
     _assert_same_event(event, first)
 
     local = _local(stack)
-    assert local.down() == ["registry", "kafka"]
+    assert local.down() == list(reversed(local.roles))
     assert all(row.pid is None for row in local.status())
     info = local.up()
-    assert info.started == ["kafka", "registry"]
+    assert info.started == list(local.roles)
 
-    again = consume_event(info.bootstrap, registry, str(event["event_id"]), f"g-{uuid.uuid4()}")
+    again = consume_event(kafka, registry_conf, str(event["event_id"]), f"g-{uuid.uuid4()}")
     _assert_same_event(event, again)
 
 
 def test_second_up_starts_nothing(stack: StackEndpoints) -> None:
     local = _local(stack)
-    before = {role: local.pid(role) for role in ("kafka", "registry")}
+    before = {role: local.pid(role) for role in local.roles}
     info = local.up()
     assert info.started == []
-    assert {role: local.pid(role) for role in ("kafka", "registry")} == before
+    assert {role: local.pid(role) for role in local.roles} == before
     assert None not in before.values()
 
 
@@ -109,7 +114,7 @@ def test_status_of_a_stack_that_never_ran(tmp_path: Path) -> None:
     cfg = throwaway_stack_config(tmp_path / "home", tmp_path / "state")
     result = _cli(cfg, "stack", "status")
     assert result.returncode == 3
-    assert result.stdout.count("stopped") == 2
+    assert result.stdout.count("stopped") == 3  # identity, kafka, registry
 
 
 def test_busy_port_is_reported_without_starting_anything(
@@ -139,7 +144,8 @@ def test_busy_port_message_from_the_cli(stack: StackEndpoints, tmp_path: Path) -
 def test_broker_that_exits_during_start_is_reported_and_cleaned_up(
     stack: StackEndpoints, tmp_path: Path
 ) -> None:
-    cfg = throwaway_stack_config(_local(stack).cfg.home, tmp_path / "state")
+    # Plaintext: what is tested is the broker's failure, not the identity provider's start.
+    cfg = throwaway_stack_config(_local(stack).cfg.home, tmp_path / "state", secured=False)
     # Storage "formatted" for another node: the broker refuses to start and exits.
     cfg.kafka_data.mkdir(parents=True)
     (cfg.kafka_data / "meta.properties").write_text(

@@ -16,6 +16,7 @@ from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import obligations
 from sgbus.consumers.watchdog.wiring import RunOptions
 from sgbus.stack.testing import StackEndpoints
+from tests.kafka_conf import client_conf
 from tests.watchdog_bus import Topics, create_topics, produce_audit, run_until_idle, settings_for
 from tests.watchdog_kit import Scene, catalogue_text
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 def record_times(bootstrap: str, topic: str) -> dict[str, datetime]:
     """Event id → the Kafka timestamp of its audit record."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "t-ts", "enable.partition.eof": True})
+    c = Consumer({**client_conf(bootstrap), "group.id": "t-ts", "enable.partition.eof": True})
     try:
         parts = c.list_topics(topic, timeout=10).topics[topic].partitions
         c.assign([TopicPartition(topic, p, 0) for p in parts])
@@ -58,7 +59,7 @@ def test_claims_from_skewed_clocks_are_timed_when_the_bus_got_them(
     near_claim = s.claim("skew-5", near, "market", now + timedelta(minutes=3))
     produce_audit(
         stack.bootstrap,
-        build_serde(stack.schema_registry),
+        build_serde(stack.registry_config()),
         topics.audit,
         [result, fast, slow, near, near_claim],
     )

@@ -140,7 +140,7 @@ def run_to_end(argv: list[str], env: dict[str, str], log: Path) -> float:
 
 
 def test_sigkill_at_random_points_changes_nothing(stack: StackEndpoints, tmp_path: Path) -> None:
-    serde = build_serde(stack.schema_registry)
+    serde = build_serde(stack.registry_config())
     settings = settings_for(stack, tmp_path)
     items = LoadGenerator(seed=20261122).items(EVENTS)
     calm, killed = Topics.fresh("calm"), Topics.fresh("kill")

@@ -81,7 +81,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
         proxy.cut()
         now = datetime.now(UTC)
         events = [s.approval_result(f"regdown-{worker}-{i}", now) for i in range(30)]
-        produce_audit(stack.bootstrap, build_serde(stack.schema_registry), topics.audit, events)
+        produce_audit(stack.bootstrap, build_serde(stack.registry_config()), topics.audit, events)
         ends = end_offsets(stack.bootstrap, topics.audit)
         assert sum(ends.values()) == 30
         time.sleep(12)  # many retries' worth (the backoff starts at 0.5 s)
@@ -126,7 +126,7 @@ def test_sigterm_ends_a_watchdog_waiting_for_the_registry(
     create_topics(stack.bootstrap, [topics.audit, topics.outbox])
     produce_audit(
         stack.bootstrap,
-        build_serde(stack.schema_registry),
+        build_serde(stack.registry_config()),
         topics.audit,
         [s.approval_result(f"regterm-{i}", datetime.now(UTC)) for i in range(5)],
     )

@@ -89,7 +89,7 @@ def totals(log: Path) -> tuple[int, int]:
 def test_two_instances_equal_one(
     stack: StackEndpoints, postgres_server: str, tmp_path: Path
 ) -> None:
-    serde = build_serde(stack.schema_registry)
+    serde = build_serde(stack.registry_config())
     settings = settings_for(stack, tmp_path)
     one, two = Topics.fresh("one"), Topics.fresh("two")
     two = Topics(one.audit, two.outbox, two.group)

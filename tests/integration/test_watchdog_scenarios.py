@@ -74,7 +74,7 @@ def scenario(
 ) -> Run:
     topics = Topics.fresh(city)
     create_topics(stack.bootstrap, [topics.audit, topics.outbox])
-    serde = build_serde(stack.schema_registry)
+    serde = build_serde(stack.registry_config())
     produce_audit(stack.bootstrap, serde, topics.audit, events)
     cat = tmp / "catalogue.yaml"
     cat.write_text(catalogue_text(city), encoding="utf-8")
@@ -285,7 +285,7 @@ def test_simulated_clock_shows_a_week_in_seconds(stack: StackEndpoints, tmp_path
     s = Scene("anqiu")
     topics = Topics.fresh("sim")
     create_topics(stack.bootstrap, [topics.audit, topics.outbox])
-    serde = build_serde(stack.schema_registry)
+    serde = build_serde(stack.registry_config())
     produce_audit(stack.bootstrap, serde, topics.audit, [s.approval_result("sim-1", NOV2)])
     cat = tmp_path / "catalogue.yaml"
     cat.write_text(catalogue_text("anqiu"), encoding="utf-8")

@@ -94,14 +94,14 @@ def test_router_reads_every_outbox_and_writes_every_inbox_audit_and_dead_letters
         assert ROUTER not in who(WRITE, f"sg.{party}.outbox")
         assert ROUTER not in who(READ, f"sg.{party}.inbox")
     assert who(WRITE, "sg.audit") == {ROUTER}
-    assert who(WRITE, "sg.deadletter") == {ROUTER}
+    assert who(WRITE, "sg.deadletter") == {ROUTER, WATCHDOG}
     assert ROUTER in who(READ, "sg.router.replayed") & who(WRITE, "sg.router.replayed")
     assert ROUTER not in who(READ, "sg.audit") | who(READ, "sg.deadletter")
 
 
 def test_router_group_and_transactional_ids() -> None:
     ids = {(g.resource_type, g.name, g.pattern_type, g.operation) for g in of(ROUTER)}
-    assert (GROUP, "sgbus-router", LITERAL, READ) in ids
+    assert (GROUP, "sgbus-router", PREFIXED, READ) in ids
     assert (TXN, "sgbus-router", PREFIXED, WRITE) in ids
     assert (TXN, "sgbus-router", PREFIXED, DESCRIBE) in ids
     assert {(t, n) for t, n, _, _ in ids if t != TOPIC} == {
@@ -110,11 +110,11 @@ def test_router_group_and_transactional_ids() -> None:
     }
 
 
-def test_watchdog_reads_the_audit_log_and_writes_only_its_outbox() -> None:
+def test_watchdog_reads_the_audit_log_and_writes_its_outbox_and_dead_letters() -> None:
     assert who(READ, "sg.audit") == {WATCHDOG, CONSOLE, GATEWAY}
     assert who(WRITE, "sg.watchdog.outbox") == {WATCHDOG, OPERATOR}
     writes = {g.name for g in of(WATCHDOG) if g.operation == WRITE}
-    assert writes == {"sg.watchdog.outbox"}
+    assert writes == {"sg.watchdog.outbox", "sg.deadletter"}
     assert (GROUP, "sgbus-watchdog", PREFIXED) in resources(WATCHDOG)
     assert "User:watchdog" not in {g.principal for g in GRANTS}  # the service, not a party
 

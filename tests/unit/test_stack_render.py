@@ -23,10 +23,18 @@ def cfg(tmp_path: Path) -> StackConfig:
         registry_port=21081,
         kafka_heap="640m",
         registry_heap="200m",
+        internal_port=21094,
+        identity_port=21443,
     )
 
 
-def test_single_node_broker_on_loopback(cfg: StackConfig) -> None:
+@pytest.fixture
+def plain(cfg: StackConfig) -> StackConfig:
+    return StackConfig(**{**cfg.__dict__, "secured": False})
+
+
+def test_single_node_broker_on_loopback(plain: StackConfig) -> None:
+    cfg = plain
     props = render.server_properties(cfg)
     assert props["process.roles"] == "broker,controller"
     assert props["listeners"] == "PLAINTEXT://127.0.0.1:21092,CONTROLLER://127.0.0.1:21093"
@@ -75,7 +83,63 @@ def test_format_uses_static_quorum_without_standalone(cfg: StackConfig) -> None:
     assert render.STORAGE_TOOL_MAIN in argv
 
 
-def test_registry_binds_loopback_with_capped_heap(cfg: StackConfig) -> None:
+def test_secured_broker_listeners_are_all_tls(cfg: StackConfig) -> None:
+    props = render.server_properties(cfg)
+    assert props["listener.security.protocol.map"] == (
+        "CLIENTS:SASL_SSL,CONTROLLER:SSL,INTERNAL:SSL"
+    )
+    assert "PLAINTEXT" not in props["listeners"]
+    assert props["advertised.listeners"] == ("CLIENTS://127.0.0.1:21092,INTERNAL://127.0.0.1:21094")
+    assert props["ssl.client.auth"] == "required"  # controller and broker: mutual TLS
+    assert props["listener.name.clients.ssl.client.auth"] == "none"  # clients: tokens
+    assert props["ssl.keystore.location"] == str(render.kafka_keystore(cfg))
+    assert props["log.dirs"] == str(cfg.kafka_data)
+    assert props["transaction.state.log.min.isr"] == "1"
+
+
+def test_secured_broker_checks_tokens_of_the_realm(cfg: StackConfig) -> None:
+    props = render.server_properties(cfg)
+    assert props["sasl.enabled.mechanisms"] == "OAUTHBEARER"
+    assert props["sasl.oauthbearer.jwks.endpoint.url"] == (
+        "https://127.0.0.1:21443/realms/sgbus/protocol/openid-connect/certs"
+    )
+    assert props["sasl.oauthbearer.expected.issuer"] == "https://127.0.0.1:21443/realms/sgbus"
+    assert props["sasl.oauthbearer.expected.audience"] == "sgbus"
+    assert props["sasl.oauthbearer.sub.claim.name"] == "azp"
+    assert props["connections.max.reauth.ms"] == str(cfg.token_lifespan_s * 1000)
+    argv = render.kafka_server_argv("java", cfg)
+    allowed = [a for a in argv if a.startswith("-Dorg.apache.kafka.sasl.oauthbearer.allowed")]
+    assert allowed and props["sasl.oauthbearer.jwks.endpoint.url"] in allowed[0]
+
+
+def test_secured_broker_denies_what_no_acl_allows(cfg: StackConfig) -> None:
+    props = render.server_properties(cfg)
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["auto.create.topics.enable"] == "false"
+    assert props["super.users"] == "User:sgbus-broker"
+    assert "StandardAuthorizer" in props["authorizer.class.name"]
+    extra = StackConfig(**{**cfg.__dict__, "extra_super_users": ("sgbus-test-inspector",)})
+    assert render.server_properties(extra)["super.users"] == (
+        "User:sgbus-broker;User:sgbus-test-inspector"
+    )
+
+
+def test_secured_registry_is_https_only_and_authenticates(cfg: StackConfig) -> None:
+    argv = render.registry_argv("java", cfg, "pw")
+    assert "-Dquarkus.http.ssl-port=21081" in argv
+    assert "-Dquarkus.http.insecure-requests=disabled" in argv
+    assert f"-Dquarkus.http.ssl.certificate.files={cfg.pki_dir / 'server.pem'}" in argv
+    env = render.registry_env(cfg)
+    assert env["AUTH_ENABLED"] == "true"
+    assert env["KEYCLOAK_URL"] == "https://127.0.0.1:21443"
+    assert env["REGISTRY_AUTH_ROLES_ADMIN"] == "registry-admin"
+    assert env["REGISTRY_AUTH_ROLES_READONLY"] == "registry-reader"
+    assert env["REGISTRY_AUTH_ANONYMOUS_READS_ENABLED"] == "false"
+    assert cfg.registry_url.startswith("https://")
+
+
+def test_registry_binds_loopback_with_capped_heap(plain: StackConfig) -> None:
+    cfg = plain
     argv = render.registry_argv("java", cfg)
     assert "-Dquarkus.http.host=127.0.0.1" in argv
     assert "-Dquarkus.http.port=21081" in argv

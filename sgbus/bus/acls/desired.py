@@ -7,8 +7,9 @@ Who may do what (principal names are the identity provider's client ids, see
   (literal) and ``P.`` (prefix); transactional ids ``P.`` (prefix).
 - router: READ every outbox (one literal grant each: a prefix ``sg.`` would cover the inboxes
   too), READ and WRITE the replay ledger; WRITE every inbox, ``sg.audit``, ``sg.deadletter``;
-  group ``sgbus-router``; transactional ids ``sgbus-router`` (prefix).
-- watchdog: READ ``sg.audit``; WRITE ``sg.watchdog.outbox``; groups ``sgbus-watchdog`` (prefix).
+  groups and transactional ids ``sgbus-router`` (prefix).
+- watchdog: READ ``sg.audit``; WRITE ``sg.watchdog.outbox`` and ``sg.deadletter`` (audit records
+  it cannot decode); groups ``sgbus-watchdog`` (prefix).
 - console, gateway: WRITE the outbox of every catalogue party (they authenticate the users and
   systems acting for one); READ ``sg.audit``; groups with their own name as prefix.
 - operator: READ ``sg.deadletter`` and the replay ledger (which dead letters were replayed);
@@ -107,7 +108,8 @@ def party_grants(party: str) -> set[Grant]:
 def router_grants(parties: Iterable[str]) -> set[Grant]:
     """Outboxes in; inboxes, the audit and dead-letter logs and the replay ledger out."""
     name = principals.ROUTER
-    out = reads(name, REPLAY_LEDGER_TOPIC) | group(name, name, LITERAL) | transactions(name, name)
+    # Prefixed: the router's own throw-away readers (``sgbus-router.reader-…``) too.
+    out = reads(name, REPLAY_LEDGER_TOPIC) | group(name, name, PREFIXED) | transactions(name, name)
     for topic in (AUDIT_TOPIC, DEAD_LETTER_TOPIC, REPLAY_LEDGER_TOPIC):
         out |= writes(name, topic)
     for party in parties:
@@ -121,6 +123,8 @@ def watchdog_grants() -> set[Grant]:
     return (
         reads(name, AUDIT_TOPIC)
         | writes(name, outbox_topic(WATCHDOG_PARTY))
+        # Audit records it cannot decode are set aside, as the router does.
+        | writes(name, DEAD_LETTER_TOPIC)
         | group(name, name, PREFIXED)
     )
 

@@ -11,12 +11,14 @@ Public API (used by the router, the SDK and the connectors)::
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from sgbus.bus.contracts.history import load_history
 from sgbus.bus.contracts.paths import history_dir
 from sgbus.bus.contracts.schema_set import SchemaSet
 from sgbus.bus.events._models import Event
+from sgbus.bus.security import registry_client_config
 from sgbus.bus.serde.core import Serde
 from sgbus.bus.serde.errors import DecodeError, EncodeError, RegistryUnavailable, SerdeError
 from sgbus.bus.serde.framing import (
@@ -25,6 +27,7 @@ from sgbus.bus.serde.framing import (
     SingleObjectFraming,
 )
 from sgbus.bus.serde.schemas import CurrentSchemas
+from sgbus.bus.settings import Settings
 
 __all__ = [
     "ConfluentFraming",
@@ -40,6 +43,7 @@ __all__ = [
     "decode",
     "default_serde",
     "encode",
+    "serde_for",
     "set_default_serde",
 ]
 
@@ -49,35 +53,46 @@ REGISTRY_TIMEOUT_S = 5
 
 
 def build_serde(
-    registry_url: str | None = None,
+    registry: str | Mapping[str, Any] | None = None,
     *,
     registry_client: Any = None,
     schema_set: SchemaSet | None = None,
-    auto_register: bool = True,
+    auto_register: bool | None = None,
 ) -> Serde:
     """A serde on the Confluent wire format if a registry is given, else single-object encoding.
 
-    ``registry_url`` may be ``mock://<name>`` for an in-memory registry (tests); pass
+    ``registry`` is a URL, or a full ``SchemaRegistryClient`` config (URL, credentials, CA) as
+    :func:`serde_for` builds it; ``mock://<name>`` gives an in-memory registry (tests). Pass
     ``registry_client`` instead to share one client (and so one in-memory registry). With
-    ``auto_register`` the first encode of an event type registers its schema (the registry's
-    compatibility rule still applies); without it the schema must already be registered.
+    ``auto_register`` the first encode of an event type registers its schema; it is off unless
+    asked for, except on an in-memory registry (``mock://`` or a client passed in):
+    ``sgbus schemas register`` is a real registry's only writer.
     """
     schema_set = schema_set or SchemaSet.load()
     current = CurrentSchemas(schema_set)
+    conf: dict[str, Any] = {"url": registry} if isinstance(registry, str) else dict(registry or {})
+    if auto_register is None:
+        # In-memory registries (tests) fill themselves; a real one only by its admin.
+        auto_register = registry_client is not None or str(conf.get("url", "")).startswith(
+            "mock://"
+        )
     framing: Framing
-    if registry_client is None and registry_url:
+    if registry_client is None and conf.get("url"):
         from confluent_kafka.schema_registry import SchemaRegistryClient
 
         # The client's default is no timeout at all: a registry that stops answering (rather
         # than refusing) would hang the caller, and a service's stop signal with it.
-        registry_client = SchemaRegistryClient.new_client(
-            {"url": registry_url, "timeout": REGISTRY_TIMEOUT_S}
-        )
+        registry_client = SchemaRegistryClient.new_client({"timeout": REGISTRY_TIMEOUT_S, **conf})
     if registry_client is not None:
         framing = ConfluentFraming(registry_client, current, auto_register=auto_register)
     else:
         framing = SingleObjectFraming(current, load_history(history_dir(schema_set.base)))
     return Serde(framing, current)
+
+
+def serde_for(settings: Settings, **kwargs: Any) -> Serde:
+    """A serde on the registry ``settings`` name, authenticated as their principal."""
+    return build_serde(registry_client_config(settings), **kwargs)
 
 
 _default: Serde | None = None
@@ -98,7 +113,8 @@ def default_serde() -> Serde:
         if _default is None:
             from sgbus.bus.settings import get_settings
 
-            _default = build_serde(get_settings().schema_registry)
+            settings = get_settings()
+            _default = serde_for(settings) if settings.schema_registry else build_serde()
         return _default
 
 

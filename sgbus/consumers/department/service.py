@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sgbus.bus import headers as h
 from sgbus.bus.headers import header_map
 from sgbus.bus.parties import check_party_id, inbox_topic, outbox_topic
-from sgbus.bus.serde import DecodeError, Serde, build_serde
+from sgbus.bus.serde import DecodeError, Serde, serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.offsets import next_offsets_of
@@ -102,11 +102,12 @@ class DepartmentService:
         self.config = config
         self._clock = clock or (lambda: datetime.now(UTC))
         self.party = check_party_id(config.party)
+        settings = settings.acting_as(self.party)
         self.group = group_id(self.party)
         self.inbox = inbox_topic(self.party)
         self.engine = make_engine(config.db_url)
         self._migrated = _try_migrate(self.engine)
-        serde = serde or build_serde(settings.registry_url())
+        serde = serde or serde_for(settings)
         self.dept = Department(
             self.party, self.group, outbox_topic(self.party), serde, config.claim_on_receipt
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import structlog
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
+from sgbus.bus import principals
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC
@@ -78,6 +79,7 @@ class Router:
         *,
         stop: threading.Event | None = None,
     ) -> None:
+        settings = settings.acting_as(principals.ROUTER)
         self._serde = serde
         self._directory = directory
         self._stop = stop if stop is not None else StopSignal()

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -92,8 +92,9 @@ class InlineInterpreter:
 class WorkerInterpreter:
     """Interprets in one worker process; falls back to the caller's thread if it dies."""
 
-    def __init__(self, registry_url: str | None, serde: Serde, ingestor: Ingestor) -> None:
-        self._registry_url = registry_url
+    def __init__(self, registry: dict[str, Any] | None, serde: Serde, ingestor: Ingestor) -> None:
+        # The worker builds its own registry client from this (URL and credentials).
+        self._registry = registry
         self._inline = InlineInterpreter(serde, ingestor)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -103,7 +104,7 @@ class WorkerInterpreter:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_start,
-                initargs=(self._registry_url, self._inline.ingestor, os.getpid()),
+                initargs=(self._registry, self._inline.ingestor, os.getpid()),
             )
         return self._pool
 
@@ -149,11 +150,11 @@ class WorkerInterpreter:
 _worker: InlineInterpreter | None = None
 
 
-def _worker_start(registry_url: str | None, ingestor: Ingestor, parent: int) -> None:
+def _worker_start(registry: dict[str, Any] | None, ingestor: Ingestor, parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the service ends it when it stops
-    _worker = InlineInterpreter(build_serde(registry_url), ingestor)
+    _worker = InlineInterpreter(build_serde(registry), ingestor)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sgbus.bus import principals
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
 from sgbus.bus.kafka_clients import make_admin, make_consumer
 from sgbus.bus.obligations.ingest import Ingestor, policy_problems
 from sgbus.bus.policy import load_policy
-from sgbus.bus.serde import build_serde
+from sgbus.bus.security import registry_client_config
+from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
 from sgbus.consumers.watchdog.calendars import load_calendar
@@ -78,6 +80,7 @@ def build_watchdog(
     """A watchdog for the broker, registry and store; nothing is contacted yet. Call
     ``start()`` next (it waits for the store and the broker). Raises for a bad configuration
     (policy, calendar, catalogue, database URL)."""
+    settings = settings.acting_as(principals.WATCHDOG)
     ingestor = build_ingestor(settings, opts)
     engine = make_engine(opts.db_url or settings.watchdog_db_url())
     cfg = opts.config
@@ -90,10 +93,10 @@ def build_watchdog(
         # of waiting for the dead one's session to time out.
         extra["group.instance.id"] = opts.instance_id
     paths = _calendar_paths(settings, opts)
-    serde = build_serde(settings.registry_url())
+    serde = serde_for(settings)
     worker = settings.watchdog_decode_worker if opts.decode_worker is None else opts.decode_worker
     interpreter = (
-        WorkerInterpreter(settings.registry_url(), serde, ingestor)
+        WorkerInterpreter(registry_client_config(settings), serde, ingestor)
         if worker
         else InlineInterpreter(serde, ingestor)
     )
