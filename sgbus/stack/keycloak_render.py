@@ -22,9 +22,8 @@ from sgbus.stack.pki import Pki
 LOOPBACK = "127.0.0.1"
 ENTRY_POINT = "io.quarkus.bootstrap.runner.QuarkusEntryPoint"
 # Build-time options, baked into the distribution by ``kc.sh build``; ``start --optimized``
-# needs the same ones. ``--cache=local`` keeps Keycloak from clustering (JGroups would listen on
-# every interface).
-BUILD_OPTIONS = ("--db=dev-file", "--health-enabled=true", "--cache=local")
+# runs with them.
+BUILD_OPTIONS = ("--db=dev-file", "--health-enabled=true")
 DEFAULT_HEAP = "384m"
 
 
@@ -128,6 +127,8 @@ def keycloak_argv(
         ENTRY_POINT,
         "start",
         "--optimized",
+        # Local caches only: a clustered Keycloak would open JGroups ports on every interface.
+        "--cache=local",
         "--http-enabled=false",
         f"--http-host={layout.host}",
         f"--https-port={layout.https_port}",
