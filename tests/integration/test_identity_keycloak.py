@@ -6,6 +6,7 @@ started once for this module on free ports, with its state in a temporary folder
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import subprocess
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Producer
 
 from sgbus.bus.settings import Settings
 from sgbus.identity.admin_credentials import AdminCredentials, ensure_admin_credentials
+from sgbus.identity.credentials import credentials_document
 from sgbus.identity.keycloak_admin import (
     KeycloakAdmin,
     TokenRefused,
@@ -174,3 +177,38 @@ def test_admin_file_and_state_are_private(keycloak: RunningKeycloak) -> None:
     assert stat.S_IMODE((keycloak.state / "identity").stat().st_mode) == 0o700
     log = (keycloak.state / "keycloak.out").read_text()
     assert keycloak.admin.password not in log
+
+
+def _token_errors(config: dict[str, str], wait_s: float = 4.0) -> list[str]:
+    """Errors a producer with ``config`` reports while it fetches its first token."""
+    errors: list[str] = []
+    quiet = logging.getLogger("test.identity.quiet")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    producer = Producer({**config, "error_cb": lambda err: errors.append(str(err))}, logger=quiet)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        producer.poll(0.2)
+    return [e for e in errors if "OAUTHBEARER" in e or "token" in e.lower()]
+
+
+def _kafka_config(keycloak: RunningKeycloak, secret: str) -> dict[str, str]:
+    doc = credentials_document(
+        "weihai-health",
+        secret,
+        f"127.0.0.1:{free_ports(1)[0]}",  # no broker: only the token fetch is exercised
+        keycloak.layout.token_url("sgbus"),
+        "https://127.0.0.1:1/apis/ccompat/v7",
+        keycloak.pki.ca_pem(),
+        keycloak.pki.ca_cert,
+    )
+    return doc["kafka"]
+
+
+def test_librdkafka_fetches_a_token_with_the_issued_credentials(
+    kc_admin: KeycloakAdmin, keycloak: RunningKeycloak
+) -> None:
+    good = _kafka_config(keycloak, kc_admin.client_secret("weihai-health"))
+    assert _token_errors(good) == []
+    bad = _kafka_config(keycloak, "wrong")
+    assert _token_errors(bad)
