@@ -3,7 +3,8 @@
 Everything lives in one folder (mode 0700), every file mode 0600. Keys are EC P-256, written as
 unencrypted PKCS#8 (``BEGIN PRIVATE KEY``), which Kafka's PEM keystore (``ssl.keystore.type=PEM``)
 and Quarkus (Keycloak, Apicurio) both load. JVMs that cannot read PEM trust stores get
-``truststore.p12`` made by ``keytool``, its password in ``truststore.password``.
+``truststore.p12`` made by ``keytool``, its password in ``truststore.password``. Kafka's PEM
+keystore wants key and chain in one file: ``server.keystore.pem`` and ``broker.keystore.pem``.
 
 :func:`ensure_pki` is idempotent: files still valid for more than :data:`RENEW_BEFORE` are reused;
 an expiring or broken leaf is reissued by the same CA, an expiring or broken CA renews everything.
@@ -78,6 +79,17 @@ class Pki:
         return self.folder / "broker.key"
 
     @property
+    def server_keystore(self) -> Path:
+        """Key, certificate and CA of the server in one PEM file: Kafka's ``ssl.keystore.location``
+        with ``ssl.keystore.type=PEM`` (no ``ssl.key.password``: the key is not encrypted)."""
+        return self.folder / "server.keystore.pem"
+
+    @property
+    def broker_keystore(self) -> Path:
+        """Key, certificate and CA of the broker's own identity in one PEM file."""
+        return self.folder / "broker.keystore.pem"
+
+    @property
     def truststore(self) -> Path:
         """PKCS#12 trust store holding the CA, for JVMs without PEM support."""
         return self.folder / "truststore.p12"
@@ -119,9 +131,18 @@ def ensure_pki(folder: Path, hosts: Sequence[str] = DEFAULT_HOSTS) -> Pki:
         ):
             if ca_renewed or not _leaf_valid(cert, key, ca_cert, cn, hosts):
                 _issue_leaf(cert, key, cn, hosts, ca_cert, ca_key)
+        _write_keystore(pki.server_keystore, pki.server_key, pki.server_cert, pki.ca_cert)
+        _write_keystore(pki.broker_keystore, pki.broker_key, pki.broker_cert, pki.ca_cert)
         if ca_renewed or not _truststore_valid(pki):
             _make_truststore(pki)
     return pki
+
+
+def _write_keystore(keystore: Path, key: Path, cert: Path, ca: Path) -> None:
+    """Key, leaf and CA concatenated into ``keystore`` (rewritten only when they changed)."""
+    content = key.read_bytes() + cert.read_bytes() + ca.read_bytes()
+    if not keystore.is_file() or keystore.read_bytes() != content:
+        write_private(keystore, content)
 
 
 def _now() -> dt.datetime:

@@ -34,6 +34,8 @@ def _files(pki: Pki) -> list[Path]:
         pki.server_key,
         pki.broker_cert,
         pki.broker_key,
+        pki.server_keystore,
+        pki.broker_keystore,
         pki.truststore,
         pki.truststore_password_file,
     ]
@@ -107,6 +109,17 @@ def test_truststore_holds_the_ca(made: Pki) -> None:
     assert "sgbus-ca" in out.stdout and "trustedCertEntry" in out.stdout
 
 
+def test_keystores_hold_key_leaf_and_ca(made: Pki) -> None:
+    for keystore, key, cert in (
+        (made.server_keystore, made.server_key, made.server_cert),
+        (made.broker_keystore, made.broker_key, made.broker_cert),
+    ):
+        assert (
+            keystore.read_bytes()
+            == key.read_bytes() + cert.read_bytes() + made.ca_cert.read_bytes()
+        )
+
+
 def test_second_call_reuses_everything(tmp_path: Path) -> None:
     first = ensure_pki(tmp_path / "pki")
     before = {p: p.read_bytes() for p in _files(first)}
@@ -132,7 +145,8 @@ def test_expiring_leaf_is_reissued_by_the_same_ca(
 def test_expiring_ca_renews_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pki_module, "CA_LIFETIME", dt.timedelta(days=20))
     pki = ensure_pki(tmp_path / "pki")
-    before = {p: p.read_bytes() for p in (pki.ca_cert, pki.broker_cert, pki.truststore)}
+    renewed = (pki.ca_cert, pki.broker_cert, pki.broker_keystore, pki.truststore)
+    before = {p: p.read_bytes() for p in renewed}
     monkeypatch.undo()
     ensure_pki(tmp_path / "pki")
     for path, old in before.items():
