@@ -42,10 +42,10 @@ SERVICE_PRINCIPALS = (
     KAFKA_ADMIN,
     REGISTRY_ADMIN_CLIENT,
 )
-DEFAULT_REDIRECT_URIS = (
-    "http://127.0.0.1:*/auth/callback",
-    "https://127.0.0.1:*/auth/callback",
-)
+# Keycloak accepts any port for an ``http://127.0.0.1/...`` redirect URI (RFC 8252 section 7.3,
+# loopback redirection); it has no port wildcard, so an HTTPS console names its port, e.g.
+# ``https://127.0.0.1:8443/auth/callback``.
+DEFAULT_REDIRECT_URIS = ("http://127.0.0.1/auth/callback",)
 DEFAULT_TOKEN_LIFESPAN_S = 300
 
 

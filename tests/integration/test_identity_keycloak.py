@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from confluent_kafka import Producer
 
@@ -25,6 +26,7 @@ from sgbus.identity.keycloak_admin import (
     KeycloakAdmin,
     TokenRefused,
     keycloak_ready,
+    tls_context,
     token_claims,
 )
 from sgbus.identity.realm import realm_spec
@@ -212,3 +214,32 @@ def test_librdkafka_fetches_a_token_with_the_issued_credentials(
     assert _token_errors(good) == []
     bad = _kafka_config(keycloak, "wrong")
     assert _token_errors(bad)
+
+
+@pytest.mark.parametrize(
+    ("redirect", "accepted"),
+    [
+        ("http://127.0.0.1:5555/auth/callback", True),
+        ("http://127.0.0.1:61234/auth/callback", True),
+        ("https://127.0.0.1:8443/auth/callback", False),  # HTTPS: configure the port
+        ("http://127.0.0.1:5555/elsewhere", False),
+        ("http://evil.example:5555/auth/callback", False),
+    ],
+)
+def test_console_login_accepts_its_http_loopback_callback_on_any_port(
+    keycloak: RunningKeycloak, kc_admin: KeycloakAdmin, redirect: str, accepted: bool
+) -> None:
+    params = {
+        "client_id": "sgbus-console",
+        "response_type": "code",
+        "scope": "openid",
+        "redirect_uri": redirect,
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+    response = httpx.get(
+        f"{keycloak.layout.issuer('sgbus')}/protocol/openid-connect/auth",
+        params=params,
+        verify=tls_context(keycloak.pki.ca_cert),
+    )
+    assert (response.status_code == 200) == accepted, response.text[:300]
