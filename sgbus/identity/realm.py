@@ -140,20 +140,30 @@ class RealmSpec:
         """Every clientId of the realm."""
         return [c.client_id for c in self.clients]
 
+    def principals(self) -> list[str]:
+        """The clients that act with their own credentials (service accounts)."""
+        return [c.client_id for c in self.clients if c.service_account]
+
 
 def realm_spec(
     party_ids: Iterable[str],
     *,
     access_token_lifespan: int = DEFAULT_TOKEN_LIFESPAN_S,
     console_redirect_uris: Sequence[str] = DEFAULT_REDIRECT_URIS,
+    superusers: Sequence[str] = (),
 ) -> RealmSpec:
-    """The realm for the catalogue's ``party_ids`` plus the service principals."""
+    """The realm for the catalogue's ``party_ids`` plus the service principals; ``superusers``
+    (a test stack's inspector) get a client that may also write the registry."""
     parties = sorted(set(party_ids))
     clash = set(parties) & {*SERVICE_PRINCIPALS, REGISTRY_CLIENT}
     if clash:
         raise ValueError(f"party ids clash with service principals: {sorted(clash)}")
     clients = [_party_client(p) for p in parties]
     clients += [_service_client(s, console_redirect_uris) for s in SERVICE_PRINCIPALS]
+    clients += [
+        ClientSpec(s, (REGISTRY_READER, REGISTRY_ADMIN), description="super user of a test stack")
+        for s in superusers
+    ]
     clients.append(
         ClientSpec(
             REGISTRY_CLIENT,

@@ -110,3 +110,18 @@ def test_duplicates_collapse_and_order_is_stable() -> None:
 def test_unknown_client_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         realm_spec(PARTIES).client("nobody")
+
+
+def test_principals_are_the_service_accounts() -> None:
+    spec = realm_spec(PARTIES)
+    assert set(spec.principals()) == {*PARTIES, *SERVICE_PRINCIPALS}
+    assert "sgbus-registry" not in spec.principals()
+
+
+def test_superusers_may_write_the_registry() -> None:
+    spec = realm_spec(PARTIES, superusers=["sgbus-inspector"])
+    assert spec.client("sgbus-inspector").service_account_roles == (
+        "registry-reader",
+        "registry-admin",
+    )
+    assert "sgbus-inspector" in spec.principals()
