@@ -17,7 +17,6 @@ per principal). A plaintext stack (``--insecure``) needs none and is announced l
 from __future__ import annotations
 
 import json
-import os
 import stat
 import threading
 from dataclasses import dataclass
@@ -143,15 +142,3 @@ def redacted(conf: dict[str, Any]) -> dict[str, Any]:
         secret = key in SECRET_KEYS or key == "basic.auth.user.info" or key.endswith(".pem")
         out[key] = "***" if secret and value else value
     return out
-
-
-def write_private_json(path: Path, doc: dict[str, Any]) -> None:
-    """Write ``doc`` as JSON readable by the owner only (0600), replacing ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(doc, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import httpx
 
+from sgbus.identity.keycloak_admin import keycloak_ready
 from sgbus.stack import render, secure
 from sgbus.stack.config import LOOPBACK, StackConfig, mark_mode
 from sgbus.stack.errors import PortBusyError, StartError
 from sgbus.stack.locks import file_lock
-from sgbus.stack.probes import KafkaProbe, identity_ready, registry_ready, wait_until
+from sgbus.stack.probes import KafkaProbe, registry_ready, wait_until
 from sgbus.stack.process import check_ports_free, rss_kib, running_pid, start_detached, stop
 from sgbus.stack.provision import check_java, find_java, provision
 from sgbus.stack.provision_keycloak import find_java21, provision_keycloak
@@ -198,7 +199,7 @@ class LocalStack:
         else:
             probe = KafkaProbe(cfg.bootstrap)
         return {
-            "identity": lambda: identity_ready(cfg.identity_health_url, str(verify)),
+            "identity": lambda: keycloak_ready(cfg.identity_health_url, cfg.pki_dir / "ca.pem"),
             "kafka": probe.ready,
             "registry": lambda: registry_ready(cfg.registry_url, verify=verify),
         }

@@ -42,14 +42,6 @@ def registry_ready(url: str, timeout: float = 2.0, verify: str | bool = True) ->
     return status in (200, 401)
 
 
-def identity_ready(health_url: str, verify: str, timeout: float = 2.0) -> bool:
-    """True once the identity provider reports itself ready."""
-    try:
-        return httpx.get(health_url, timeout=timeout, verify=verify).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def set_global_compatibility(
     url: str,
     level: str = "BACKWARD",

@@ -55,8 +55,9 @@ def server_properties(cfg: StackConfig) -> dict[str, str]:
 
 
 def kafka_keystore(cfg: StackConfig) -> Path:
-    """The broker's key and certificate chain in one PEM file, as Kafka's PEM keystore wants."""
-    return cfg.pki_dir / "kafka-keystore.pem"
+    """The broker's key and certificate chain in one PEM file, as Kafka's PEM keystore wants
+    (:attr:`sgbus.stack.pki.Pki.broker_keystore`)."""
+    return cfg.pki_dir / "broker.keystore.pem"
 
 
 def secured_listeners(cfg: StackConfig) -> dict[str, str]:

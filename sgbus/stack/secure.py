@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sgbus.bus import principals
-from sgbus.bus.security import load_credentials, write_private_json
+from sgbus.bus.security import load_credentials
 from sgbus.stack.config import StackConfig
 from sgbus.stack.errors import StartError
 from sgbus.stack.probes import set_global_compatibility
-from sgbus.stack.render import kafka_keystore
 
 if TYPE_CHECKING:
     from sgbus.identity.keycloak_admin import KeycloakAdmin
@@ -40,25 +39,11 @@ def superuser_kafka_config(cfg: StackConfig) -> dict[str, Any]:
     }
 
 
-def write_private_text(path: Path, text: str) -> None:
-    """Write ``text`` readable by the owner only."""
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.chmod(path, 0o600)
-
-
 def prepare_pki(cfg: StackConfig) -> None:
-    """Create (once) the CA and certificates; write the broker's PEM keystore."""
+    """Create (once) the CA and the certificates, and the broker's PEM keystore."""
     from sgbus.stack.pki import ensure_pki
 
-    pki = ensure_pki(cfg.pki_dir)
-    key = pki.broker_key.read_text(encoding="ascii")
-    cert = pki.broker_cert.read_text(encoding="ascii")
-    write_private_text(kafka_keystore(cfg), key + cert)
+    ensure_pki(cfg.pki_dir)
 
 
 def all_principals(parties: Iterable[str]) -> list[str]:
@@ -66,34 +51,21 @@ def all_principals(parties: Iterable[str]) -> list[str]:
     return [*dict.fromkeys(parties), *principals.SERVICE_PRINCIPALS]
 
 
-def credentials_document(cfg: StackConfig, principal: str, secret: str) -> dict[str, Any]:
-    """``principal``'s client settings for this stack: ``kafka`` for librdkafka (SASL/OAUTHBEARER
-    over TLS, the CA inline) and ``schema_registry`` for ``SchemaRegistryClient`` (client
-    credentials the registry exchanges for a token, the CA file)."""
-    ca = cfg.pki_dir / "ca.pem"
-    ca_pem = ca.read_text(encoding="ascii")
-    kafka = {
-        "bootstrap.servers": cfg.bootstrap,
-        "security.protocol": "SASL_SSL",
-        "ssl.ca.pem": ca_pem,
-        "sasl.mechanism": "OAUTHBEARER",
-        "sasl.oauthbearer.method": "oidc",
-        "sasl.oauthbearer.token.endpoint.url": cfg.token_url,
-        "sasl.oauthbearer.client.id": principal,
-        "sasl.oauthbearer.client.secret": secret,
-        "https.ca.pem": ca_pem,
-    }
-    registry = {
-        "url": cfg.registry_url,
-        "basic.auth.user.info": f"{principal}:{secret}",
-        "ssl.ca.location": str(ca),
-    }
-    return {"kafka": kafka, "schema_registry": registry}
-
-
 def issue_credentials(cfg: StackConfig, principal: str, secret: str, out: Path) -> None:
     """Write ``principal``'s credentials file for this stack to ``out`` (0600)."""
-    write_private_json(out, credentials_document(cfg, principal, secret))
+    from sgbus.identity.credentials import credentials_document, write_credentials
+
+    ca = cfg.pki_dir / "ca.pem"
+    doc = credentials_document(
+        principal,
+        secret,
+        bootstrap=cfg.bootstrap,
+        token_url=cfg.token_url,
+        registry_url=cfg.registry_url,
+        ca_pem=ca.read_text(encoding="ascii"),
+        ca_path=ca,
+    )
+    write_credentials(out, doc)
 
 
 def apply_acls(cfg: StackConfig, parties: Iterable[str], notify: Callable[[str], None]) -> None:

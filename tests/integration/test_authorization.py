@@ -88,24 +88,22 @@ def group_errors(stack: StackEndpoints, party: str, groups: list[str]) -> dict[s
 
 
 def read_errors(stack: StackEndpoints, party: str, topics: list[str]) -> dict[str, int | None]:
-    """Fetch each topic from the start as ``party`` (in a group of its own prefix); the error
-    each read ended with."""
+    """Subscribe to ``topics`` as ``party`` (in a group of its own prefix) and read from the
+    start; the error each topic ended with (None: a record was read)."""
+    conf = {"group.id": f"{party}.matrix-{uuid.uuid4()}", "auto.offset.reset": "earliest"}
+    consumer = Consumer(kafka_of(stack, party, **conf))
+    consumer.subscribe(topics)
     outcome: dict[str, int | None] = {}
-    for topic in topics:
-        c = Consumer(kafka_of(stack, party, **{"group.id": f"{party}.matrix-{uuid.uuid4()}"}))
-        c.assign([TopicPartition(topic, p, 0) for p in range(3)])
-        deadline = time.monotonic() + 15
-        try:
-            while topic not in outcome and time.monotonic() < deadline:
-                msg = c.poll(0.2)
-                if msg is not None and msg.error() is not None:
-                    outcome[topic] = msg.error().code()
-                elif msg is not None:
-                    outcome[topic] = None
-        finally:
-            c.close()
+    deadline = time.monotonic() + 30
+    try:
+        while len(outcome) < len(topics) and time.monotonic() < deadline:
+            msg = consumer.poll(0.2)
+            if msg is None or msg.topic() in outcome:
+                continue
+            outcome[str(msg.topic())] = None if msg.error() is None else msg.error().code()
+    finally:
+        consumer.close()
     return outcome
-
 
 @pytest.mark.parametrize("party", PARTIES)
 def test_a_party_writes_no_topic_but_its_own_outbox(secured: StackEndpoints, party: str) -> None:

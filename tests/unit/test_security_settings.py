@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import stat
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,9 @@ from sgbus.bus.security import (
     kafka_client_config,
     redacted,
     registry_client_config,
-    write_private_json,
 )
 from sgbus.bus.settings import INSECURE_MARKER, Settings
+from sgbus.identity.files import write_json_private
 
 DOC = {
     "kafka": {
@@ -41,7 +39,7 @@ def settings(tmp_path: Path, **kwargs: object) -> Settings:
 
 def test_an_explicit_credentials_file_wins(tmp_path: Path) -> None:
     path = tmp_path / "mine.json"
-    write_private_json(path, DOC)
+    write_json_private(path, DOC)
     s = settings(tmp_path, credentials=path, principal="weihai-health")
     conf = kafka_client_config(s)
     assert conf["bootstrap.servers"] == "10.0.0.5:9093"  # the file names the brokers
@@ -51,7 +49,7 @@ def test_an_explicit_credentials_file_wins(tmp_path: Path) -> None:
 
 def test_bootstrap_and_registry_settings_override_the_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.json"
-    write_private_json(path, DOC)
+    write_json_private(path, DOC)
     s = settings(tmp_path, credentials=path, bootstrap="b:1", schema_registry="https://r/x")
     assert kafka_client_config(s)["bootstrap.servers"] == "b:1"
     assert kafka_client_config(s)["sasl.mechanism"] == "OAUTHBEARER"
@@ -60,7 +58,7 @@ def test_bootstrap_and_registry_settings_override_the_file(tmp_path: Path) -> No
 
 def test_a_service_finds_its_own_file_in_the_stack(tmp_path: Path) -> None:
     s = settings(tmp_path).acting_as("sgbus-router")
-    write_private_json(s.credentials_folder() / "sgbus-router.json", DOC)
+    write_json_private(s.credentials_folder() / "sgbus-router.json", DOC)
     creds = credentials_for(s)
     assert creds is not None and creds.source.name == "sgbus-router.json"
 
@@ -74,7 +72,7 @@ def test_no_credentials_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_broken_file_names_what_is_wrong(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    write_private_json(path, {"kafka": {}})
+    write_json_private(path, {"kafka": {}})
     with pytest.raises(CredentialsError, match="'schema_registry'"):
         credentials_for(settings(tmp_path, credentials=path))
     path.write_text("{not json", encoding="utf-8")
@@ -93,13 +91,6 @@ def test_plaintext_only_when_asked_or_marked(tmp_path: Path) -> None:
     assert credentials_for(s.acting_as("sgbus-router")) is None
     assert kafka_client_config(s) == {"bootstrap.servers": "127.0.0.1:19092"}
     assert settings(tmp_path / "other", insecure=True).plaintext()
-
-
-def test_credentials_files_are_private(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "c.json"
-    write_private_json(path, DOC)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert json.loads(path.read_text(encoding="utf-8")) == DOC
 
 
 def test_redaction_hides_secrets() -> None:
