@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from sgbus.identity.keycloak_admin import keycloak_ready
+from sgbus.identity.keycloak_admin import keycloak_ready, tls_context
 from sgbus.stack import render, secure
 from sgbus.stack.config import LOOPBACK, StackConfig, mark_mode
 from sgbus.stack.errors import PortBusyError, StartError
@@ -193,7 +193,7 @@ class LocalStack:
 
     def _readiness(self) -> dict[str, Callable[[], bool]]:
         cfg = self.cfg
-        verify: str | bool = str(cfg.pki_dir / "ca.pem") if cfg.secured else True
+        verify = tls_context(cfg.pki_dir / "ca.pem") if cfg.secured else True
         if cfg.secured:
             probe = KafkaProbe(cfg.internal_bootstrap, secure.superuser_kafka_config(cfg))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +33,7 @@ class KafkaProbe:
         return bool(meta.brokers)
 
 
-def registry_ready(url: str, timeout: float = 2.0, verify: str | bool = True) -> bool:
+def registry_ready(url: str, timeout: float = 2.0, verify: ssl.SSLContext | bool = True) -> bool:
     """True once the Confluent-compatible API answers: subjects listed, or (secured) a request
     without credentials refused with 401."""
     try:
@@ -46,7 +47,7 @@ def set_global_compatibility(
     url: str,
     level: str = "BACKWARD",
     auth: tuple[str, str] | None = None,
-    verify: str | bool = True,
+    verify: ssl.SSLContext | bool = True,
 ) -> None:
     """Apicurio starts with no compatibility rule (Confluent's default is BACKWARD): set it
     (as the registry's admin when the registry authenticates)."""

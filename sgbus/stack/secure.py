@@ -12,12 +12,14 @@ Called by :class:`sgbus.stack.local.LocalStack` in this order:
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sgbus.bus import principals
 from sgbus.bus.security import load_credentials
+from sgbus.identity.keycloak_admin import tls_context
 from sgbus.stack.config import StackConfig
 from sgbus.stack.errors import StartError
 from sgbus.stack.probes import set_global_compatibility
@@ -95,14 +97,14 @@ def configure_registry(cfg: StackConfig) -> None:
     from sgbus.bus.contracts.gate import register_all
     from sgbus.bus.contracts.schema_set import SchemaSet
 
-    verify: str | bool = True
+    verify: ssl.SSLContext | bool = True
     auth = None
     conf: dict[str, Any] = {"url": cfg.registry_url}
     if cfg.secured:
         creds = load_credentials(cfg.credentials_dir / f"{principals.REGISTRY_ADMIN}.json")
         conf = {**creds.schema_registry, "url": cfg.registry_url}
         user, _, password = str(conf["basic.auth.user.info"]).partition(":")
-        auth, verify = (user, password), str(cfg.pki_dir / "ca.pem")
+        auth, verify = (user, password), tls_context(cfg.pki_dir / "ca.pem")
     set_global_compatibility(cfg.registry_url, auth=auth, verify=verify)
     report = register_all(SchemaSet.load(), SchemaRegistryClient(conf))
     if not report.ok:
@@ -155,6 +157,8 @@ def provision_realm(cfg: StackConfig, parties: Iterable[str]) -> None:
         access_token_lifespan=cfg.token_lifespan_s,
         superusers=cfg.extra_super_users,
     )
+    cfg.credentials_dir.mkdir(parents=True, exist_ok=True)
+    cfg.credentials_dir.chmod(0o700)
     with identity_admin(cfg) as admin:
         admin.apply_realm(spec)
         for principal in spec.principals():

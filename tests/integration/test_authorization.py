@@ -8,6 +8,7 @@ department's own system would.
 
 from __future__ import annotations
 
+import ssl
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,8 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka.admin import (
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    NewTopic,
+)
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
@@ -105,6 +112,7 @@ def read_errors(stack: StackEndpoints, party: str, topics: list[str]) -> dict[st
         consumer.close()
     return outcome
 
+
 @pytest.mark.parametrize("party", PARTIES)
 def test_a_party_writes_no_topic_but_its_own_outbox(secured: StackEndpoints, party: str) -> None:
     others = [p for p in PARTIES if p != party]
@@ -138,8 +146,14 @@ def test_a_party_administers_nothing(secured: StackEndpoints, party: str) -> Non
         next(iter(created.values())).result(timeout=30)
     assert caught.value.args[0].code() in (DENIED_TOPIC, KafkaError.CLUSTER_AUTHORIZATION_FAILED)
     for topic in (AUDIT_TOPIC, outbox_topic(party)):
-        shorter = ConfigResource("topic", topic, set_config={"retention.ms": "1000"})
-        altered = admin.alter_configs([shorter])
+        shorter = ConfigResource(
+            "topic",
+            topic,
+            incremental_configs=[
+                ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.SET)
+            ],
+        )
+        altered = admin.incremental_alter_configs([shorter])
         with pytest.raises(KafkaException) as caught:
             next(iter(altered.values())).result(timeout=30)
         assert caught.value.args[0].code() == DENIED_TOPIC, topic
@@ -200,7 +214,6 @@ def test_an_anonymous_client_gets_nothing(secured: StackEndpoints) -> None:
     outcome = delivery_errors({**forged, "message.timeout.ms": 8000}, [outbox_topic(PARTIES[0])])
     assert outcome[outbox_topic(PARTIES[0])] is not None
     registry = secured.registry_config()
-    anonymous = httpx.get(
-        f"{registry['url']}/subjects", verify=registry["ssl.ca.location"], timeout=10
-    )
+    verify = ssl.create_default_context(cafile=registry["ssl.ca.location"])
+    anonymous = httpx.get(f"{registry['url']}/subjects", verify=verify, timeout=10)
     assert anonymous.status_code == 401

@@ -92,9 +92,8 @@ def test_every_golden_event_crosses_kafka(bus_stack: Any) -> None:
         )
     assert producer.flush(30) == 0
 
-    consumer_serde = build_serde(
-        bus_stack.schema_registry
-    )  # a separate reader: ids from the registry
+    # A separate reader: ids from the registry.
+    consumer_serde = build_serde(bus_stack.registry_config())
     consumer = Consumer(
         {
             **client_conf(bus_stack.bootstrap),
