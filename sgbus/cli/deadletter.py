@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from sgbus.bus import principals
 from sgbus.cli import _startup, app
 
 if TYPE_CHECKING:
@@ -72,11 +73,11 @@ def list_dead_letters(
     from confluent_kafka import KafkaException
 
     from sgbus.bus.deadletters import delivered_replays, read_dead_letters, row_of
-    from sgbus.bus.serde import SerdeError, build_serde
+    from sgbus.bus.serde import SerdeError, serde_for
 
     selection = _selection(reason, since)
-    settings = _startup.settings()
-    serde = build_serde(settings.registry_url())
+    settings = _startup.settings().acting_as(principals.OPERATOR)
+    serde = serde_for(settings)
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("reading sg.deadletter", total=None)
@@ -147,14 +148,14 @@ def replay(
         read_dead_letters,
         replay_record,
     )
-    from sgbus.bus.serde import SerdeError, build_serde
+    from sgbus.bus.serde import SerdeError, serde_for
     from sgbus.producers.replay import publish_replays
 
     if (reason is None) == (dead_letter_id is None):
         _startup.fail("give either --reason or --id")
     selection = _selection(reason, since, dead_letter_id)
-    settings = _startup.settings()
-    serde = build_serde(settings.registry_url())
+    settings = _startup.settings().acting_as(principals.OPERATOR)
+    serde = serde_for(settings)
     try:
         letters = in_original_order(read_dead_letters(settings, serde, selection))
     except (SerdeError, TimeoutError, KafkaException) as exc:

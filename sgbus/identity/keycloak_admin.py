@@ -216,6 +216,11 @@ class KeycloakAdmin:
             raise KeycloakError(f"realm {self.realm} has no client {client_id}")
         return str(client["id"])
 
+    def ensure_client(self, spec: ClientSpec) -> list[str]:
+        """Create or update one client (and its service account's roles), leaving the rest of
+        the realm alone; return the changes made."""
+        return self._ensure_client(spec)
+
     def _ensure_client(self, spec: ClientSpec) -> list[str]:
         desired = spec.representation()
         current = self._find_client(spec.client_id)

@@ -158,7 +158,7 @@ def realm_spec(
     clash = set(parties) & {*SERVICE_PRINCIPALS, REGISTRY_CLIENT}
     if clash:
         raise ValueError(f"party ids clash with service principals: {sorted(clash)}")
-    clients = [_party_client(p) for p in parties]
+    clients = [party_client(p) for p in parties]
     clients += [_service_client(s, console_redirect_uris) for s in SERVICE_PRINCIPALS]
     clients += [
         ClientSpec(s, (REGISTRY_READER, REGISTRY_ADMIN), description="super user of a test stack")
@@ -178,7 +178,8 @@ def realm_spec(
     )
 
 
-def _party_client(party: str) -> ClientSpec:
+def party_client(party: str) -> ClientSpec:
+    """The confidential client of a party's system."""
     return ClientSpec(
         party, (REGISTRY_READER,), description=f"system of party {party} (Kafka User:{party})"
     )

@@ -8,7 +8,8 @@ The runtime's one error policy rests on this split:
 * **permanent** — bad bytes, a schema id the registry answered it does not know, an invalid
   payload. The record is dead-lettered with its reason and the stream goes on.
 
-Anything else is a bug or a fatal configuration error and ends the service.
+Anything else is a bug or a fatal configuration error and ends the service. A refusal by the
+broker's ACLs is one (:class:`NotAuthorized`): waiting would not grant the right.
 """
 
 from __future__ import annotations
@@ -47,6 +48,31 @@ def _restore_transient(cls: type[TransientError], source: Source, reason: str) -
     exc = cls.__new__(cls)
     TransientError.__init__(exc, source, reason)
     return exc
+
+
+class NotAuthorized(Exception):
+    """The broker refused this principal an operation its ACLs do not grant (a configuration
+    error: wrong credentials, or ACLs not applied); ends the service with this message."""
+
+
+def not_authorized(what: str) -> NotAuthorized:
+    """The error for a refusal, saying what to check."""
+    return NotAuthorized(
+        f"not authorized: {what}. Check that this service runs with its own credentials"
+        " (SGBUS_CREDENTIALS) and that the ACLs are applied (`sgbus acls apply`)"
+    )
+
+
+def is_authorization_refusal(code: int) -> bool:
+    """Whether a Kafka error code is an ACL refusal."""
+    from confluent_kafka import KafkaError
+
+    return code in (
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+        KafkaError.GROUP_AUTHORIZATION_FAILED,
+        KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+        KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    )
 
 
 @dataclass(frozen=True)

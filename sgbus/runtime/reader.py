@@ -26,7 +26,7 @@ from confluent_kafka import (
 
 from sgbus.bus.batching import take_batch
 from sgbus.monitoring.lag import LagSnapshot
-from sgbus.runtime.faults import TransientError
+from sgbus.runtime.faults import TransientError, is_authorization_refusal, not_authorized
 
 log = structlog.get_logger("sgbus.runtime.reader")
 
@@ -95,6 +95,8 @@ class BatchReader:
                 taken.ends[(m.topic() or "", m.partition() or 0)] = m.offset() or 0
             elif err.fatal():
                 raise KafkaException(err)
+            elif is_authorization_refusal(err.code()):
+                raise not_authorized(err.str())
             else:
                 outage = err
         taken.rebalanced = self._rebalances != rebalances

@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeVar
 import structlog
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from sgbus.runtime.faults import TransientError
+from sgbus.runtime.faults import TransientError, is_authorization_refusal, not_authorized
 from sgbus.runtime.guard import CallAbandoned, call_with_deadline
 
 log = structlog.get_logger("sgbus.runtime.transactions")
@@ -224,8 +224,11 @@ class TransactionalWriter:
             raise TransactionFailed(exc.reason, recreated=True) from exc
         except KafkaException as exc:
             self.failures += 1
-            recreated = self._recover(_error_of(exc))
-            raise TransactionFailed(_error_of(exc).name(), recreated=recreated) from exc
+            err = _error_of(exc)
+            recreated = self._recover(err)
+            if is_authorization_refusal(err.code()):
+                raise not_authorized(f"a transaction's write: {err.str()}") from exc
+            raise TransactionFailed(err.name(), recreated=recreated) from exc
 
     def close(self, deadline_s: float = 5.0) -> None:
         """Abort a transaction left open (it would hold back ``read_committed`` readers until

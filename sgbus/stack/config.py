@@ -45,6 +45,9 @@ class StackConfig:
     secured: bool = True
     #: Principals besides the broker that may do anything (a test session's own inspector).
     extra_super_users: tuple[str, ...] = field(default=())
+    #: A throw-away test stack's sandbox: topics, groups and transactional ids with this
+    #: prefix that the router and the watchdog may also use (a test's private audit log).
+    sandbox_prefix: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, state_dir: Path | None = None) -> StackConfig:

@@ -193,7 +193,10 @@ class LocalStack:
 
     def _readiness(self) -> dict[str, Callable[[], bool]]:
         cfg = self.cfg
-        verify = tls_context(cfg.pki_dir / "ca.pem") if cfg.secured else True
+        ca = cfg.pki_dir / "ca.pem"
+        if cfg.secured and not ca.is_file():  # never started: nothing can answer yet
+            return dict.fromkeys(ROLES, lambda: False)
+        verify = tls_context(ca) if cfg.secured else True
         if cfg.secured:
             probe = KafkaProbe(cfg.internal_bootstrap, secure.superuser_kafka_config(cfg))
         else:

@@ -25,6 +25,7 @@ from sgbus.stack.errors import StartError
 from sgbus.stack.probes import set_global_compatibility
 
 if TYPE_CHECKING:
+    from sgbus.bus.acls.model import Grant
     from sgbus.identity.keycloak_admin import KeycloakAdmin
 
 
@@ -78,7 +79,7 @@ def apply_acls(cfg: StackConfig, parties: Iterable[str], notify: Callable[[str],
     from sgbus.bus.acls import cluster
     from sgbus.bus.acls.desired import admin_grants, desired_acls
 
-    wanted = desired_acls(parties)
+    wanted = desired_acls(parties) | sandbox_grants(cfg.sandbox_prefix)
     departments = sorted(set(parties))
     superuser = AdminClient(superuser_kafka_config(cfg))
     cluster.create(superuser, admin_grants(departments))
@@ -87,6 +88,25 @@ def apply_acls(cfg: StackConfig, parties: Iterable[str], notify: Callable[[str],
     cluster.apply(admin, todo)
     if not todo.is_empty():
         notify(todo.summary())
+
+
+def sandbox_grants(prefix: str | None) -> set[Grant]:
+    """What the router and the watchdog may do in a test stack's sandbox (none without one)."""
+    from sgbus.bus.acls.model import Grant, Operation, PatternType, ResourceType
+
+    if not prefix:
+        return set()
+    kinds = (
+        (ResourceType.TOPIC, (Operation.READ, Operation.WRITE, Operation.DESCRIBE)),
+        (ResourceType.GROUP, (Operation.READ,)),
+        (ResourceType.TRANSACTIONAL_ID, (Operation.WRITE, Operation.DESCRIBE)),
+    )
+    return {
+        Grant(principals.kafka_principal(name), kind, prefix, PatternType.PREFIXED, op)
+        for name in (principals.ROUTER, principals.WATCHDOG)
+        for kind, ops in kinds
+        for op in ops
+    }
 
 
 def configure_registry(cfg: StackConfig) -> None:

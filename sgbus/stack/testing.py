@@ -32,6 +32,10 @@ DOCKER_KAFKA_IMAGE = "confluentinc/cp-kafka:7.9.1"
 DOCKER_REGISTRY_IMAGE = "apicurio/apicurio-registry-mem:{version}"
 
 
+#: Topics, groups and transactional ids of tests' own (``t-…``): a test's private audit log,
+#: say, which the services under test may use in a throw-away stack besides the bus's.
+SANDBOX_PREFIX = "t-"
+
 #: The test session's own principal: a super user of the throw-away stack only.
 TEST_INSPECTOR = "sgbus-test-inspector"
 
@@ -72,6 +76,26 @@ class StackEndpoints:
         """``SchemaRegistryClient`` settings for a test's own client (the inspector)."""
         creds = self.inspector()
         return {**(creds.schema_registry if creds else {}), "url": self.schema_registry}
+
+    def enroll(self, party: str) -> None:
+        """Make ``party`` (one the catalogue does not list, e.g. a test's own) a principal of
+        this stack, as ``stack up`` does for a catalogue that lists it: its client in the
+        realm, its credentials file and its ACLs. Nothing to do on a plaintext stack."""
+        if self.local is None or self.credentials is None:
+            return
+        from confluent_kafka.admin import AdminClient
+
+        from sgbus.bus.acls import cluster
+        from sgbus.bus.acls.desired import desired_acls
+        from sgbus.identity.realm import party_client
+        from sgbus.stack.secure import identity_admin, issue_credentials, superuser_kafka_config
+
+        cfg = self.local.cfg
+        with identity_admin(cfg) as admin:
+            admin.ensure_client(party_client(party))
+            secret = admin.client_secret(party)
+        issue_credentials(cfg, party, secret, self.credentials / f"{party}.json")
+        cluster.create(AdminClient(superuser_kafka_config(cfg)), desired_acls([party]))
 
     def credentials_of(self, principal: str) -> ClientCredentials:
         """A principal's credentials, as the stack issued them."""
@@ -129,6 +153,7 @@ def throwaway_stack_config(home: Path, state_dir: Path, secured: bool = True) ->
         token_lifespan_s=TEST_TOKEN_LIFESPAN_S,
         secured=secured,
         extra_super_users=(TEST_INSPECTOR,) if secured else (),
+        sandbox_prefix=SANDBOX_PREFIX,
     )
 
 

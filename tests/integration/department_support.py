@@ -18,6 +18,7 @@ from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.bus.store.tables import inbox_items
 from sgbus.consumers.department.service import DepartmentConfig, DepartmentService
+from sgbus.stack.testing import StackEndpoints
 from tests.kafka_conf import client_conf
 
 
@@ -26,9 +27,11 @@ def new_party() -> str:
     return f"dept-{uuid.uuid4().hex[:10]}"
 
 
-def create_party_topics(bootstrap: str, party: str, partitions: int = 3) -> None:
-    """The party's inbox and outbox, as `sgbus topics apply` would make them."""
-    admin = AdminClient(client_conf(bootstrap))
+def create_party_topics(stack: StackEndpoints, party: str, partitions: int = 3) -> None:
+    """The party's inbox and outbox, as `sgbus topics apply` would make them, and the party
+    a principal of the stack (its credentials and ACLs), as `sgbus stack up` would make it."""
+    stack.enroll(party)
+    admin = AdminClient(stack.kafka_config())
     topics = [
         NewTopic(t, num_partitions=partitions, replication_factor=1)
         for t in (inbox_topic(party), outbox_topic(party))

@@ -18,6 +18,7 @@ import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -46,6 +47,7 @@ from sgbus.bus.parties import (
     inbox_topic,
     outbox_topic,
 )
+from sgbus.bus.security import registry_client_config
 from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
@@ -54,8 +56,9 @@ from sgbus.bus.validation import check_event
 from sgbus.demo.synthetic import approval_result
 from sgbus.producers.publisher import traceparent
 from sgbus.stack import LocalStack
+from sgbus.stack.local import StackInfo
 from sgbus.stack.process import stop as stop_process
-from sgbus.stack.testing import throwaway_stack_config
+from sgbus.stack.testing import endpoints_of, throwaway_stack_config
 from tests.kafka_conf import client_conf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,10 +77,7 @@ class BreakableStack:
 
     def __init__(self, state_dir: Path) -> None:
         self.local = LocalStack(throwaway_stack_config(Settings().home.expanduser(), state_dir))
-
-    def up(self) -> None:
-        """Start whatever is not running (same ports, same data) and wait until it answers."""
-        self.local.up()
+        self._info: StackInfo | None = None
 
     def down(self) -> None:
         self.local.down()
@@ -85,6 +85,20 @@ class BreakableStack:
     @property
     def bootstrap(self) -> str:
         return self.local.cfg.bootstrap
+
+    @property
+    def credentials(self) -> Path:
+        """This stack's folder of credentials files."""
+        return self.local.cfg.credentials_dir
+
+    def environment(self) -> dict[str, str]:
+        """``SGBUS_*`` variables for this module's own clients (the test inspector)."""
+        assert self._info is not None, "the stack was never started"
+        return endpoints_of(self.local, self._info, "faults").environment()
+
+    def up(self) -> None:
+        """Start whatever is not running (same ports, same data) and wait until it answers."""
+        self._info = self.local.up()
 
     @property
     def registry_url(self) -> str:
@@ -305,15 +319,19 @@ class Services:
         return out
 
 
-def service_env(bootstrap: str, registry: str, home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a service: this tree on the path, the module's stack, no settings
-    leaking in from the developer's own environment."""
+def service_env(
+    bootstrap: str, registry: str, home: Path, credentials: Path, **extra: str
+) -> dict[str, str]:
+    """The environment of a service: this tree on the path, the module's stack and its
+    credentials (each service picks its own principal's), no settings leaking in from the
+    developer's own environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGBUS_")}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     env |= {
         "SGBUS_BOOTSTRAP": bootstrap,
         "SGBUS_SCHEMA_REGISTRY": registry,
         "SGBUS_HOME": str(home),
+        "SGBUS_CREDENTIALS_DIR": str(credentials),
         "SGBUS_METRICS_PORT": "0",
         "SGBUS_LOG_LEVEL": "INFO",
     }
@@ -865,21 +883,36 @@ def discharged_count(watchdog_db: str, wanted: set[str]) -> int:
 
 def registry_answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/subjects", timeout=3).status_code == 200
+        return httpx.get(f"{url}/subjects", timeout=3, **registry_http()).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def registry_http() -> dict[str, Any]:
+    """``httpx`` arguments that authenticate as this module's test inspector (a registry
+    admin) and trust the stack's CA; none on a plaintext stack."""
+    conf = registry_client_config(Settings())
+    if "basic.auth.user.info" not in conf:
+        return {}
+    user, _, password = conf["basic.auth.user.info"].partition(":")
+    return {
+        "auth": (user, password),
+        "verify": ssl.create_default_context(cafile=conf["ssl.ca.location"]),
+    }
 
 
 def delete_subject(url: str, subject: str) -> None:
     """Soft-delete then permanently delete ``subject`` (Apicurio's ccompat API)."""
     for params in ({}, {"permanent": "true"}):
-        r = httpx.delete(f"{url}/subjects/{subject}", params=params, timeout=10)
+        r = httpx.delete(f"{url}/subjects/{subject}", params=params, timeout=10, **registry_http())
         assert r.status_code == 200, f"DELETE {subject} {params}: {r.status_code} {r.text}"
 
 
 def registry_export(url: str) -> bytes:
     """A backup of the whole registry (Apicurio's admin export, a zip)."""
-    r = httpx.get(f"{_registry_base(url)}/apis/registry/v2/admin/export", timeout=60)
+    r = httpx.get(
+        f"{_registry_base(url)}/apis/registry/v2/admin/export", timeout=60, **registry_http()
+    )
     assert r.status_code == 200, f"registry export: {r.status_code} {r.text[:200]}"
     return r.content
 
@@ -890,6 +923,7 @@ def registry_import(url: str, backup: bytes) -> None:
     r = httpx.post(
         f"{_registry_base(url)}/apis/registry/v2/admin/import",
         content=backup,
+        **registry_http(),
         headers={
             "Content-Type": "application/zip",
             "X-Registry-Preserve-GlobalId": "true",
@@ -905,4 +939,7 @@ def _registry_base(url: str) -> str:
 
 
 def schema_id_answers(url: str, schema_id: int) -> bool:
-    return httpx.get(f"{url}/schemas/ids/{schema_id}", timeout=10).status_code == 200
+    return (
+        httpx.get(f"{url}/schemas/ids/{schema_id}", timeout=10, **registry_http()).status_code
+        == 200
+    )

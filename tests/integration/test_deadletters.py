@@ -134,6 +134,7 @@ def test_refused_records_are_noticed_listed_and_replayed_once(
 
     # 3. The cause is lifted (the party is configured); a replay delivers, a second does not.
     apply(make_admin(settings), desired_topics([NEW_PARTY], settings))
+    stack.enroll(NEW_PARTY)  # type: ignore[attr-defined]  # its identity and ACLs, as `stack up`
     dead_id = str(told[unrouted_id][0].dead_letter_id)
     directory = WithNewParty(CATALOGUE)
     with running_router(settings, "replay-a", directory):

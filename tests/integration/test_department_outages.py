@@ -44,7 +44,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def party(endpoints: Any) -> str:
     p = new_party()
-    create_party_topics(endpoints.bootstrap, p)
+    create_party_topics(endpoints, p)
     return p
 
 
@@ -88,7 +88,8 @@ def test_an_unreachable_registry_is_waited_out_without_setting_anything_aside(
         config = DepartmentConfig(
             party=party, db_url=db_url, claim_on_receipt=True, batch_size=15, retry_backoff_s=0.2
         )
-        service = Running(config, endpoints, build_serde(through_proxy))
+        registry_conf = {**endpoints.registry_config(), "url": through_proxy}
+        service = Running(config, endpoints, build_serde(registry_conf))
         try:
             wait_until(lambda: service.service.retried_batches >= 3, 60, "three retried batches")
             assert _still_running(service)()

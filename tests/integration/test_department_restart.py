@@ -85,7 +85,7 @@ def test_a_killed_service_resumes_without_losing_or_doubling_anything(
     if not stack.schema_registry:
         pytest.skip("needs the schema registry")
     party = new_party()
-    create_party_topics(stack.bootstrap, party)
+    create_party_topics(stack, party)
     serde = build_serde(stack.registry_config())
     env = {
         **os.environ,

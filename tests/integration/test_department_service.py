@@ -49,7 +49,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def party(endpoints: Any) -> str:
     p = new_party()
-    create_party_topics(endpoints.bootstrap, p)
+    create_party_topics(endpoints, p)
     return p
 
 

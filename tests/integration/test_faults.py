@@ -61,6 +61,7 @@ from tests.integration.fault_harness import (
     read_since,
     registry_answers,
     registry_export,
+    registry_http,
     registry_import,
     schema_id_answers,
     service_env,
@@ -91,16 +92,21 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
     base = tmp_path_factory.mktemp("faults")
     stack = BreakableStack(base / "stack")
     pg = Postgres(Path(tempfile.mkdtemp(prefix="sgbus-faults-pg-")))  # postgres must reach it
+    # This module's own clients (feeders, readers) act as this stack's test inspector.
+    own = pytest.MonkeyPatch()
     try:
         stack.up()
+        for name, value in stack.environment().items():
+            own.setenv(name, value)
         pg.init()
-        env = service_env(stack.bootstrap, stack.registry_url, base / "home")
+        env = service_env(stack.bootstrap, stack.registry_url, base / "home", stack.credentials)
         cli(env, base, "topics", "apply")
         # As at deployment: the schemas are registered before the services start. (Several
         # services registering one new subject at once can get HTTP 409 from Apicurio.)
         cli(env, base, "schemas", "register")
         yield Kit(stack, pg, env, base)
     finally:
+        own.undo()
         stack.down()
         pg.remove()
 
@@ -587,5 +593,5 @@ def test_schema_subject_deleted_then_restored_and_replayed(
 
 
 def _latest_id(url: str, subject: str) -> int:
-    r = httpx.get(f"{url}/subjects/{subject}/versions/latest", timeout=10)
+    r = httpx.get(f"{url}/subjects/{subject}/versions/latest", timeout=10, **registry_http())
     return int(r.json()["id"]) if r.status_code == 200 else -1

@@ -77,7 +77,7 @@ def test_valid_events_wait_out_a_registry_outage_and_are_routed_after_it(
         env = {
             **os.environ,
             "SGBUS_BOOTSTRAP": settings.bootstrap_servers(),
-            "SGBUS_SCHEMA_REGISTRY": f"http://127.0.0.1:{proxy.port}{registry.path}",
+            "SGBUS_SCHEMA_REGISTRY": f"{registry.scheme}://127.0.0.1:{proxy.port}{registry.path}",
             "SGBUS_METRICS_PORT": str(metrics_port),
             "SGBUS_METRICS_HOST": "127.0.0.1",
         }

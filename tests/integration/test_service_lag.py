@@ -56,7 +56,7 @@ def test_department_service_reports_its_lag_from_its_own_consumer(
     if not stack.schema_registry:
         pytest.skip("needs the schema registry")
     party = new_party()
-    create_party_topics(stack.bootstrap, party)
+    create_party_topics(stack, party)
     port = _free_port()
     env = {
         **os.environ,

@@ -61,7 +61,7 @@ def test_registry_outage_skips_nothing(stack: StackEndpoints, tmp_path: Path, wo
     argv, env = watchdog_command(
         settings, topics, db_url, "--policy", "anqiu", "--catalogue", str(cat), worker
     )
-    env["SGBUS_SCHEMA_REGISTRY"] = f"http://127.0.0.1:{proxy.port}{registry.path}"
+    env["SGBUS_SCHEMA_REGISTRY"] = f"{registry.scheme}://127.0.0.1:{proxy.port}{registry.path}"
     log = tmp_path / "watchdog.log"
     proc = start_watchdog(argv, env, log)
     engine = make_engine(db_url)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sgbus.bus.contracts.history import Snapshot
 from sgbus.bus.serde.errors import FramingError, RegistryUnavailable, describe
 from sgbus.bus.serde.schemas import CurrentSchemas, PreparedSchema, prepare
-from sgbus.runtime.faults import is_transient
+from sgbus.runtime.faults import NotAuthorized, is_transient
 
 
 @dataclass(frozen=True)
@@ -150,10 +150,17 @@ class ConfluentFraming:
 
 
 def _raise_if_unavailable(exc: Exception, what: str) -> None:
-    """Turn a registry failure that may pass into :class:`RegistryUnavailable`; a definite
-    answer (4xx: unknown id or subject) is left to the caller as a permanent error."""
+    """Turn a registry failure that may pass into :class:`RegistryUnavailable`, and a refusal
+    of this client's credentials (401, 403) into :class:`NotAuthorized`, which stops the
+    service: a record must not be set aside for the bus's own configuration error. Another
+    definite answer (4xx: unknown id or subject) is left to the caller as a permanent error."""
     if is_transient(exc):
         raise RegistryUnavailable(f"{what}: {describe(exc)}") from exc
+    if getattr(exc, "http_status_code", None) in (401, 403):
+        raise NotAuthorized(
+            f"the schema registry refused this client ({what}, HTTP"
+            f" {getattr(exc, 'http_status_code', '?')}): check its credentials and roles"
+        ) from exc
 
 
 # ------------------------------------------------------------------ single-object encoding
