@@ -30,6 +30,25 @@ DLQ_DETAIL = "sgbus-dlq-detail"
 REPLAY_OF = "sgbus-replay-of"
 
 
+#: Prefix of the headers only the bus sets; a sender's own are dropped by the router.
+BUS_PREFIX = "sgbus-"
+#: The one bus header a sender's record keeps: ``sgbus deadletter replay`` writes it into the
+#: outbox, and it can only make the router deliver that record once, never suppress another
+#: party's (the replay ledger holds events this router delivered as replays).
+_KEPT_FROM_SENDERS = frozenset({REPLAY_OF})
+
+
+def sender_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers of a consumed outbox record the router may pass on: the sender's own
+    (``traceparent``, anything not ``sgbus-``), never a bus header it forged — a sender cannot
+    mark its record unassigned, delivered or assigned, and so switch off deadline tracking."""
+    return {
+        name: value
+        for name, value in headers.items()
+        if not name.startswith(BUS_PREFIX) or name in _KEPT_FROM_SENDERS
+    }
+
+
 def header_map(headers: HeaderList | Mapping[str, bytes | str | None] | None) -> dict[str, str]:
     """Headers of a consumed record as a dict of strings (the last value of a name wins);
     confluent-kafka gives a list of pairs, a dict is taken too."""

@@ -150,3 +150,40 @@ def test_a_schema_id_the_registry_does_not_know_is_an_unknown_schema() -> None:
     # bad bytes are not a schema problem
     junk = InRecord("sg.weihai-approval.outbox", 0, 43, b"k", b"\x07junk", {})
     assert route_record(junk, registry_serde, DIRECTORY).rejected is DeadLetterReason.UNDECODABLE
+
+
+FORGED = {
+    h.UNASSIGNED: "1",
+    h.DELIVERED_TO: "weihai-oversight",
+    h.ASSIGNED_BY: "someone",
+    h.SOURCE_TOPIC: "sg.weihai-oversight.outbox",
+    "sgbus-anything-else": "x",
+}
+
+
+def test_bus_headers_a_sender_forged_never_reach_inbox_or_audit(serde: Serde) -> None:
+    rec = record(serde, result())
+    forged = InRecord(rec.topic, 0, 42, b"k", rec.value, {**rec.headers, **FORGED})
+    routed = route_record(forged, serde, DIRECTORY)
+    assert [o.topic for o in routed.out] == ["sg.weihai-drc.inbox", "sg.audit"]
+    for out in routed.out:
+        assert h.UNASSIGNED not in out.headers  # the watchdog opens the claim obligation
+        assert "sgbus-anything-else" not in out.headers and h.ASSIGNED_BY not in out.headers
+        assert out.headers[h.SOURCE_TOPIC] == "sg.weihai-approval.outbox"
+        assert out.headers["traceparent"] == "00-x"  # the sender's own headers stay
+    assert routed.out[-1].headers[h.DELIVERED_TO] == "weihai-drc"
+
+
+def test_the_router_marks_the_pool_copies_itself(serde: Serde) -> None:
+    unmapped = result(matter="WH-A1-001").model_copy(
+        update={"matter": result().matter.model_copy(update={"code": "WH-NOT-LISTED"})}
+    )
+    routed = route_record(record(serde, unmapped), serde, DIRECTORY)
+    assert routed.rejected is None, routed
+    assert [o.topic for o in routed.out] == ["sg.weihai-oversight.inbox", "sg.audit"]
+    assert all(o.headers[h.UNASSIGNED] == "1" for o in routed.out)
+
+
+def test_a_replay_mark_is_the_one_bus_header_kept() -> None:
+    kept = h.sender_headers({h.REPLAY_OF: "d1", h.UNASSIGNED: "1", "traceparent": "t"})
+    assert kept == {h.REPLAY_OF: "d1", "traceparent": "t"}

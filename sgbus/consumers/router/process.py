@@ -135,16 +135,17 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
     key = rec.key if rec.key is not None else event.envelope.case_key.encode()
     event_id = str(event.envelope.event_id)
     base = {
-        **rec.headers,
+        **h.sender_headers(rec.headers),
         h.EVENT_ID: event_id,
         h.EVENT_TYPE: event_type_of(event),
         h.SOURCE_TOPIC: rec.topic,
     }
+    if decision.unassigned:
+        # On the pool's inbox copy too: `sgbus assign` finds pooled results there.
+        base[h.UNASSIGNED] = "1"
     at = rec.timestamp_ms
     out = [OutRecord(inbox_topic(p), key, rec.value, base, at) for p in decision.parties]
     audit = {**base, h.DELIVERED_TO: h.format_parties(decision.parties)}
-    if decision.unassigned:
-        audit[h.UNASSIGNED] = "1"
     out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit, at))
     return Routed(
         out, event_type_of(event), event.envelope.sender, decision.parties, event_id=event_id
@@ -190,7 +191,7 @@ def _assign(
         routed.out[0].key,
         rec.value or b"",
         {
-            **rec.headers,
+            **h.sender_headers(rec.headers),
             h.EVENT_ID: own_id,
             h.EVENT_TYPE: "CaseAssignment",
             h.SOURCE_TOPIC: rec.topic,
