@@ -78,6 +78,9 @@ def start_detached(
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # Topics, schemas and the identity provider's database hold personal data and
+            # secrets: what the process writes is readable by its owner only.
+            umask=0o077,
         )
     pid_file.write_text(f"{proc.pid}\n", encoding="ascii")
     return proc

@@ -37,7 +37,8 @@ from sgbus.bus.events import ApprovalResult, Claim
 from sgbus.bus.obligations.model import obligation_id
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic
 from sgbus.bus.policy import load_policy
-from sgbus.bus.serde import build_serde
+from sgbus.bus.serde import serde_for
+from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
 from sgbus.bus.store.tables import obligations, outbox
 from tests.integration.fault_harness import (
@@ -129,7 +130,7 @@ class Run:
         self.services = Services(kit.env, tmp / "logs")
         self.start = end_offsets(kit.stack.bootstrap, HISTORY_TOPICS)
         self.expected = Expected(claimers=set(parties))
-        self.serde = build_serde(kit.stack.registry_url)
+        self.serde = serde_for(Settings(schema_registry=kit.stack.registry_url))
 
     # -- services ------------------------------------------------------------------------
 
