@@ -148,7 +148,12 @@ class Run:
         self.services.start(
             "watchdog",
             *("watchdog", "run", "--db", self.watchdog_db),
-            *("--group", f"faults-wd-{self.tag}", "--instance-id", f"faults-wd-{self.tag}"),
+            *(
+                "--group",
+                f"sgbus-watchdog-faults-{self.tag}",
+                "--instance-id",
+                f"faults-wd-{self.tag}",
+            ),
             *(extra or ("--policy", "weihai")),
         )
 
