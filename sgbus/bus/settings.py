@@ -111,7 +111,9 @@ class Settings(BaseSettings):
     topic_min_isr: int = Field(default=1, ge=1, le=16)
     outbox_retention_days: float = Field(default=7, gt=0)
     inbox_retention_days: float = Field(default=30, gt=0)
-    deadletter_retention_days: float = Field(default=90, gt=0)
+    deadletter_retention_days: float = Field(
+        default=14, gt=0, description="short: dead letters hold refused payloads"
+    )
     audit_retention_days: float = Field(
         default=-1, description="-1 keeps the audit log forever: it is the evidence"
     )

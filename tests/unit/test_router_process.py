@@ -140,6 +140,11 @@ def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
     routed = route_record(record(serde, forged, "sg.weihai-drc.outbox"), serde, DIRECTORY)
     assert routed.rejected is DeadLetterReason.SENDER_NOT_OWNER
 
+    elsewhere = assignment.model_copy(update={"assigned_to": ["weihai-nowhere"]})
+    routed = route_record(record(serde, elsewhere, "sg.weihai-oversight.outbox"), serde, DIRECTORY)
+    assert routed.rejected is DeadLetterReason.UNKNOWN_PARTY
+    assert not any(o.topic.endswith(".inbox") and "nowhere" in o.topic for o in routed.out)
+
 
 def test_a_schema_id_the_registry_does_not_know_is_an_unknown_schema() -> None:
     registry_serde = build_serde("mock://router-unknown-schema")

@@ -98,3 +98,24 @@ def test_redaction_hides_secrets() -> None:
     assert shown["sasl.oauthbearer.client.secret"] == "***"
     assert shown["basic.auth.user.info"] == "***"
     assert shown["security.protocol"] == "SASL_SSL"
+
+
+def test_sqlite_stores_are_created_private(tmp_path: Path) -> None:
+    import stat as st
+
+    from sqlalchemy import text
+
+    from sgbus.bus.store.engine import make_engine
+
+    path = tmp_path / "stores" / "x.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("create table t (a int)"))
+    for f in tmp_path.joinpath("stores").iterdir():
+        assert st.S_IMODE(f.stat().st_mode) == 0o600, f
+    engine.dispose()
+    loose = tmp_path / "old.db"
+    loose.write_bytes(b"")
+    loose.chmod(0o644)
+    make_engine(f"sqlite:///{loose}").dispose()
+    assert st.S_IMODE(loose.stat().st_mode) == 0o600

@@ -162,6 +162,10 @@ def _assign(
     if not directory.is_oversight(source):
         detail = f"{source!r} is not an oversight office"
         return _reject(serde, rec, _DLR.SENDER_NOT_OWNER, detail, event, directory)
+    unknown = [p for p in event.assigned_to if p not in directory.known_parties()]
+    if unknown or not event.assigned_to:
+        detail = f"assigned to unknown party(ies): {', '.join(unknown) or '(none)'}"
+        return _reject(serde, rec, _DLR.UNKNOWN_PARTY, detail, event, directory, ("assigned_to",))
     paths = ("original_value",)
     try:
         original = serde.decode(event.original_value, rec.topic, rec.partition, rec.offset)
