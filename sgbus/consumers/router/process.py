@@ -23,7 +23,6 @@ from sgbus.bus.events import (
     DeadLetter,
     DeadLetterReason,
     Event,
-    KafkaHeader,
     event_type_of,
     new_envelope,
 )
@@ -276,7 +275,9 @@ def _dead_letter(
         original_offset=rec.offset,
         original_key=rec.key,
         original_value=rec.value,
-        original_headers=[KafkaHeader(key=k, value=v.encode()) for k, v in rec.headers.items()],
+        # Never the sender's headers: they are its own data, and the router sets the bus's
+        # again when the original is replayed.
+        original_headers=[],
         failed_at=datetime.now(UTC),
         service=ROUTER_PARTY,
     )

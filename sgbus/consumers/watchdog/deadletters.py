@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sgbus.bus import headers as h
 from sgbus.bus.deadletters import decode_failure_reason
-from sgbus.bus.events import DeadLetter, DeadLetterReason, KafkaHeader, new_envelope
+from sgbus.bus.events import DeadLetter, DeadLetterReason, new_envelope
 from sgbus.bus.parties import DEAD_LETTER_TOPIC, WATCHDOG_PARTY
 from sgbus.bus.serde import EncodeError, Serde
 from sgbus.bus.store.outbox import OutgoingMessage
@@ -45,7 +45,6 @@ def dead_letter_message(
     reasons are)."""
     event_id = dead_letter_id(raw)
     key = raw.key or b""
-    headers = h.header_map(raw.headers)
     dead = DeadLetter(
         envelope=new_envelope(
             DeadLetter,
@@ -61,7 +60,9 @@ def dead_letter_message(
         original_offset=raw.offset,
         original_key=raw.key,
         original_value=raw.value,
-        original_headers=[KafkaHeader(key=k, value=v.encode()) for k, v in headers.items()],
+        # Never the sender's headers: they are its own data, and the router sets the bus's
+        # again when the original is replayed.
+        original_headers=[],
         failed_at=datetime.now(UTC),
         service=WATCHDOG_PARTY,
     )
