@@ -38,6 +38,7 @@ from sgbus.consumers.router.decision import (
     decide,
 )
 from sgbus.consumers.router.notices import field_paths, notice_record, rejection_notice
+from sgbus.consumers.router.pool import PoolCheck, no_pool
 from sgbus.consumers.router.records import InRecord, OutRecord
 from sgbus.consumers.router.replays import ReplayCheck, no_replays, replay_of
 
@@ -67,6 +68,7 @@ class Routed:
     event_id: str | None = None
     notified: str | None = None  # the party told of the rejection
     replay_dropped: bool = False  # a replay of an event already delivered
+    unassigned: bool = False  # an approval result routed to the unassigned pool
 
 
 def route_record(
@@ -74,14 +76,19 @@ def route_record(
     serde: Serde,
     directory: AssignmentDirectory,
     replays: ReplayCheck | None = None,
+    pool: PoolCheck | None = None,
 ) -> Routed:
     """Everything to write for one consumed record; ``replays`` decides about replayed dead
-    letters (without it every replay counts as new)."""
-    routed = _route(rec, serde, directory)
+    letters (without it every replay counts as new), ``pool`` remembers the unassigned pool
+    (without it nothing was pooled before)."""
+    pool = no_pool() if pool is None else pool
+    routed = _route(rec, serde, directory, pool)
     dead_letter_id = replay_of(rec.headers)
-    if dead_letter_id is None or not routed.delivered_to or routed.event_id is None:
-        return routed
-    return _once(routed, routed.event_id, dead_letter_id, replays or no_replays())
+    if dead_letter_id is not None and routed.delivered_to and routed.event_id is not None:
+        routed = _once(routed, routed.event_id, dead_letter_id, replays or no_replays())
+    if routed.unassigned and routed.delivered_to and routed.event_id and rec.value:
+        routed = replace(routed, out=[*routed.out, pool.pooled(routed.event_id, rec.value)])
+    return routed
 
 
 def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayCheck) -> Routed:
@@ -92,7 +99,7 @@ def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayChe
     return replace(routed, out=[*routed.out, replays.deliver(event_id, dead_letter_id)])
 
 
-def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Routed:
+def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory, pool: PoolCheck) -> Routed:
     match = _OUTBOX.match(rec.topic)
     if not match:
         return _reject(serde, rec, _DLR.OTHER, f"{rec.topic} is not an outbox", None, directory)
@@ -109,7 +116,7 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Route
         paths = field_paths(issues)
         return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if isinstance(event, CaseAssignment):
-        return _assign(rec, match.group(1), event, serde, directory)
+        return _assign(rec, match.group(1), event, serde, directory, pool)
     decision = decide(match.group(1), routable(event), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
@@ -148,24 +155,61 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
     audit = {**base, h.DELIVERED_TO: h.format_parties(decision.parties)}
     out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit, at))
     return Routed(
-        out, event_type_of(event), event.envelope.sender, decision.parties, event_id=event_id
+        out,
+        event_type_of(event),
+        event.envelope.sender,
+        decision.parties,
+        event_id=event_id,
+        unassigned=decision.unassigned and isinstance(event, ApprovalResult),
     )
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a record is dead-lettered: reason, a data-free detail, the fields concerned."""
+
+    reason: DeadLetterReason
+    detail: str
+    paths: tuple[str, ...] = ()
+
+
+def assignment_refusal(
+    source: str, event: CaseAssignment, directory: AssignmentDirectory, pool: PoolCheck
+) -> Refusal | None:
+    """Why an assignment from ``source``'s outbox is not trusted, or None: only an oversight
+    office assigns, only to known parties, and only a result the router put in the pool, with
+    the very bytes it pooled (the ledger keeps their hash)."""
+    if not directory.is_oversight(source):
+        return Refusal(_DLR.SENDER_NOT_OWNER, f"{source!r} is not an oversight office")
+    unknown = [p for p in event.assigned_to if p not in directory.known_parties()]
+    if unknown or not event.assigned_to:
+        detail = f"assigned to unknown party(ies): {', '.join(unknown) or '(none)'}"
+        return Refusal(_DLR.UNKNOWN_PARTY, detail, ("assigned_to",))
+    if not pool.was_pooled(str(event.assigned_event_id), event.original_value):
+        detail = (
+            f"approval result {event.assigned_event_id} with this original_value was never"
+            " routed to the unassigned pool"
+        )
+        return Refusal(_DLR.VALIDATION_FAILED, detail, ("assigned_event_id", "original_value"))
+    return None
+
+
 def _assign(
-    rec: InRecord, source: str, event: CaseAssignment, serde: Serde, directory: AssignmentDirectory
+    rec: InRecord,
+    source: str,
+    event: CaseAssignment,
+    serde: Serde,
+    directory: AssignmentDirectory,
+    pool: PoolCheck,
 ) -> Routed:
     """Deliver the assigned original to the chosen departments; audit both records."""
     decision = decide(source, routable(event), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
-    if not directory.is_oversight(source):
-        detail = f"{source!r} is not an oversight office"
-        return _reject(serde, rec, _DLR.SENDER_NOT_OWNER, detail, event, directory)
-    unknown = [p for p in event.assigned_to if p not in directory.known_parties()]
-    if unknown or not event.assigned_to:
-        detail = f"assigned to unknown party(ies): {', '.join(unknown) or '(none)'}"
-        return _reject(serde, rec, _DLR.UNKNOWN_PARTY, detail, event, directory, ("assigned_to",))
+    refusal = assignment_refusal(source, event, directory, pool)
+    if refusal is not None:
+        r = refusal
+        return _reject(serde, rec, r.reason, r.detail, event, directory, r.paths)
     paths = ("original_value",)
     try:
         original = serde.decode(event.original_value, rec.topic, rec.partition, rec.offset)
