@@ -6,9 +6,11 @@ import datetime as dt
 import random
 
 import pytest
+from cryptography.fernet import Fernet
 
 from sgbus.bus import headers as h
 from sgbus.bus.catalogue import example_catalogue
+from sgbus.bus.deadletter_payload import PayloadPolicy, original_payload
 from sgbus.bus.events import CaseAssignment, DeadLetter, DeadLetterReason, new_envelope
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.consumers.router.directory import CatalogueDirectory
@@ -80,9 +82,12 @@ def test_forged_sender_is_dead_lettered_with_reason(serde: Serde) -> None:
 
 def test_undecodable_bytes_are_dead_lettered(serde: Serde) -> None:
     rec = InRecord("sg.weihai-approval.outbox", 0, 42, None, b"\x00garbage", {})
-    routed = route_record(rec, serde, DIRECTORY)
+    fernet = Fernet(Fernet.generate_key())
+    routed = route_record(rec, serde, DIRECTORY, payload=PayloadPolicy(fernet))
     assert routed.rejected is DeadLetterReason.UNDECODABLE
-    assert dead(serde, routed.out).original_value == b"\x00garbage"
+    letter = dead(serde, routed.out)
+    assert letter.original_value != b"\x00garbage"  # kept encrypted only
+    assert original_payload(letter, fernet) == b"\x00garbage"
 
 
 def test_unknown_recipient_is_dead_lettered(serde: Serde) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletter_payload import DROP, PayloadPolicy, mark_headers
 from sgbus.bus.deadletters import decode_failure_reason
 from sgbus.bus.events import (
     ApprovalResult,
@@ -23,7 +24,6 @@ from sgbus.bus.events import (
     DeadLetter,
     DeadLetterReason,
     Event,
-    KafkaHeader,
     event_type_of,
     new_envelope,
 )
@@ -69,6 +69,8 @@ class Routed:
     notified: str | None = None  # the party told of the rejection
     replay_dropped: bool = False  # a replay of an event already delivered
     unassigned: bool = False  # an approval result routed to the unassigned pool
+    #: A rejection's dead letter, payload not sealed yet (:func:`route_record` writes it).
+    dead_letter: DeadLetter | None = None
 
 
 def route_record(
@@ -77,12 +79,16 @@ def route_record(
     directory: AssignmentDirectory,
     replays: ReplayCheck | None = None,
     pool: PoolCheck | None = None,
+    payload: PayloadPolicy = DROP,
 ) -> Routed:
     """Everything to write for one consumed record; ``replays`` decides about replayed dead
     letters (without it every replay counts as new), ``pool`` remembers the unassigned pool
-    (without it nothing was pooled before)."""
+    (without it nothing was pooled before), ``payload`` how a dead letter keeps the refused
+    payload (without it, not at all)."""
     pool = no_pool() if pool is None else pool
     routed = _route(rec, serde, directory, pool)
+    if routed.dead_letter is not None:
+        return _set_aside(routed, rec.key, serde, payload)
     dead_letter_id = replay_of(rec.headers)
     if dead_letter_id is not None and routed.delivered_to and routed.event_id is not None:
         routed = _once(routed, routed.event_id, dead_letter_id, replays or no_replays())
@@ -268,16 +274,7 @@ def _reject(
     """A DeadLetter event for ``rec`` (its id derived from where the record was read), and a
     RejectionNotice to the party whose outbox it came from, when that party has an inbox."""
     dead = _dead_letter(rec, reason, detail, event)
-    headers = {
-        h.EVENT_ID: str(dead.envelope.event_id),
-        h.EVENT_TYPE: "DeadLetter",
-        h.DLQ_REASON: reason.value,
-        h.DLQ_DETAIL: detail[:500],
-        h.SOURCE_TOPIC: rec.topic,
-        h.SOURCE_PARTITION: str(rec.partition),
-        h.SOURCE_OFFSET: str(rec.offset),
-    }
-    out = [OutRecord(DEAD_LETTER_TOPIC, rec.key, serde.encode(dead, DEAD_LETTER_TOPIC), headers)]
+    out: list[OutRecord] = []
     sender = _outbox_owner(rec.topic, directory)
     if sender is not None:
         notice = rejection_notice(dead, sender, event, paths)
@@ -289,7 +286,31 @@ def _reject(
         rejected=reason,
         event_id=str(event.envelope.event_id) if event else None,
         notified=sender,
+        dead_letter=dead,
     )
+
+
+def _set_aside(routed: Routed, key: bytes | None, serde: Serde, payload: PayloadPolicy) -> Routed:
+    """The dead-letter record of a rejection, first of its outputs: the payload sealed as
+    ``payload`` says (encrypted or dropped), the router's own headers only."""
+    dead = routed.dead_letter
+    assert dead is not None
+    value, found = payload.seal(dead.original_value)
+    sealed = dead.model_copy(
+        update={"original_value": value, "original_headers": mark_headers(found)}
+    )
+    headers = {
+        h.EVENT_ID: str(dead.envelope.event_id),
+        h.EVENT_TYPE: "DeadLetter",
+        h.DLQ_REASON: dead.reason_code.value,
+        h.DLQ_DETAIL: dead.reason[:500],
+        h.SOURCE_TOPIC: dead.original_topic,
+        h.SOURCE_PARTITION: str(dead.original_partition),
+        h.SOURCE_OFFSET: str(dead.original_offset),
+        **found,
+    }
+    record = OutRecord(DEAD_LETTER_TOPIC, key, serde.encode(sealed, DEAD_LETTER_TOPIC), headers)
+    return replace(routed, out=[record, *routed.out], dead_letter=None)
 
 
 def _outbox_owner(topic: str, directory: Directory) -> str | None:
@@ -319,8 +340,8 @@ def _dead_letter(
         original_partition=rec.partition,
         original_offset=rec.offset,
         original_key=rec.key,
-        original_value=rec.value,
-        original_headers=[KafkaHeader(key=k, value=v.encode()) for k, v in rec.headers.items()],
+        original_value=rec.value,  # sealed by _set_aside before it is written
+        original_headers=[],  # a sender's headers are never kept
         failed_at=datetime.now(UTC),
         service=ROUTER_PARTY,
     )

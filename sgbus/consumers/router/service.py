@@ -23,6 +23,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from sgbus.bus import principals
+from sgbus.bus.deadletter_payload import payload_policy
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC
@@ -110,6 +111,7 @@ class Router:
         self.stats = RouterStats()
         self._replays = ReplayLedger(lambda: read_ledger(settings))
         self._pool = PoolLedger(lambda: read_pool(settings))
+        self._payload = payload_policy(settings)
         self._pending: list[Msg] = []
         self._resync = False
 
@@ -165,7 +167,7 @@ class Router:
         self._pending = records
         replays, pool = self._replays.batch(), self._pool.batch()
         results = [
-            route_record(_in_record(m), self._serde, self._directory, replays, pool)
+            route_record(_in_record(m), self._serde, self._directory, replays, pool, self._payload)
             for m in records
         ]
         try:
