@@ -13,8 +13,16 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.fernet import Fernet
+
 from sgbus.bus import headers as h
 from sgbus.bus.calendar.timeutil import parse_instant
+from sgbus.bus.deadletter_payload import (
+    PayloadNotKept,
+    PayloadUnreadable,
+    marks,
+    original_payload,
+)
 from sgbus.bus.events import DeadLetter, DeadLetterReason, event_type_of
 from sgbus.bus.parties import DEAD_LETTER_TOPIC, REPLAY_LEDGER_TOPIC
 from sgbus.bus.reading import read_to_end
@@ -97,15 +105,23 @@ class Row:
     original_offset: int
     event_type: str | None
     replayed: bool
+    payload: str = "kept"  # how the original is kept: encrypted, dropped, kept, none
 
 
-def row_of(dead: DeadLetter, serde: Serde, delivered: Collection[str] = frozenset()) -> Row:
-    """The row of ``dead``; its event type if the original decodes (now), and whether a replay
-    of it was delivered (``delivered``: event ids in the router's replay ledger)."""
+def row_of(
+    dead: DeadLetter,
+    serde: Serde,
+    delivered: Collection[str] = frozenset(),
+    fernet: Fernet | None = None,
+) -> Row:
+    """The row of ``dead``; its event type if the original decodes (now, decrypted with
+    ``fernet``), and whether a replay of it was delivered (``delivered``: event ids in the
+    router's replay ledger)."""
     event_type = None
-    if dead.original_value is not None:
+    with contextlib.suppress(PayloadNotKept, PayloadUnreadable):
+        value = original_payload(dead, fernet)
         with contextlib.suppress(DecodeError):  # still undecodable: no type to show
-            event_type = event_type_of(serde.decode(dead.original_value, dead.original_topic))
+            event_type = event_type_of(serde.decode(value, dead.original_topic)) if value else None
     refused = dead.envelope.causation_id
     return Row(
         dead_letter_id=str(dead.envelope.event_id),
@@ -117,7 +133,19 @@ def row_of(dead: DeadLetter, serde: Serde, delivered: Collection[str] = frozense
         original_offset=dead.original_offset,
         event_type=event_type,
         replayed=refused is not None and str(refused) in delivered,
+        payload=payload_kind(dead),
     )
+
+
+def payload_kind(dead: DeadLetter) -> str:
+    """``encrypted``, ``dropped``, ``kept`` (a dead letter from before encryption) or ``none``
+    (the original had no value)."""
+    found = marks(dead)
+    if h.PAYLOAD_DROPPED in found:
+        return "dropped"
+    if dead.original_value is None:
+        return "none"
+    return "encrypted" if h.PAYLOAD_ENCRYPTED in found else "kept"
 
 
 @dataclass(frozen=True)
@@ -135,21 +163,27 @@ class NotReplayable(ValueError):
     """A dead letter whose original cannot be published again (no value, not from an outbox)."""
 
 
-def replay_record(dead: DeadLetter) -> ReplayRecord:
-    """The original of ``dead`` with its key and headers, marked as a replay of ``dead``."""
+def replay_record(dead: DeadLetter, fernet: Fernet | None = None) -> ReplayRecord:
+    """The original of ``dead`` (decrypted with ``fernet``) with its key, marked as a replay
+    of ``dead``. Dead letters keep no sender headers; one from before that keeps its own
+    (not the bus's)."""
     dead_id = str(dead.envelope.event_id)
-    if dead.original_value is None:
+    try:
+        value = original_payload(dead, fernet)
+    except (PayloadNotKept, PayloadUnreadable) as exc:
+        raise NotReplayable(str(exc)) from None
+    if value is None:
         raise NotReplayable(f"dead letter {dead_id}: the original had no value")
     if not _OUTBOX.fullmatch(dead.original_topic):
         raise NotReplayable(f"dead letter {dead_id}: {dead.original_topic} is not an outbox")
     headers: list[tuple[str, str | bytes | None]] = [
-        (k.key, k.value) for k in dead.original_headers if k.key != h.REPLAY_OF
+        (k.key, k.value) for k in dead.original_headers if not k.key.startswith(h.BUS_PREFIX)
     ]
     return ReplayRecord(
         dead_id,
         dead.original_topic,
         dead.original_key,
-        dead.original_value,
+        value,
         [*headers, (h.REPLAY_OF, dead_id.encode())],
     )
 

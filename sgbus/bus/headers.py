@@ -5,7 +5,8 @@ On ``sg.audit`` copies the router adds: ``SOURCE_TOPIC``, ``DELIVERED_TO`` (comm
 party ids it delivered the event to; how the watchdog learns the catalogue-resolved recipients
 of an approval result) and ``UNASSIGNED`` (``1`` when it went to the unassigned pool).
 On ``sg.deadletter`` records: ``DLQ_REASON``, ``DLQ_DETAIL``, ``SOURCE_TOPIC``,
-``SOURCE_PARTITION``, ``SOURCE_OFFSET``.
+``SOURCE_PARTITION``, ``SOURCE_OFFSET``, and ``PAYLOAD_ENCRYPTED`` or ``PAYLOAD_DROPPED`` (how
+the original payload is kept; a sender's headers never are).
 On a dead letter's original published again by ``sgbus deadletter replay``: ``REPLAY_OF``
 (the dead letter's event id); the router delivers such a replay once.
 """
@@ -28,6 +29,10 @@ ASSIGNED_BY = "sgbus-assigned-by"
 DLQ_REASON = "sgbus-dlq-reason"
 DLQ_DETAIL = "sgbus-dlq-detail"
 REPLAY_OF = "sgbus-replay-of"
+#: On a dead letter (its record and its ``original_headers``): ``fernet`` when the original
+#: payload is kept encrypted; ``PAYLOAD_DROPPED`` ``1`` when it was not kept at all.
+PAYLOAD_ENCRYPTED = "sgbus-payload-encrypted"
+PAYLOAD_DROPPED = "sgbus-payload-dropped"
 
 
 #: Prefix of the headers only the bus sets; a sender's own are dropped by the router.

@@ -43,3 +43,6 @@ DEAD_LETTER_TOPIC = "sg.deadletter"
 #: The router's ledger of replayed events it delivered (compacted, keyed by event id), so a
 #: dead letter replayed twice is delivered once.
 REPLAY_LEDGER_TOPIC = "sg.router.replayed"
+#: The router's ledger of approval results it routed to the unassigned pool (compacted, keyed
+#: by event id, value the SHA-256 of the original), so only a pooled result can be assigned.
+UNASSIGNED_LEDGER_TOPIC = "sg.router.unassigned"

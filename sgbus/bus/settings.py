@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -113,6 +114,16 @@ class Settings(BaseSettings):
     inbox_retention_days: float = Field(default=30, gt=0)
     deadletter_retention_days: float = Field(
         default=14, gt=0, description="short: dead letters hold refused payloads"
+    )
+    deadletter_payload: Literal["encrypted", "drop"] = Field(
+        default="encrypted",
+        description="what a dead letter keeps of the refused payload (it may hold personal"
+        " data): 'encrypted' (Fernet, with deadletter_key) or 'drop' (nothing; no replay)",
+    )
+    deadletter_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (urlsafe base64, 32 bytes) dead-letter payloads are encrypted"
+        " with; unset: <stack_dir>/identity/deadletter.key, created 0600 on first use",
     )
     audit_retention_days: float = Field(
         default=-1, description="-1 keeps the audit log forever: it is the evidence"

@@ -21,6 +21,7 @@ from sgbus.bus.parties import (
     AUDIT_TOPIC,
     DEAD_LETTER_TOPIC,
     REPLAY_LEDGER_TOPIC,
+    UNASSIGNED_LEDGER_TOPIC,
     inbox_topic,
     outbox_topic,
 )
@@ -76,7 +77,7 @@ def _retention(days: float) -> str:
 
 def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec]:
     """Every topic the parties need: an outbox and inbox each, the audit and dead-letter logs,
-    and the router's replay ledger."""
+    and the router's ledgers (replays, the unassigned pool)."""
 
     def spec(name: str, retention_days: float) -> TopicSpec:
         conf = {
@@ -88,6 +89,7 @@ def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec
     specs = [spec(AUDIT_TOPIC, settings.audit_retention_days)]
     specs.append(spec(DEAD_LETTER_TOPIC, settings.deadletter_retention_days))
     specs.append(replay_ledger_spec(settings))
+    specs.append(ledger_spec(UNASSIGNED_LEDGER_TOPIC, settings))
     for party in sorted(set(parties)):
         # The broker stamps what it receives: the watchdog times answers by it (through the
         # router's copies), so a sender's own clock cannot date its claim.
@@ -101,12 +103,18 @@ def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec
 def replay_ledger_spec(settings: Settings) -> TopicSpec:
     """The replay ledger: compacted and kept forever, since a replay may come at any time; one
     partition, as it holds one small record per replayed event."""
+    return ledger_spec(REPLAY_LEDGER_TOPIC, settings)
+
+
+def ledger_spec(name: str, settings: Settings) -> TopicSpec:
+    """A router ledger (replays, the unassigned pool): compacted and kept forever, since the
+    event it follows up may come at any time; one partition of small records keyed by event."""
     conf = {
         "cleanup.policy": "compact",
         "retention.ms": "-1",
         "min.insync.replicas": str(settings.topic_min_isr),
     }
-    return TopicSpec(REPLAY_LEDGER_TOPIC, 1, settings.topic_replication, conf)
+    return TopicSpec(name, 1, settings.topic_replication, conf)
 
 
 def plan(desired: Iterable[TopicSpec], current: Mapping[str, TopicState]) -> Plan:

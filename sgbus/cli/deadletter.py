@@ -72,12 +72,14 @@ def list_dead_letters(
     """Show what was set aside: id, when, reason, where it was read, event type; no payload."""
     from confluent_kafka import KafkaException
 
+    from sgbus.bus.deadletter_payload import reading_key
     from sgbus.bus.deadletters import delivered_replays, read_dead_letters, row_of
     from sgbus.bus.serde import SerdeError, serde_for
 
     selection = _selection(reason, since)
     settings = _startup.settings().acting_as(principals.OPERATOR)
     serde = serde_for(settings)
+    fernet = reading_key(settings)
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("reading sg.deadletter", total=None)
@@ -87,7 +89,9 @@ def list_dead_letters(
                 )
             )
             delivered = delivered_replays(settings)
-            rows = sorted((row_of(d, serde, delivered) for d in letters), key=lambda r: r.failed_at)
+            rows = sorted(
+                (row_of(d, serde, delivered, fernet) for d in letters), key=lambda r: r.failed_at
+            )
     except (SerdeError, TimeoutError, KafkaException) as exc:
         raise _fail("dead letters not read", exc) from None
     if as_json:
@@ -116,13 +120,13 @@ def _table(rows: list[Row]) -> Table:
     table.add_column("dead letter / failed at", no_wrap=True, min_width=36)
     table.add_column("reason / why", overflow="fold", ratio=2, min_width=12)
     table.add_column("read from", overflow="fold", ratio=1, min_width=12)
-    table.add_column("event type", overflow="fold", min_width=8)
+    table.add_column("event type / payload", overflow="fold", min_width=8)
     for r in rows:
         table.add_row(
             f"{r.dead_letter_id}\n{r.failed_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M:%S}",
             f"{r.reason_code}\n[dim]{escape(r.reason)}[/dim]",
             f"{r.original_topic}\npartition {r.original_partition} offset {r.original_offset}",
-            (r.event_type or "-") + ("\nreplayed" if r.replayed else ""),
+            (r.event_type or "-") + f"\n{r.payload}" + ("\nreplayed" if r.replayed else ""),
         )
     return table
 
@@ -142,6 +146,7 @@ def replay(
     """
     from confluent_kafka import KafkaException
 
+    from sgbus.bus.deadletter_payload import reading_key
     from sgbus.bus.deadletters import (
         NotReplayable,
         in_original_order,
@@ -156,6 +161,7 @@ def replay(
     selection = _selection(reason, since, dead_letter_id)
     settings = _startup.settings().acting_as(principals.OPERATOR)
     serde = serde_for(settings)
+    fernet = reading_key(settings)
     try:
         letters = in_original_order(read_dead_letters(settings, serde, selection))
     except (SerdeError, TimeoutError, KafkaException) as exc:
@@ -163,7 +169,7 @@ def replay(
     records, skipped = [], []
     for dead in letters:
         try:
-            records.append(replay_record(dead))
+            records.append(replay_record(dead, fernet))
         except NotReplayable as exc:
             skipped.append(str(exc))
     for line in skipped:

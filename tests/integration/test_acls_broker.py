@@ -24,6 +24,7 @@ TOPICS = [
     "sg.audit",
     "sg.deadletter",
     "sg.router.replayed",
+    "sg.router.unassigned",
     *(f"sg.{p}.{box}" for p in [*PARTIES, "watchdog"] for box in ("outbox", "inbox")),
 ]
 UNRELATED = Grant(

@@ -95,7 +95,9 @@ def test_router_reads_every_outbox_and_writes_every_inbox_audit_and_dead_letters
         assert ROUTER not in who(READ, f"sg.{party}.inbox")
     assert who(WRITE, "sg.audit") == {ROUTER}
     assert who(WRITE, "sg.deadletter") == {ROUTER, WATCHDOG}
-    assert ROUTER in who(READ, "sg.router.replayed") & who(WRITE, "sg.router.replayed")
+    for ledger in ("sg.router.replayed", "sg.router.unassigned"):
+        assert ROUTER in who(READ, ledger) & who(WRITE, ledger)
+    assert who(WRITE, "sg.router.unassigned") == {ROUTER}  # nobody else can fill the pool
     assert ROUTER not in who(READ, "sg.audit") | who(READ, "sg.deadletter")
 
 

@@ -6,12 +6,15 @@ import datetime as dt
 import random
 
 import pytest
+from cryptography.fernet import Fernet
 
 from sgbus.bus import headers as h
 from sgbus.bus.catalogue import example_catalogue
+from sgbus.bus.deadletter_payload import PayloadPolicy, original_payload
 from sgbus.bus.events import CaseAssignment, DeadLetter, DeadLetterReason, new_envelope
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.consumers.router.pool import no_pool
 from sgbus.consumers.router.process import route_record
 from sgbus.consumers.router.records import InRecord
 from sgbus.demo.synthetic import approval_result
@@ -79,9 +82,12 @@ def test_forged_sender_is_dead_lettered_with_reason(serde: Serde) -> None:
 
 def test_undecodable_bytes_are_dead_lettered(serde: Serde) -> None:
     rec = InRecord("sg.weihai-approval.outbox", 0, 42, None, b"\x00garbage", {})
-    routed = route_record(rec, serde, DIRECTORY)
+    fernet = Fernet(Fernet.generate_key())
+    routed = route_record(rec, serde, DIRECTORY, payload=PayloadPolicy(fernet))
     assert routed.rejected is DeadLetterReason.UNDECODABLE
-    assert dead(serde, routed.out).original_value == b"\x00garbage"
+    letter = dead(serde, routed.out)
+    assert letter.original_value != b"\x00garbage"  # kept encrypted only
+    assert original_payload(letter, fernet) == b"\x00garbage"
 
 
 def test_unknown_recipient_is_dead_lettered(serde: Serde) -> None:
@@ -109,9 +115,14 @@ def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
         update={"matter": orphan.matter.model_copy(update={"code": "X-404"})}
     )
     rec = record(serde, orphan)
-    routed = route_record(rec, serde, DIRECTORY)
-    assert [o.topic for o in routed.out] == ["sg.weihai-oversight.inbox", "sg.audit"]
-    assert routed.out[-1].headers[h.UNASSIGNED] == "1"
+    pool = no_pool()
+    routed = route_record(rec, serde, DIRECTORY, pool=pool)
+    assert [o.topic for o in routed.out] == [
+        "sg.weihai-oversight.inbox",
+        "sg.audit",
+        "sg.router.unassigned",
+    ]
+    assert routed.out[1].headers[h.UNASSIGNED] == "1"
 
     assignment = CaseAssignment(
         envelope=new_envelope(
@@ -127,7 +138,8 @@ def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
         assigned_by="值班员",
         original_value=rec.value or b"",
     )
-    routed = route_record(record(serde, assignment, "sg.weihai-oversight.outbox"), serde, DIRECTORY)
+    assigning = record(serde, assignment, "sg.weihai-oversight.outbox")
+    routed = route_record(assigning, serde, DIRECTORY, pool=pool)
     assert [o.topic for o in routed.out] == ["sg.weihai-health.inbox", "sg.audit", "sg.audit"]
     assert (
         routed.out[0].value == rec.value
@@ -137,11 +149,14 @@ def test_unmapped_matter_goes_to_the_pool_and_assignment_delivers_the_original(
     forged = assignment.model_copy(
         update={"envelope": assignment.envelope.model_copy(update={"sender": "weihai-drc"})}
     )
-    routed = route_record(record(serde, forged, "sg.weihai-drc.outbox"), serde, DIRECTORY)
+    routed = route_record(
+        record(serde, forged, "sg.weihai-drc.outbox"), serde, DIRECTORY, pool=pool
+    )
     assert routed.rejected is DeadLetterReason.SENDER_NOT_OWNER
 
     elsewhere = assignment.model_copy(update={"assigned_to": ["weihai-nowhere"]})
-    routed = route_record(record(serde, elsewhere, "sg.weihai-oversight.outbox"), serde, DIRECTORY)
+    assigning = record(serde, elsewhere, "sg.weihai-oversight.outbox")
+    routed = route_record(assigning, serde, DIRECTORY, pool=pool)
     assert routed.rejected is DeadLetterReason.UNKNOWN_PARTY
     assert not any(o.topic.endswith(".inbox") and "nowhere" in o.topic for o in routed.out)
 
@@ -185,8 +200,9 @@ def test_the_router_marks_the_pool_copies_itself(serde: Serde) -> None:
     )
     routed = route_record(record(serde, unmapped), serde, DIRECTORY)
     assert routed.rejected is None, routed
-    assert [o.topic for o in routed.out] == ["sg.weihai-oversight.inbox", "sg.audit"]
-    assert all(o.headers[h.UNASSIGNED] == "1" for o in routed.out)
+    copies = [o for o in routed.out if o.topic != "sg.router.unassigned"]
+    assert [o.topic for o in copies] == ["sg.weihai-oversight.inbox", "sg.audit"]
+    assert all(o.headers[h.UNASSIGNED] == "1" for o in copies)
 
 
 def test_a_replay_mark_is_the_one_bus_header_kept() -> None:

@@ -15,6 +15,7 @@ def test_each_party_gets_outbox_and_inbox_plus_shared_logs() -> None:
         "sg.audit",
         "sg.deadletter",
         "sg.router.replayed",
+        "sg.router.unassigned",
         "sg.wh-a.outbox",
         "sg.wh-a.inbox",
         "sg.wh-b.outbox",
@@ -34,9 +35,10 @@ def test_outboxes_are_stamped_by_the_broker_not_the_sender() -> None:
     assert "message.timestamp.type" not in by_name["sg.wh-a.inbox"].config
 
 
-def test_replay_ledger_is_compacted_and_kept_forever() -> None:
+@pytest.mark.parametrize("name", ["sg.router.replayed", "sg.router.unassigned"])
+def test_router_ledgers_are_compacted_and_kept_forever(name: str) -> None:
     by_name = {t.name: t for t in desired_topics(["wh-a"], settings())}
-    ledger = by_name["sg.router.replayed"]
+    ledger = by_name[name]
     assert ledger.config["cleanup.policy"] == "compact"
     assert ledger.config["retention.ms"] == "-1"
     assert ledger.partitions == 1
@@ -56,7 +58,11 @@ def test_plan_creates_grows_reconfigures_and_warns() -> None:
         "sg.wh-a.outbox": TopicState(5, {**conf, "retention.ms": "1"}),
     }
     p = plan(desired, current)
-    assert [t.name for t in p.create] == ["sg.router.replayed", "sg.wh-a.inbox"]
+    assert [t.name for t in p.create] == [
+        "sg.router.replayed",
+        "sg.router.unassigned",
+        "sg.wh-a.inbox",
+    ]
     assert p.add_partitions == {"sg.deadletter": 3}
     assert p.set_config["sg.wh-a.outbox"]["retention.ms"] != "1"
     assert "sg.deadletter" in p.set_config  # its retention differs from the audit's

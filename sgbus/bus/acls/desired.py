@@ -6,8 +6,8 @@ Who may do what (principal names are the identity provider's client ids, see
 - party ``P``: WRITE ``sg.P.outbox``; READ ``sg.P.inbox``; consumer groups ``sgbus-department-P``
   (literal) and ``P.`` (prefix); transactional ids ``P.`` (prefix).
 - router: READ every outbox (one literal grant each: a prefix ``sg.`` would cover the inboxes
-  too), READ and WRITE the replay ledger; WRITE every inbox, ``sg.audit``, ``sg.deadletter``;
-  groups and transactional ids ``sgbus-router`` (prefix).
+  too), READ and WRITE its ledgers (replays, the unassigned pool); WRITE every inbox,
+  ``sg.audit``, ``sg.deadletter``; groups and transactional ids ``sgbus-router`` (prefix).
 - watchdog: READ ``sg.audit``; WRITE ``sg.watchdog.outbox`` and ``sg.deadletter`` (audit records
   it cannot decode); groups ``sgbus-watchdog`` (prefix).
 - console, gateway: WRITE the outbox of every catalogue party (they authenticate the users and
@@ -35,6 +35,7 @@ from sgbus.bus.parties import (
     AUDIT_TOPIC,
     DEAD_LETTER_TOPIC,
     REPLAY_LEDGER_TOPIC,
+    UNASSIGNED_LEDGER_TOPIC,
     WATCHDOG_PARTY,
     check_party_id,
     inbox_topic,
@@ -106,11 +107,13 @@ def party_grants(party: str) -> set[Grant]:
 
 
 def router_grants(parties: Iterable[str]) -> set[Grant]:
-    """Outboxes in; inboxes, the audit and dead-letter logs and the replay ledger out."""
+    """Outboxes in; inboxes, the audit and dead-letter logs and the router's ledgers out."""
     name = principals.ROUTER
     # Prefixed: the router's own throw-away readers (``sgbus-router.reader-…``) too.
-    out = reads(name, REPLAY_LEDGER_TOPIC) | group(name, name, PREFIXED) | transactions(name, name)
-    for topic in (AUDIT_TOPIC, DEAD_LETTER_TOPIC, REPLAY_LEDGER_TOPIC):
+    out = group(name, name, PREFIXED) | transactions(name, name)
+    for ledger in (REPLAY_LEDGER_TOPIC, UNASSIGNED_LEDGER_TOPIC):
+        out |= reads(name, ledger) | writes(name, ledger)
+    for topic in (AUDIT_TOPIC, DEAD_LETTER_TOPIC):
         out |= writes(name, topic)
     for party in parties:
         out |= reads(name, outbox_topic(party)) | writes(name, inbox_topic(party))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletter_payload import DROP, PayloadPolicy, mark_headers
 from sgbus.bus.deadletters import decode_failure_reason
 from sgbus.bus.events import (
     ApprovalResult,
@@ -37,6 +38,7 @@ from sgbus.consumers.router.decision import (
     decide,
 )
 from sgbus.consumers.router.notices import field_paths, notice_record, rejection_notice
+from sgbus.consumers.router.pool import PoolCheck, no_pool
 from sgbus.consumers.router.records import InRecord, OutRecord
 from sgbus.consumers.router.replays import ReplayCheck, no_replays, replay_of
 
@@ -66,6 +68,9 @@ class Routed:
     event_id: str | None = None
     notified: str | None = None  # the party told of the rejection
     replay_dropped: bool = False  # a replay of an event already delivered
+    unassigned: bool = False  # an approval result routed to the unassigned pool
+    #: A rejection's dead letter, payload not sealed yet (:func:`route_record` writes it).
+    dead_letter: DeadLetter | None = None
 
 
 def route_record(
@@ -73,14 +78,23 @@ def route_record(
     serde: Serde,
     directory: AssignmentDirectory,
     replays: ReplayCheck | None = None,
+    pool: PoolCheck | None = None,
+    payload: PayloadPolicy = DROP,
 ) -> Routed:
     """Everything to write for one consumed record; ``replays`` decides about replayed dead
-    letters (without it every replay counts as new)."""
-    routed = _route(rec, serde, directory)
+    letters (without it every replay counts as new), ``pool`` remembers the unassigned pool
+    (without it nothing was pooled before), ``payload`` how a dead letter keeps the refused
+    payload (without it, not at all)."""
+    pool = no_pool() if pool is None else pool
+    routed = _route(rec, serde, directory, pool)
+    if routed.dead_letter is not None:
+        return _set_aside(routed, rec.key, serde, payload)
     dead_letter_id = replay_of(rec.headers)
-    if dead_letter_id is None or not routed.delivered_to or routed.event_id is None:
-        return routed
-    return _once(routed, routed.event_id, dead_letter_id, replays or no_replays())
+    if dead_letter_id is not None and routed.delivered_to and routed.event_id is not None:
+        routed = _once(routed, routed.event_id, dead_letter_id, replays or no_replays())
+    if routed.unassigned and routed.delivered_to and routed.event_id and rec.value:
+        routed = replace(routed, out=[*routed.out, pool.pooled(routed.event_id, rec.value)])
+    return routed
 
 
 def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayCheck) -> Routed:
@@ -91,7 +105,7 @@ def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayChe
     return replace(routed, out=[*routed.out, replays.deliver(event_id, dead_letter_id)])
 
 
-def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Routed:
+def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory, pool: PoolCheck) -> Routed:
     match = _OUTBOX.match(rec.topic)
     if not match:
         return _reject(serde, rec, _DLR.OTHER, f"{rec.topic} is not an outbox", None, directory)
@@ -108,7 +122,7 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory) -> Route
         paths = field_paths(issues)
         return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if isinstance(event, CaseAssignment):
-        return _assign(rec, match.group(1), event, serde, directory)
+        return _assign(rec, match.group(1), event, serde, directory, pool)
     decision = decide(match.group(1), routable(event), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
@@ -147,24 +161,61 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
     audit = {**base, h.DELIVERED_TO: h.format_parties(decision.parties)}
     out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit, at))
     return Routed(
-        out, event_type_of(event), event.envelope.sender, decision.parties, event_id=event_id
+        out,
+        event_type_of(event),
+        event.envelope.sender,
+        decision.parties,
+        event_id=event_id,
+        unassigned=decision.unassigned and isinstance(event, ApprovalResult),
     )
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a record is dead-lettered: reason, a data-free detail, the fields concerned."""
+
+    reason: DeadLetterReason
+    detail: str
+    paths: tuple[str, ...] = ()
+
+
+def assignment_refusal(
+    source: str, event: CaseAssignment, directory: AssignmentDirectory, pool: PoolCheck
+) -> Refusal | None:
+    """Why an assignment from ``source``'s outbox is not trusted, or None: only an oversight
+    office assigns, only to known parties, and only a result the router put in the pool, with
+    the very bytes it pooled (the ledger keeps their hash)."""
+    if not directory.is_oversight(source):
+        return Refusal(_DLR.SENDER_NOT_OWNER, f"{source!r} is not an oversight office")
+    unknown = [p for p in event.assigned_to if p not in directory.known_parties()]
+    if unknown or not event.assigned_to:
+        detail = f"assigned to unknown party(ies): {', '.join(unknown) or '(none)'}"
+        return Refusal(_DLR.UNKNOWN_PARTY, detail, ("assigned_to",))
+    if not pool.was_pooled(str(event.assigned_event_id), event.original_value):
+        detail = (
+            f"approval result {event.assigned_event_id} with this original_value was never"
+            " routed to the unassigned pool"
+        )
+        return Refusal(_DLR.VALIDATION_FAILED, detail, ("assigned_event_id", "original_value"))
+    return None
+
+
 def _assign(
-    rec: InRecord, source: str, event: CaseAssignment, serde: Serde, directory: AssignmentDirectory
+    rec: InRecord,
+    source: str,
+    event: CaseAssignment,
+    serde: Serde,
+    directory: AssignmentDirectory,
+    pool: PoolCheck,
 ) -> Routed:
     """Deliver the assigned original to the chosen departments; audit both records."""
     decision = decide(source, routable(event), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
-    if not directory.is_oversight(source):
-        detail = f"{source!r} is not an oversight office"
-        return _reject(serde, rec, _DLR.SENDER_NOT_OWNER, detail, event, directory)
-    unknown = [p for p in event.assigned_to if p not in directory.known_parties()]
-    if unknown or not event.assigned_to:
-        detail = f"assigned to unknown party(ies): {', '.join(unknown) or '(none)'}"
-        return _reject(serde, rec, _DLR.UNKNOWN_PARTY, detail, event, directory, ("assigned_to",))
+    refusal = assignment_refusal(source, event, directory, pool)
+    if refusal is not None:
+        r = refusal
+        return _reject(serde, rec, r.reason, r.detail, event, directory, r.paths)
     paths = ("original_value",)
     try:
         original = serde.decode(event.original_value, rec.topic, rec.partition, rec.offset)
@@ -223,16 +274,7 @@ def _reject(
     """A DeadLetter event for ``rec`` (its id derived from where the record was read), and a
     RejectionNotice to the party whose outbox it came from, when that party has an inbox."""
     dead = _dead_letter(rec, reason, detail, event)
-    headers = {
-        h.EVENT_ID: str(dead.envelope.event_id),
-        h.EVENT_TYPE: "DeadLetter",
-        h.DLQ_REASON: reason.value,
-        h.DLQ_DETAIL: detail[:500],
-        h.SOURCE_TOPIC: rec.topic,
-        h.SOURCE_PARTITION: str(rec.partition),
-        h.SOURCE_OFFSET: str(rec.offset),
-    }
-    out = [OutRecord(DEAD_LETTER_TOPIC, rec.key, serde.encode(dead, DEAD_LETTER_TOPIC), headers)]
+    out: list[OutRecord] = []
     sender = _outbox_owner(rec.topic, directory)
     if sender is not None:
         notice = rejection_notice(dead, sender, event, paths)
@@ -244,7 +286,31 @@ def _reject(
         rejected=reason,
         event_id=str(event.envelope.event_id) if event else None,
         notified=sender,
+        dead_letter=dead,
     )
+
+
+def _set_aside(routed: Routed, key: bytes | None, serde: Serde, payload: PayloadPolicy) -> Routed:
+    """The dead-letter record of a rejection, first of its outputs: the payload sealed as
+    ``payload`` says (encrypted or dropped), the router's own headers only."""
+    dead = routed.dead_letter
+    assert dead is not None
+    value, found = payload.seal(dead.original_value)
+    sealed = dead.model_copy(
+        update={"original_value": value, "original_headers": mark_headers(found)}
+    )
+    headers = {
+        h.EVENT_ID: str(dead.envelope.event_id),
+        h.EVENT_TYPE: "DeadLetter",
+        h.DLQ_REASON: dead.reason_code.value,
+        h.DLQ_DETAIL: dead.reason[:500],
+        h.SOURCE_TOPIC: dead.original_topic,
+        h.SOURCE_PARTITION: str(dead.original_partition),
+        h.SOURCE_OFFSET: str(dead.original_offset),
+        **found,
+    }
+    record = OutRecord(DEAD_LETTER_TOPIC, key, serde.encode(sealed, DEAD_LETTER_TOPIC), headers)
+    return replace(routed, out=[record, *routed.out], dead_letter=None)
 
 
 def _outbox_owner(topic: str, directory: Directory) -> str | None:
@@ -274,10 +340,8 @@ def _dead_letter(
         original_partition=rec.partition,
         original_offset=rec.offset,
         original_key=rec.key,
-        original_value=rec.value,
-        # Never the sender's headers: they are its own data, and the router sets the bus's
-        # again when the original is replayed.
-        original_headers=[],
+        original_value=rec.value,  # sealed by _set_aside before it is written
+        original_headers=[],  # a sender's headers are never kept
         failed_at=datetime.now(UTC),
         service=ROUTER_PARTY,
     )

@@ -23,12 +23,14 @@ import structlog
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from sgbus.bus import principals
+from sgbus.bus.deadletter_payload import payload_policy
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer, make_producer
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from sgbus.bus.reading import timestamp_ms
 from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
+from sgbus.consumers.router.pool import PoolLedger, read_pool
 from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_record
 from sgbus.consumers.router.records import InRecord
 from sgbus.consumers.router.replays import ReplayLedger, read_ledger
@@ -108,6 +110,8 @@ class Router:
         )
         self.stats = RouterStats()
         self._replays = ReplayLedger(lambda: read_ledger(settings))
+        self._pool = PoolLedger(lambda: read_pool(settings))
+        self._payload = payload_policy(settings)
         self._pending: list[Msg] = []
         self._resync = False
 
@@ -161,9 +165,10 @@ class Router:
         if not records:
             return False
         self._pending = records
-        replays = self._replays.batch()
+        replays, pool = self._replays.batch(), self._pool.batch()
         results = [
-            route_record(_in_record(m), self._serde, self._directory, replays) for m in records
+            route_record(_in_record(m), self._serde, self._directory, replays, pool, self._payload)
+            for m in records
         ]
         try:
             self._writer.write(
@@ -178,6 +183,7 @@ class Router:
             raise
         self._pending = []
         self._replays.committed(replays)
+        self._pool.committed(pool)
         self._count(results)
         return True
 

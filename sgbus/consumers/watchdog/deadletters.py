@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletter_payload import DROP, PayloadPolicy, mark_headers
 from sgbus.bus.deadletters import decode_failure_reason
 from sgbus.bus.events import DeadLetter, DeadLetterReason, new_envelope
 from sgbus.bus.parties import DEAD_LETTER_TOPIC, WATCHDOG_PARTY
@@ -39,12 +40,18 @@ def dead_letter_id(raw: RawRecord) -> str:
 
 
 def dead_letter_message(
-    serde: Serde, raw: RawRecord, reason: DeadLetterReason, detail: str
+    serde: Serde,
+    raw: RawRecord,
+    reason: DeadLetterReason,
+    detail: str,
+    payload: PayloadPolicy = DROP,
 ) -> OutgoingMessage:
     """The outbox row that sets ``raw`` aside; ``detail`` must be data-free (the serde's
-    reasons are)."""
+    reasons are). The payload is kept as ``payload`` says (encrypted, or not at all); the
+    record's headers are not kept."""
     event_id = dead_letter_id(raw)
     key = raw.key or b""
+    value, found = payload.seal(raw.value)
     dead = DeadLetter(
         envelope=new_envelope(
             DeadLetter,
@@ -59,10 +66,8 @@ def dead_letter_message(
         original_partition=raw.partition,
         original_offset=raw.offset,
         original_key=raw.key,
-        original_value=raw.value,
-        # Never the sender's headers: they are its own data, and the router sets the bus's
-        # again when the original is replayed.
-        original_headers=[],
+        original_value=value,
+        original_headers=mark_headers(found),
         failed_at=datetime.now(UTC),
         service=WATCHDOG_PARTY,
     )
@@ -79,6 +84,7 @@ def dead_letter_message(
             h.SOURCE_TOPIC: raw.topic,
             h.SOURCE_PARTITION: str(raw.partition),
             h.SOURCE_OFFSET: str(raw.offset),
+            **found,
         },
     )
 
@@ -105,9 +111,10 @@ def _from_registry(exc: BaseException) -> bool:
 
 
 def dead_letters_for(
-    serde: Serde, records: Sequence[RawRecord]
+    serde: Serde, records: Sequence[RawRecord], payload: PayloadPolicy = DROP
 ) -> Callable[[Sequence[Interpreted]], list[OutgoingMessage]]:
-    """The outbox rows for those interpreted ``records`` that could not be read."""
+    """The outbox rows for those interpreted ``records`` that could not be read; their
+    payloads kept as ``payload`` says."""
     by_offset = {(r.partition, r.offset): r for r in records}
 
     def messages(unread: Sequence[Interpreted]) -> list[OutgoingMessage]:
@@ -115,7 +122,8 @@ def dead_letters_for(
         for item in unread:
             assert item.dead_letter is not None, "only unreadable records are dead-lettered"
             raw = by_offset[(item.partition, item.offset)]
-            out.append(dead_letter_message(serde, raw, item.dead_letter, item.decode_error or ""))
+            detail = item.decode_error or ""
+            out.append(dead_letter_message(serde, raw, item.dead_letter, detail, payload))
         return out
 
     return messages

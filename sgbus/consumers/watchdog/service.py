@@ -35,6 +35,7 @@ from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
 from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.deadletter_payload import DROP, PayloadPolicy
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Outcome, State
 from sgbus.bus.parties import AUDIT_TOPIC, WATCHDOG_PARTY, outbox_topic
@@ -136,8 +137,10 @@ class Watchdog:
         interpreter: Interpreter | None = None,
         stop: threading.Event | None = None,
         topic_specs: Sequence[TopicSpec] = (),
+        dead_letter_payload: PayloadPolicy = DROP,
     ) -> None:
         self.engine = engine
+        self._payload = dead_letter_payload
         self.consumer = consumer
         self.admin = admin
         self.serde = serde
@@ -329,7 +332,7 @@ class Watchdog:
                 items,
                 batch.ends,
                 self._messages,
-                dead_letters_for(self.serde, batch.records),
+                dead_letters_for(self.serde, batch.records, self._payload),
             )
         self._unapplied.pop(0)
         stats.consumed += len(applied.records)

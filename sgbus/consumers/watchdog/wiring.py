@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sgbus.bus import principals
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
+from sgbus.bus.deadletter_payload import payload_policy
 from sgbus.bus.kafka_clients import make_admin, make_consumer
 from sgbus.bus.obligations.ingest import Ingestor, policy_problems
 from sgbus.bus.policy import load_policy
@@ -113,6 +114,7 @@ def build_watchdog(
         config=cfg,
         load_calendar=(lambda: load_calendar(paths)) if paths else None,
         interpreter=interpreter,
+        dead_letter_payload=payload_policy(settings),
         stop=stop,
         topic_specs=watchdog_topic_specs(settings, [cfg.audit_topic, cfg.outbox_topic]),
     )
