@@ -31,8 +31,6 @@ log = structlog.get_logger("sgbus.bus.security")
 
 KAFKA_KEY = "kafka"
 REGISTRY_KEY = "schema_registry"
-#: librdkafka keys whose values are secrets (never logged, never shown).
-SECRET_KEYS = frozenset({"sasl.oauthbearer.client.secret", "sasl.password", "ssl.key.password"})
 
 
 class CredentialsError(Exception):
@@ -133,12 +131,3 @@ def registry_client_config(settings: Settings) -> dict[str, Any]:
     if settings.schema_registry or "url" not in conf:
         conf["url"] = settings.registry_url()
     return conf
-
-
-def redacted(conf: dict[str, Any]) -> dict[str, Any]:
-    """``conf`` with secret values replaced, for showing or logging."""
-    out = {}
-    for key, value in conf.items():
-        secret = key in SECRET_KEYS or key == "basic.auth.user.info" or key.endswith(".pem")
-        out[key] = "***" if secret and value else value
-    return out

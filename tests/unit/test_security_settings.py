@@ -10,7 +10,6 @@ from sgbus.bus.security import (
     CredentialsError,
     credentials_for,
     kafka_client_config,
-    redacted,
     registry_client_config,
 )
 from sgbus.bus.settings import INSECURE_MARKER, Settings
@@ -91,13 +90,6 @@ def test_plaintext_only_when_asked_or_marked(tmp_path: Path) -> None:
     assert credentials_for(s.acting_as("sgbus-router")) is None
     assert kafka_client_config(s) == {"bootstrap.servers": "127.0.0.1:19092"}
     assert settings(tmp_path / "other", insecure=True).plaintext()
-
-
-def test_redaction_hides_secrets() -> None:
-    shown = redacted({**DOC["kafka"], "basic.auth.user.info": "a:b", "ssl.ca.pem": "x"})
-    assert shown["sasl.oauthbearer.client.secret"] == "***"
-    assert shown["basic.auth.user.info"] == "***"
-    assert shown["security.protocol"] == "SASL_SSL"
 
 
 def test_sqlite_stores_are_created_private(tmp_path: Path) -> None:
