@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # Stores: SQLAlchemy URLs. Unset: SQLite files under <stack_dir>/stores, so that each stack
     # (its topics and offsets) has its own stores.
     watchdog_db: str | None = Field(default=None, description="the watchdog's store")
+    console_db: str | None = Field(
+        default=None, description="the console's read model (SQLAlchemy URL); unset: SQLite"
+    )
     department_db: str | None = Field(
         default=None, description="a department's store; '{party}' is replaced by the party id"
     )
@@ -217,6 +220,10 @@ class Settings(BaseSettings):
     def watchdog_db_url(self) -> str:
         """The watchdog's store URL."""
         return self.watchdog_db or f"sqlite:///{self.stores_dir() / 'watchdog.db'}"
+
+    def console_db_url(self) -> str:
+        """The console's read-model store URL."""
+        return self.console_db or f"sqlite:///{self.stores_dir() / 'console.db'}"
 
     def claim_on_receipt_party_ids(self) -> list[str]:
         """Parties that claim on receipt, including those under the deprecated name (with a

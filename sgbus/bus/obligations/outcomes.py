@@ -11,7 +11,7 @@ Recipients: the debtor and the creditor; a breach or an escalation also goes to 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sgbus.bus.calendar import CHINA_TZ, WorkingCalendar
 from sgbus.bus.events import (
@@ -58,12 +58,16 @@ def recipients(outcome: Outcome) -> list[str]:
 
 
 def working_days_left(outcome: Outcome, calendar: WorkingCalendar) -> int:
-    """Working days from the reminder to the deadline: the reminder's own day excluded, the
-    deadline's last day included."""
-    due = outcome.obligation.opening.due_at
-    if outcome.at >= due:
+    """Working days from the reminder to the deadline (:func:`working_days_until`)."""
+    return working_days_until(outcome.at, outcome.obligation.opening.due_at, calendar)
+
+
+def working_days_until(at: datetime, due: datetime, calendar: WorkingCalendar) -> int:
+    """Working days from ``at`` to the (exclusive) deadline ``due``: ``at``'s own day
+    excluded, the deadline's last day included; 0 once it has passed."""
+    if at >= due:
         return 0
-    return calendar.working_days_used(outcome.at - _TICK, due - _TICK)
+    return calendar.working_days_used(at - _TICK, due - _TICK)
 
 
 def outcome_event(outcome: Outcome, calendar: WorkingCalendar) -> Event:

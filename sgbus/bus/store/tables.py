@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Index,
     Integer,
     LargeBinary,
@@ -129,3 +130,78 @@ early_answers = Table(
     Column("answer_event_id", String(36), nullable=False),
     Column("answered_at", UTCDateTime(), nullable=False),
 )
+
+# -- The console's read model (sgbus.console.readmodel): a projection of sg.audit. -------------
+# The console keeps the watchdog's obligations tables too (same code, same policy), so its
+# deadlines are the watchdog's; these tables add what officers look at.
+
+# One row per item a party received: (event, party). Key columns for filtering, the event as
+# JSON for the detail page (it may hold personal data: shown only to the item's own parties).
+console_items = Table(
+    "console_items",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("party", String(48), primary_key=True),
+    Column("event_type", String(64), nullable=False),
+    Column("case_key", String(200), nullable=False),
+    Column("sender", String(48), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("matter_code", String(64), nullable=True),
+    Column("matter_name", String(200), nullable=True),
+    Column("licensee_name", String(200), nullable=True),
+    Column("credit_code", String(32), nullable=True),
+    Column("document_number", String(200), nullable=True),
+    Column("decision_date", Date, nullable=True),
+    Column("claimable", Boolean, nullable=False),
+    Column("pooled", Boolean, nullable=False),
+    Column("obligation_id", String(36), nullable=True),
+    Column("payload", Text, nullable=False),
+)
+Index("ix_console_items_party_time", console_items.c.party, console_items.c.occurred_at)
+Index("ix_console_items_case", console_items.c.case_key)
+Index("ix_console_items_obligation", console_items.c.obligation_id)
+
+# The first answer a party gave to an item (claim, reply, result, assignment, or the
+# watchdog's auto-claim / deemed consent on its behalf); kept even when it arrives first.
+console_answers = Table(
+    "console_answers",
+    metadata,
+    Column("answered_event_id", String(36), primary_key=True),
+    Column("party", String(48), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("answer_event_id", String(36), nullable=False),
+    Column("answer_type", String(64), nullable=False),
+    Column("mode", String(16), nullable=True),
+    Column("officer", String(100), nullable=True),
+    Column("answered_at", UTCDateTime(), nullable=False),
+)
+
+# Every audit event of a case, without personal data: who did what, when (全程留痕).
+console_history = Table(
+    "console_history",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("case_key", String(200), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("sender", String(48), nullable=False),
+    Column("delivered_to", Text, nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("summary", Text, nullable=False),
+)
+Index("ix_console_history_case", console_history.c.case_key, console_history.c.occurred_at)
+
+# The liaison-officer directory (联络员名录). Phone and e-mail are personal data.
+console_officers = Table(
+    "console_officers",
+    metadata,
+    Column("username", String(100), primary_key=True),
+    Column("party", String(48), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("phone", String(32), nullable=True),
+    Column("email", String(200), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_console_officers_party", console_officers.c.party)

@@ -50,7 +50,7 @@ def apply_interpreted(
     read; without it such an item is an error (never passed silently).
     """
     parts = {i.partition for i in items} | {p for _, p in ends}
-    stored = _stored_offsets(conn, group_id, topic, parts)
+    stored = stored_offsets(conn, group_id, topic, parts)
     fresh = [i for i in items if i.offset >= stored.get(i.partition, 0)]
     openings: list[Opening] = []
     answers: list[Answer] = []
@@ -64,13 +64,13 @@ def apply_interpreted(
         if dead_letters is None:
             raise ValueError(f"{len(unread)} unreadable audit record(s) and no dead-letter path")
         enqueue(conn, dead_letters(unread))
-    nexts = _advance(next_offsets_of((i.topic, i.partition, i.offset) for i in fresh), ends)
+    nexts = advance_offsets(next_offsets_of((i.topic, i.partition, i.offset) for i in fresh), ends)
     nexts = {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)}
     save_offsets(conn, group_id, nexts)
     return Applied(result, fresh, nexts)
 
 
-def _stored_offsets(
+def stored_offsets(
     conn: Connection, group_id: str, topic: str, partitions: set[int]
 ) -> dict[int, int]:
     """Next offsets stored for ``partitions`` of ``topic``, locked on PostgreSQL until the
@@ -85,7 +85,7 @@ def _stored_offsets(
     return {r.partition: r.next_offset for r in conn.execute(q)}
 
 
-def _advance(
+def advance_offsets(
     nexts: dict[TopicPartition, int], ends: dict[TopicPartition, int]
 ) -> dict[TopicPartition, int]:
     """Next offsets from records and end-of-partition reports, the further of the two."""

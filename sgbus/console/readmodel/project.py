@@ -1,0 +1,196 @@
+"""What one audit record adds to the console's tables. Pure: no database, no broker.
+
+* **Items** — one per party the router delivered an event to, unless the event is a notice
+  (a claim, a watchdog outcome, a rejection): those are answers or history, not work.
+* **Answers** — the first claim, reply, result or assignment a party gave to an item, keyed by
+  the item's event id, so an answer seen before its item still counts when the item arrives.
+  The watchdog's auto-claims and deemed consents are answers made on the debtor's behalf.
+* **History** — every event of the case, with a summary free of personal data (全程留痕).
+
+Items keep the id of the obligation the same record opened for their party (the claim flow
+first), so the pages read the watchdog's deadline for it instead of computing their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sgbus.bus.events import (
+    AutoClaim,
+    CaseAssignment,
+    Claim,
+    ContactPerson,
+    DeemedConsent,
+    Event,
+    Licensee,
+    event_type_of,
+)
+from sgbus.bus.obligations.fields import REPLY_TO_FIELDS, answered_request_id
+from sgbus.bus.obligations.ingest import AuditRecord
+from sgbus.bus.obligations.model import Opening
+from sgbus.console.labels import event_label
+
+#: Event types a party claims (签收) on receipt; the department service uses the same set.
+CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})
+#: Event types that are never items of work: answers, outcomes and notices about other events.
+NOTICES = frozenset(
+    {
+        "Claim",
+        "AutoClaim",
+        "CaseAssignment",
+        "DeemedConsent",
+        "ObligationReminder",
+        "ObligationBreach",
+        "Escalation",
+        "RejectionNotice",
+        "DeadLetter",
+    }
+)
+#: Flows whose obligation is the item's claim, preferred as the item's deadline.
+CLAIM_FLOWS = ("claim", "supervision-claim", "verification-claim")
+
+CLAIM, REPLY, ASSIGN = "claim", "reply", "assign"
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The rows one audit record adds (each table's writer ignores rows already present)."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, Any] | None = None
+
+
+def project(record: AuditRecord, openings: Sequence[Opening], received_at: datetime) -> Projection:
+    """The items, answers and history row of ``record``; ``openings`` are the obligations the
+    policy opened for it (:class:`~sgbus.bus.obligations.ingest.Ingestor`)."""
+    event = record.event
+    etype = event_type_of(event)
+    items = [] if etype in NOTICES else _items(record, etype, openings, received_at)
+    answer = _answer(event, etype)
+    return Projection(items, [answer] if answer else [], _history(record, etype))
+
+
+def _items(
+    record: AuditRecord, etype: str, openings: Sequence[Opening], received_at: datetime
+) -> list[dict[str, Any]]:
+    env = record.event.envelope
+    parties = record.delivered_to or tuple(env.recipients or ())
+    keys = key_columns(record.event)
+    payload = record.event.model_dump_json()
+    rows = []
+    for party in dict.fromkeys(parties):
+        rows.append(
+            {
+                "event_id": str(env.event_id),
+                "party": party,
+                "event_type": etype,
+                "case_key": env.case_key,
+                "sender": env.sender,
+                "region": env.region,
+                "occurred_at": env.occurred_at,
+                "received_at": record.appended_at or received_at,
+                **keys,
+                "claimable": etype in CLAIMABLE and not record.unassigned,
+                "pooled": record.unassigned,
+                "obligation_id": _obligation_of(openings, party),
+                "payload": payload,
+            }
+        )
+    return rows
+
+
+def _obligation_of(openings: Sequence[Opening], party: str) -> str | None:
+    mine = [o for o in openings if o.debtor == party]
+    mine.sort(key=lambda o: (o.flow not in CLAIM_FLOWS, o.due_at))
+    return mine[0].id if mine else None
+
+
+def key_columns(event: Event) -> dict[str, Any]:
+    """The filterable columns of an item: matter, licensee, document number, decision date."""
+    matter = getattr(event, "matter", None)
+    who = getattr(event, "licensee", None) or getattr(event, "subject", None)
+    licensee = who if isinstance(who, Licensee) else None
+    number = getattr(event, "document_number", None) or getattr(event, "decision_number", None)
+    decided = getattr(event, "decision_date", None)
+    return {
+        "matter_code": getattr(matter, "code", None),
+        "matter_name": getattr(matter, "name", None),
+        "licensee_name": licensee.name if licensee else None,
+        "credit_code": licensee.uscc if licensee else None,
+        "document_number": number if isinstance(number, str) else None,
+        "decision_date": decided if isinstance(decided, date) else None,
+    }
+
+
+def _answer(event: Event, etype: str) -> dict[str, Any] | None:
+    env = event.envelope
+    row = {"answer_event_id": str(env.event_id), "answer_type": etype, "mode": None}
+    at: datetime = env.occurred_at
+    target: object
+    if isinstance(event, Claim):
+        target, party, kind = event.claimed_event_id, event.claimed_by, CLAIM
+        row["mode"] = event.mode.value
+        at = event.claimed_at
+    elif isinstance(event, AutoClaim):
+        target, party, kind = event.obligation.trigger_event_id, event.claimed_on_behalf_of, CLAIM
+        row["mode"] = "AUTOMATIC"
+        at = event.claimed_at
+    elif isinstance(event, DeemedConsent):
+        target, party, kind = event.letter_event_id, event.obligation.debtor, REPLY
+        row["mode"] = "DEEMED"
+        at = event.deemed_at
+    elif isinstance(event, CaseAssignment):
+        target, party, kind = event.assigned_event_id, env.sender, ASSIGN
+        row["officer"] = event.assigned_by[:100]
+    else:
+        request = answered_request_id(event, etype) if etype in REPLY_TO_FIELDS else None
+        if request is None:
+            return None
+        target, party, kind = request, env.sender, REPLY
+    row.setdefault("officer", _officer(event))
+    return {
+        **row,
+        "answered_event_id": str(target),
+        "party": party,
+        "kind": kind,
+        "answered_at": at,
+    }
+
+
+def _officer(event: Event) -> str | None:
+    person = getattr(event, "officer", None)
+    return person.name[:100] if isinstance(person, ContactPerson) else None
+
+
+def _history(record: AuditRecord, etype: str) -> dict[str, Any]:
+    env = record.event.envelope
+    return {
+        "event_id": str(env.event_id),
+        "case_key": env.case_key,
+        "event_type": etype,
+        "sender": env.sender,
+        "delivered_to": json.dumps(list(record.delivered_to)),
+        "occurred_at": env.occurred_at,
+        "summary": summary(record.event, etype),
+    }
+
+
+def summary(event: Event, etype: str) -> str:
+    """One line on what happened, naming parties and officers but no licensee data."""
+    label = event_label(etype)
+    officer = _officer(event)
+    if isinstance(event, Claim):
+        return f"{label}({event.mode.value})" + (f",经办人 {officer}" if officer else "")
+    if isinstance(event, AutoClaim | DeemedConsent):
+        return f"{label}:{event.obligation.debtor} 未在期限内办理({event.obligation.rule or ''})"
+    if isinstance(event, CaseAssignment):
+        return f"{label}:指派给 {'、'.join(event.assigned_to)}({event.assigned_by[:100]})"
+    obligation = getattr(event, "obligation", None)
+    if obligation is not None:
+        return f"{label}:{obligation.debtor} · {obligation.flow}"
+    return label + (f",经办人 {officer}" if officer else "")

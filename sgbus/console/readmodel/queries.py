@@ -1,0 +1,305 @@
+"""Reading the console's tables for the pages: lists with filters and paging, one item, a
+case's history, the pool. Every query that returns items takes the party it is for; only
+the oversight views pass None (all parties).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+
+from sgbus.bus.store.tables import console_answers, console_history, console_items, obligations
+from sgbus.console.readmodel.project import ASSIGN, CLAIM, REPLY
+
+
+class Tab(StrEnum):
+    """The officer's lists."""
+
+    PENDING = "pending"  # 待认领 / 待办: nothing done yet, deadline not passed
+    CLAIMED = "claimed"  # 已认领 / 已办
+    OVERDUE = "overdue"  # 已逾期: nothing done and the deadline passed
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        """The list's Chinese name."""
+        return {"pending": "待认领", "claimed": "已认领", "overdue": "已逾期", "all": "全部"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which items to list. Unset fields do not filter; text filters match a part."""
+
+    party: str | None
+    """The items of this party; None for every party (oversight only)."""
+    tab: Tab = Tab.PENDING
+    matter: str | None = None
+    """Matter code (exact) or part of its name."""
+    case: str | None = None
+    """Part of the case key or of the document number."""
+    licensee: str | None = None
+    """Part of the licensee's name, or its credit code (exact)."""
+    decided_from: date | None = None
+    decided_to: date | None = None
+    claimer: str | None = None
+    """Part of the claiming officer's name, or a claim mode (MANUAL, AUTOMATIC, INTEGRATED)."""
+    event_type: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item as the lists show it."""
+
+    event_id: str
+    party: str
+    event_type: str
+    case_key: str
+    sender: str
+    occurred_at: datetime
+    matter_code: str | None
+    matter_name: str | None
+    licensee_name: str | None
+    credit_code: str | None
+    document_number: str | None
+    decision_date: date | None
+    claimable: bool
+    pooled: bool
+    flow: str | None
+    rule: str | None
+    due_at: datetime | None
+    remind_at: datetime | None
+    provisional: bool
+    obligation_state: str | None
+    claimed_at: datetime | None
+    claim_mode: str | None
+    claim_officer: str | None
+    replied_at: datetime | None
+    reply_type: str | None
+    assigned_at: datetime | None
+    done: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a filtered list."""
+
+    rows: list[ItemRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One event of a case."""
+
+    event_id: str
+    event_type: str
+    sender: str
+    delivered_to: list[str]
+    occurred_at: datetime
+    summary: str
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    """One item with its event and the case's history."""
+
+    row: ItemRow
+    payload: dict[str, Any]
+    history: list[HistoryRow] = field(default_factory=list)
+
+
+_i = console_items.c
+_o = obligations.c
+_claims = console_answers.alias("claims")
+_replies = console_answers.alias("replies")
+_assigns = console_answers.alias("assigns")
+
+
+def _answer_join(alias: Any, kind: str) -> ColumnElement[bool]:
+    c = alias.c
+    return and_(c.answered_event_id == _i.event_id, c.party == _i.party, c.kind == kind)
+
+
+def _done() -> ColumnElement[bool]:
+    """Whether the party has nothing left to do on the item (see :class:`Tab`)."""
+    return case(
+        (_i.claimable, _claims.c.answer_event_id.is_not(None)),
+        (_i.pooled, _assigns.c.answer_event_id.is_not(None)),
+        else_=or_(
+            _o.id.is_(None),
+            _o.state != "open",
+            _replies.c.answer_event_id.is_not(None),
+        ),
+    )
+
+
+def _base() -> Select[Any]:
+    done = _done().label("done")
+    return select(
+        _i.event_id,
+        _i.party,
+        _i.event_type,
+        _i.case_key,
+        _i.sender,
+        _i.occurred_at,
+        _i.matter_code,
+        _i.matter_name,
+        _i.licensee_name,
+        _i.credit_code,
+        _i.document_number,
+        _i.decision_date,
+        _i.claimable,
+        _i.pooled,
+        _o.flow,
+        _o.source.label("rule"),
+        _o.due_at,
+        _o.remind_at,
+        func.coalesce(_o.provisional, false()).label("provisional"),
+        _o.state.label("obligation_state"),
+        _claims.c.answered_at.label("claimed_at"),
+        _claims.c.mode.label("claim_mode"),
+        _claims.c.officer.label("claim_officer"),
+        _replies.c.answered_at.label("replied_at"),
+        _replies.c.answer_type.label("reply_type"),
+        _assigns.c.answered_at.label("assigned_at"),
+        done,
+    ).select_from(
+        console_items.outerjoin(obligations, _o.id == _i.obligation_id)
+        .outerjoin(_claims, _answer_join(_claims, CLAIM))
+        .outerjoin(_replies, _answer_join(_replies, REPLY))
+        .outerjoin(_assigns, _answer_join(_assigns, ASSIGN))
+    )
+
+
+def _tab(tab: Tab, now: datetime) -> ColumnElement[bool]:
+    done = _done()
+    if tab is Tab.CLAIMED:
+        return done
+    if tab is Tab.OVERDUE:
+        return and_(~done, _o.due_at.is_not(None), _o.due_at <= now)
+    if tab is Tab.PENDING:
+        return and_(~done, or_(_o.due_at.is_(None), _o.due_at > now))
+    return true()
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters(f: ItemFilter, now: datetime) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [_tab(f.tab, now)]
+    if f.party is not None:
+        where.append(_i.party == f.party)
+    if f.matter:
+        where.append(or_(_i.matter_code == f.matter, _i.matter_name.like(_like(f.matter), "\\")))
+    if f.case:
+        pattern = _like(f.case)
+        where.append(or_(_i.case_key.like(pattern, "\\"), _i.document_number.like(pattern, "\\")))
+    if f.licensee:
+        where.append(
+            or_(_i.credit_code == f.licensee, _i.licensee_name.like(_like(f.licensee), "\\"))
+        )
+    if f.decided_from:
+        where.append(_i.decision_date >= f.decided_from)
+    if f.decided_to:
+        where.append(_i.decision_date <= f.decided_to)
+    if f.claimer:
+        where.append(
+            or_(_claims.c.mode == f.claimer.upper(), _claims.c.officer.like(_like(f.claimer), "\\"))
+        )
+    if f.event_type:
+        where.append(_i.event_type == f.event_type)
+    return where
+
+
+def list_items(conn: Connection, f: ItemFilter, now: datetime) -> Page:
+    """One page of the items matching ``f``, earliest deadline first."""
+    where = _filters(f, now)
+    total = conn.execute(
+        select(func.count()).select_from(_base().where(*where).subquery())
+    ).scalar_one()
+    page = max(1, f.page)
+    q = (
+        _base()
+        .where(*where)
+        .order_by(_o.due_at.is_(None), _o.due_at, _i.occurred_at, _i.event_id)
+        .limit(f.per_page)
+        .offset((page - 1) * f.per_page)
+    )
+    return Page([_row(r) for r in conn.execute(q)], total, page, f.per_page)
+
+
+def tab_counts(conn: Connection, party: str | None, now: datetime) -> dict[Tab, int]:
+    """How many items each list holds for ``party`` (None: every party)."""
+    out = {}
+    for tab in (Tab.PENDING, Tab.CLAIMED, Tab.OVERDUE):
+        out[tab] = list_items(conn, ItemFilter(party, tab, per_page=1), now).total
+    return out
+
+
+def get_item(conn: Connection, event_id: str, party: str) -> ItemDetail | None:
+    """The item ``event_id`` of ``party`` with its case's history; None if the party never
+    received it (whoever asks: an officer of another party sees nothing)."""
+    q = _base().add_columns(_i.payload).where(_i.event_id == event_id, _i.party == party)
+    found = conn.execute(q).first()
+    if found is None:
+        return None
+    return ItemDetail(_row(found), json.loads(found.payload), case_history(conn, found.case_key))
+
+
+def parties_of(conn: Connection, event_id: str) -> list[str]:
+    """The parties that received item ``event_id``."""
+    q = select(_i.party).where(_i.event_id == event_id).order_by(_i.party)
+    return list(conn.execute(q).scalars())
+
+
+def case_history(conn: Connection, case_key: str) -> list[HistoryRow]:
+    """Every event of the case, oldest first."""
+    h = console_history.c
+    q = select(console_history).where(h.case_key == case_key).order_by(h.occurred_at, h.event_id)
+    return [
+        HistoryRow(
+            r.event_id,
+            r.event_type,
+            r.sender,
+            json.loads(r.delivered_to),
+            r.occurred_at,
+            r.summary,
+        )
+        for r in conn.execute(q)
+    ]
+
+
+def _row(r: Any) -> ItemRow:
+    return ItemRow(
+        **{name: getattr(r, name) for name in ItemRow.__dataclass_fields__ if name != "done"},
+        done=bool(r.done),
+    )
