@@ -63,10 +63,13 @@ class Publisher:
         validate: bool = True,
         timeout_s: float = 30.0,
         producer: Producer | None = None,
+        principal: str | None = None,
     ) -> None:
         self.party = check_party_id(party)
         self.topic = outbox_topic(party)
-        settings = (settings or get_settings()).acting_as(self.party)
+        # A front end (the console, the gateway) authenticates as itself and writes the outbox
+        # of the party its user acts for; the broker's ACLs allow it exactly those outboxes.
+        settings = (settings or get_settings()).acting_as(principal or self.party)
         self._serde = serde or serde_for(settings)
         self._producer = producer or make_producer(settings)
         self._validate = validate

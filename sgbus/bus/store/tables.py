@@ -158,6 +158,9 @@ console_items = Table(
     Column("pooled", Boolean, nullable=False),
     Column("obligation_id", String(36), nullable=True),
     Column("payload", Text, nullable=False),
+    # The bytes exactly as published, kept for pooled results only: an assignment must carry
+    # them (the router checks them against what it pooled).
+    Column("raw_value", LargeBinary, nullable=True),
 )
 Index("ix_console_items_party_time", console_items.c.party, console_items.c.occurred_at)
 Index("ix_console_items_case", console_items.c.case_key)

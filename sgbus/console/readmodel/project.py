@@ -65,18 +65,29 @@ class Projection:
     history: dict[str, Any] | None = None
 
 
-def project(record: AuditRecord, openings: Sequence[Opening], received_at: datetime) -> Projection:
+def project(
+    record: AuditRecord,
+    openings: Sequence[Opening],
+    received_at: datetime,
+    raw_value: bytes | None = None,
+) -> Projection:
     """The items, answers and history row of ``record``; ``openings`` are the obligations the
-    policy opened for it (:class:`~sgbus.bus.obligations.ingest.Ingestor`)."""
+    policy opened for it (:class:`~sgbus.bus.obligations.ingest.Ingestor`), ``raw_value`` the
+    record's bytes (kept for a pooled result, which an assignment must carry)."""
     event = record.event
     etype = event_type_of(event)
-    items = [] if etype in NOTICES else _items(record, etype, openings, received_at)
+    raw = raw_value if record.unassigned else None
+    items = [] if etype in NOTICES else _items(record, etype, openings, received_at, raw)
     answer = _answer(event, etype)
     return Projection(items, [answer] if answer else [], _history(record, etype))
 
 
 def _items(
-    record: AuditRecord, etype: str, openings: Sequence[Opening], received_at: datetime
+    record: AuditRecord,
+    etype: str,
+    openings: Sequence[Opening],
+    received_at: datetime,
+    raw: bytes | None,
 ) -> list[dict[str, Any]]:
     env = record.event.envelope
     parties = record.delivered_to or tuple(env.recipients or ())
@@ -99,6 +110,7 @@ def _items(
                 "pooled": record.unassigned,
                 "obligation_id": _obligation_of(openings, party),
                 "payload": payload,
+                "raw_value": raw,
             }
         )
     return rows

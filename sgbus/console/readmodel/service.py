@@ -153,7 +153,7 @@ class Projector:
         return Projected(
             raw.partition,
             raw.offset,
-            project(audit, got.openings, received),
+            project(audit, got.openings, received, raw.value),
             tuple(got.openings),
             tuple(got.answers),
         )

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("pooled", sa.Boolean, nullable=False),
         sa.Column("obligation_id", sa.String(36), nullable=True),
         sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("raw_value", sa.LargeBinary, nullable=True),
     )
     op.create_index("ix_console_items_party_time", "console_items", ["party", "occurred_at"])
     op.create_index("ix_console_items_case", "console_items", ["case_key"])

@@ -1,0 +1,141 @@
+"""The console's parts, built from settings: read model, projector, publisher, policy.
+
+The console authenticates to the bus as itself (principal ``sgbus-console``) and writes the
+outbox of the party its logged-in user acts for; the broker's ACLs allow it exactly the
+catalogue parties' outboxes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Producer
+from sqlalchemy import Engine
+
+from sgbus.bus import principals
+from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.catalogue import Catalogue
+from sgbus.bus.events import EVENT_CLASSES, Event
+from sgbus.bus.kafka_clients import make_consumer, make_producer
+from sgbus.bus.policy import Policy
+from sgbus.bus.serde import Serde, serde_for
+from sgbus.bus.settings import Settings
+from sgbus.bus.store import make_engine
+from sgbus.console.readmodel.service import Projector, ProjectorConfig
+from sgbus.consumers.watchdog.clock import Clock, make_clock
+from sgbus.consumers.watchdog.wiring import RunOptions, build_ingestor
+from sgbus.producers.publisher import Publisher, Receipt
+
+
+class BusPublisher:
+    """Publishes events for any party as the console: one producer, one publisher per party."""
+
+    def __init__(self, settings: Settings, serde: Serde) -> None:
+        self._settings = settings.acting_as(principals.CONSOLE)
+        self._serde = serde
+        self._producer: Producer | None = None
+        self._publishers: dict[str, Publisher] = {}
+        self._lock = threading.Lock()
+
+    def publish(self, party: str, event: Event) -> Receipt:
+        """Publish ``event`` to ``party``'s outbox; returns once the broker has it."""
+        with self._lock:
+            pub = self._publishers.get(party)
+            if pub is None:
+                if self._producer is None:
+                    self._producer = make_producer(self._settings)
+                pub = Publisher(
+                    party,
+                    self._settings,
+                    self._serde,
+                    producer=self._producer,
+                    principal=principals.CONSOLE,
+                )
+                self._publishers[party] = pub
+        return pub.publish(event)
+
+    def close(self) -> None:
+        """Wait for anything in flight."""
+        if self._producer is not None:
+            self._producer.flush(10)
+
+
+@dataclass
+class Console:
+    """Everything the pages need, and the projector that keeps the read model current."""
+
+    engine: Engine
+    catalogue: Catalogue
+    policy: Policy
+    calendar: WorkingCalendar
+    clock: Clock
+    publisher: BusPublisher
+    projector: Projector | None = None
+
+    def now(self) -> datetime:
+        """The console's clock (the demo's simulated week, or real time)."""
+        return self.clock.now()
+
+    @property
+    def oversight(self) -> str | None:
+        """The oversight office's party id."""
+        return self.catalogue.oversight
+
+    def party_name(self, party: str) -> str:
+        """A party's name from the catalogue, else its id."""
+        found = self.catalogue.parties_by_id.get(party)
+        return found.name if found else party
+
+    def departments(self) -> list[str]:
+        """Party ids of the departments, for assignment."""
+        return sorted(p.id for p in self.catalogue.parties if p.kind.value == "department")
+
+
+def decode_payload(event_type: str, payload: dict[str, Any]) -> Event:
+    """The event an item's stored JSON holds."""
+    return EVENT_CLASSES[event_type].model_validate(payload)
+
+
+def build_console(
+    settings: Settings,
+    *,
+    db_url: str | None = None,
+    now: datetime | None = None,
+    clock_speed: float | None = None,
+    calendar: list[Path] | None = None,
+    stop: threading.Event | None = None,
+    with_projector: bool = True,
+) -> Console:
+    """The console for the broker, registry and store in ``settings``; nothing contacted yet.
+    Raises for a bad configuration (policy, calendar, catalogue, database URL)."""
+    settings = settings.acting_as(principals.CONSOLE)
+    opts = RunOptions(now=now, clock_speed=clock_speed, calendar=list(calendar or []))
+    ingestor = build_ingestor(settings, opts)
+    engine = make_engine(db_url or settings.console_db_url())
+    serde = serde_for(settings)
+    clock = make_clock(now, clock_speed)
+    projector = None
+    if with_projector:
+        config = ProjectorConfig()
+        projector = Projector(
+            engine=engine,
+            consumer=make_consumer(settings, config.group_id, **{"enable.partition.eof": True}),
+            serde=serde,
+            ingestor=ingestor,
+            clock=clock,
+            config=config,
+            stop=stop,
+        )
+    return Console(
+        engine=engine,
+        catalogue=ingestor.catalogue,
+        policy=ingestor.policy,
+        calendar=ingestor.calendar,
+        clock=clock,
+        publisher=BusPublisher(settings, serde),
+        projector=projector,
+    )
