@@ -62,6 +62,8 @@ class ItemFilter:
     claimer: str | None = None
     """Part of the claiming officer's name, or a claim mode (MANUAL, AUTOMATIC, INTEGRATED)."""
     event_type: str | None = None
+    pooled: bool | None = None
+    """Only results in (True) or out of (False) the unassigned pool."""
     page: int = 1
     per_page: int = 50
 
@@ -237,6 +239,8 @@ def _filters(f: ItemFilter, now: datetime) -> list[ColumnElement[bool]]:
         )
     if f.event_type:
         where.append(_i.event_type == f.event_type)
+    if f.pooled is not None:
+        where.append(_i.pooled == f.pooled)
     return where
 
 
@@ -273,6 +277,13 @@ def get_item(conn: Connection, event_id: str, party: str) -> ItemDetail | None:
     if found is None:
         return None
     return ItemDetail(_row(found), json.loads(found.payload), case_history(conn, found.case_key))
+
+
+def pooled_value(conn: Connection, event_id: str, party: str) -> bytes | None:
+    """The bytes of a pooled result as published (an assignment carries them)."""
+    q = select(_i.raw_value).where(_i.event_id == event_id, _i.party == party, _i.pooled)
+    value: bytes | None = conn.execute(q).scalar_one_or_none()
+    return value
 
 
 def parties_of(conn: Connection, event_id: str) -> list[str]:

@@ -1,0 +1,197 @@
+"""The centre's (oversight office's) pages: dashboard, overdue list, the unassigned pool, the
+通报 report, and the active policy and calendar.
+
+The centre sees every department's items, with personal data masked: it is not a party of
+them (only of the results in its own pool).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from sgbus.console.web.templating import templates
+from sgbus.console.web.users import CurrentUser, check_csrf, require_oversight
+
+from sgbus.bus.events import EVENT_CLASSES, Envelope
+from sgbus.bus.validation.pii import redact
+from sgbus.console import actions
+from sgbus.console.readmodel.queries import ItemFilter, Tab, get_item, list_items, pooled_value
+from sgbus.console.runtime import Console, decode_payload
+from sgbus.console.web.fields import rows_of
+from sgbus.console.web.pages.deps import console_of, parse_day
+from sgbus.console.web.pages.officer import item_filter
+from sgbus.console.web.pages.publish import publish_as_officer
+from sgbus.console.web.views import item_view
+from sgbus.monitoring.report import Format, make_report
+from sgbus.monitoring.report.html import render_html
+from sgbus.monitoring.report.tabular import render_csv, write_xlsx
+
+router = APIRouter(prefix="/centre")
+Oversight = Annotated[CurrentUser, Depends(require_oversight)]
+ConsoleDep = Annotated[Console, Depends(console_of)]
+
+
+def _period(request: Request, console: Console) -> tuple[date, date]:
+    today = console.now().date()
+    start = parse_day(request.query_params.get("from"), "from") or today.replace(day=1)
+    end = parse_day(request.query_params.get("to"), "to") or today
+    if end < start:
+        raise HTTPException(400, "to: 截止日期早于起始日期")
+    return start, end
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request, user: Oversight, console: ConsoleDep) -> Response:
+    """Per-department figures for a period: received, on time, late, auto-claimed, open,
+    breaches, on-time rate (the 通报's own numbers)."""
+    start, end = _period(request, console)
+    report = make_report(console.engine, start, end, console.now())
+    ctx = {
+        "user": user,
+        "console": console,
+        "report": report,
+        "start": start,
+        "end": end,
+        "query": urlencode({"from": start.isoformat(), "to": end.isoformat()}),
+    }
+    return templates.TemplateResponse(request, "pages/centre.html", ctx)
+
+
+@router.get("/overdue", response_class=HTMLResponse)
+def overdue(request: Request, user: Oversight, console: ConsoleDep) -> Response:
+    """Overdue items of every department, earliest deadline first."""
+    f = item_filter(request, None)
+    f = ItemFilter(**{**f.__dict__, "tab": Tab.OVERDUE})
+    now = console.now()
+    with console.engine.connect() as conn:
+        page = list_items(conn, f, now)
+    ctx = {
+        "user": user,
+        "console": console,
+        "page": page,
+        "items": [item_view(r, now, console.calendar) for r in page.rows],
+    }
+    return templates.TemplateResponse(request, "pages/centre_overdue.html", ctx)
+
+
+@router.get("/items/{event_id}/{party}", response_class=HTMLResponse)
+def centre_item(
+    request: Request, event_id: str, party: str, user: Oversight, console: ConsoleDep
+) -> Response:
+    """Any department's item, personal data masked unless the centre is a party of it."""
+    with console.engine.connect() as conn:
+        detail = get_item(conn, event_id, party)
+    if detail is None:
+        raise HTTPException(404, "未找到该事项")
+    event = decode_payload(detail.row.event_type, detail.payload)
+    shown = detail.payload if party == user.party else redact(event)
+    cls = EVENT_CLASSES[detail.row.event_type]
+    ctx = {
+        "user": user,
+        "console": console,
+        "detail": detail,
+        "view": item_view(detail.row, console.now(), console.calendar),
+        "fields": rows_of(cls, shown),
+        "envelope": rows_of(Envelope, shown["envelope"], hidden=frozenset()),
+        "masked": party != user.party,
+    }
+    return templates.TemplateResponse(request, "pages/centre_item.html", ctx)
+
+
+@router.get("/pool", response_class=HTMLResponse)
+def pool(request: Request, user: Oversight, console: ConsoleDep) -> Response:
+    """Approval results no catalogue rule could route, waiting for the centre to assign."""
+    now = console.now()
+    f = ItemFilter(user.party, Tab.PENDING, pooled=True, per_page=200)
+    with console.engine.connect() as conn:
+        page = list_items(conn, f, now)
+        overdue = list_items(conn, ItemFilter(user.party, Tab.OVERDUE, pooled=True), now)
+    rows = [*overdue.rows, *page.rows]
+    ctx = {
+        "user": user,
+        "console": console,
+        "items": [item_view(r, now, console.calendar) for r in rows],
+        "departments": console.departments(),
+    }
+    return templates.TemplateResponse(request, "pages/centre_pool.html", ctx)
+
+
+@router.post("/pool/{event_id}/assign", dependencies=[Depends(check_csrf)])
+def assign(
+    request: Request,
+    event_id: str,
+    user: Oversight,
+    console: ConsoleDep,
+    to: Annotated[list[str], Form()] = [],  # noqa: B006
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Assign a pooled result to departments (what ``sgbus assign`` does)."""
+    assert user.party is not None
+    known = set(console.departments())
+    unknown = [p for p in to if p not in known]
+    if unknown:
+        raise HTTPException(400, f"to: 未知部门 {', '.join(unknown)}")
+    with console.engine.connect() as conn:
+        detail = get_item(conn, event_id, user.party)
+        raw = pooled_value(conn, event_id, user.party)
+    if detail is None or raw is None:
+        raise HTTPException(404, "待指派池中没有该审批结果")
+    event = decode_payload(detail.row.event_type, detail.payload)
+    officer = actions.Officer(user.username, user.name, user.party)
+    result = publish_as_officer(
+        console, officer, lambda o: actions.assignment(event, raw, o, to, reason, console.now())
+    )
+    ctx: dict[str, Any] = {"user": user, "result": result, "back": "/centre/pool"}
+    name = "pages/_action_result.html" if result.ok else "pages/action_failed.html"
+    return templates.TemplateResponse(request, name, ctx, status_code=result.status)
+
+
+@router.get("/report")
+def report(request: Request, user: Oversight, console: ConsoleDep) -> Response:
+    """The 通报 for a period, as HTML, CSV or XLSX."""
+    start, end = _period(request, console)
+    try:
+        fmt = Format(request.query_params.get("format") or "html")
+    except ValueError:
+        raise HTTPException(400, "format: 应为 html、csv 或 xlsx") from None
+    built = make_report(console.engine, start, end, console.now())
+    name = f"tongbao-{start.isoformat()}-{end.isoformat()}.{fmt.value}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt is Format.HTML:
+        body = render_html(built, "审管互动平台").encode("utf-8")
+        return Response(body, media_type="text/html; charset=utf-8", headers=disposition)
+    if fmt is Format.CSV:
+        body = ("\ufeff" + render_csv(built)).encode("utf-8")
+        return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        write_xlsx(built, path)
+        body = path.read_bytes()
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, media_type=media, headers=disposition)
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy(request: Request, user: Oversight, console: ConsoleDep) -> Response:
+    """The rules in force, each with its article, and the year's non-standard days."""
+    year = console.now().year
+    days = [date(year, 1, 1) + timedelta(days=n) for n in range(366)]
+    days = [d for d in days if d.year == year]
+    off = [d for d in days if d.weekday() < 5 and not console.calendar.is_working_day(d)]
+    on = [d for d in days if d.weekday() >= 5 and console.calendar.is_working_day(d)]
+    ctx = {
+        "user": user,
+        "console": console,
+        "policy": console.policy,
+        "year": year,
+        "days_off": off,
+        "working_weekends": on,
+        "provisional": console.calendar.is_provisional(days[0], days[-1]),
+    }
+    return templates.TemplateResponse(request, "pages/centre_policy.html", ctx)
