@@ -36,6 +36,7 @@ def _register() -> None:
         acls,
         bus,
         catalogue,
+        console,
         credentials,
         deadletter,
         deadline,

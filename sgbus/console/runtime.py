@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from confluent_kafka import Producer
 from sqlalchemy import Engine
@@ -29,6 +29,14 @@ from sgbus.console.readmodel.service import Projector, ProjectorConfig
 from sgbus.consumers.watchdog.clock import Clock, make_clock
 from sgbus.consumers.watchdog.wiring import RunOptions, build_ingestor
 from sgbus.producers.publisher import Publisher, Receipt
+
+
+class EventPublisher(Protocol):
+    """Publishes an event to a party's outbox and says where the broker stored it."""
+
+    def publish(self, party: str, event: Event) -> Receipt: ...
+
+    def close(self) -> None: ...
 
 
 class BusPublisher:
@@ -73,7 +81,7 @@ class Console:
     policy: Policy
     calendar: WorkingCalendar
     clock: Clock
-    publisher: BusPublisher
+    publisher: EventPublisher
     projector: Projector | None = None
 
     def now(self) -> datetime:

@@ -22,13 +22,12 @@ import httpx
 
 from sgbus.identity.admin_credentials import AdminCredentials
 from sgbus.identity.realm import (
-    AUDIENCE_MAPPER,
     MANAGED_ATTRIBUTE,
     REALM_ROLES,
     ClientSpec,
     GroupSpec,
     RealmSpec,
-    audience_mapper,
+    client_mappers,
 )
 
 Json = dict[str, Any]
@@ -225,7 +224,8 @@ class KeycloakAdmin:
         desired = spec.representation()
         current = self._find_client(spec.client_id)
         if current is None:
-            rep = {**desired, "enabled": True, "protocolMappers": [audience_mapper()]}
+            mappers = client_mappers(spec.client_id)
+            rep = {**desired, "enabled": True, "protocolMappers": mappers}
             self._call("POST", "/clients", json=rep)
             changes = [f"create client {spec.client_id}"]
             current = self._find_client(spec.client_id)
@@ -247,18 +247,19 @@ class KeycloakAdmin:
 
     def _ensure_mapper(self, client: Json) -> list[str]:
         path = f"/clients/{client['id']}/protocol-mappers/models"
-        wanted = audience_mapper()
-        for mapper in self._json(path):
-            if mapper["name"] != AUDIENCE_MAPPER:
-                continue
-            if mapper.get("protocolMapper") == wanted["protocolMapper"] and all(
-                mapper.get("config", {}).get(k) == v for k, v in wanted["config"].items()
+        have = {m["name"]: m for m in self._json(path)}
+        changes = []
+        for wanted in client_mappers(client["clientId"]):
+            mapper = have.get(wanted["name"])
+            if mapper is None:
+                self._call("POST", path, json=wanted)
+                changes.append(f"add mapper {wanted['name']} to {client['clientId']}")
+            elif mapper.get("protocolMapper") != wanted["protocolMapper"] or any(
+                mapper.get("config", {}).get(k) != v for k, v in wanted["config"].items()
             ):
-                return []
-            self._call("PUT", f"{path}/{mapper['id']}", json={**mapper, **wanted})
-            return [f"update audience mapper of {client['clientId']}"]
-        self._call("POST", path, json=wanted)
-        return [f"add audience mapper to {client['clientId']}"]
+                self._call("PUT", f"{path}/{mapper['id']}", json={**mapper, **wanted})
+                changes.append(f"update mapper {wanted['name']} of {client['clientId']}")
+        return changes
 
     def _ensure_service_roles(self, client: Json, spec: ClientSpec) -> list[str]:
         user = self._json(f"/clients/{client['id']}/service-account-user")
@@ -299,6 +300,72 @@ class KeycloakAdmin:
         return changes + self._ensure_realm_roles(
             f"/groups/{current['id']}/role-mappings/realm", spec.realm_roles, f"group {spec.name}"
         )
+
+    # --- users (liaison officers) ---------------------------------------------------------
+
+    def ensure_user(
+        self,
+        username: str,
+        *,
+        password: str,
+        name: str,
+        email: str | None = None,
+        party_group: str | None = None,
+        roles: tuple[str, ...] = (),
+    ) -> list[str]:
+        """Create or update a person who logs in to the console: password (not temporary),
+        display name, the party group (one at most) and realm roles; return the changes."""
+        rep: Json = {
+            "username": username,
+            "enabled": True,
+            "firstName": name,
+            "lastName": "-",
+            "email": email or f"{username}@users.sgbus.invalid",
+            "emailVerified": True,
+            "requiredActions": [],
+        }
+        user = self._find_user(username)
+        changes = []
+        if user is None:
+            self._call("POST", "/users", json=rep)
+            user = self._find_user(username)
+            assert user is not None
+            changes.append(f"create user {username}")
+        else:
+            self._call("PUT", f"/users/{user['id']}", json={**user, **rep})
+        credential = {"type": "password", "value": password, "temporary": False}
+        self._call("PUT", f"/users/{user['id']}/reset-password", json=credential)
+        changes += self._ensure_user_group(user["id"], username, party_group)
+        path = f"/users/{user['id']}/role-mappings/realm"
+        return changes + self._ensure_realm_roles(path, roles, f"user {username}")
+
+    def remove_user(self, username: str) -> bool:
+        """Delete a user; False when there was none."""
+        user = self._find_user(username)
+        if user is None:
+            return False
+        self._call("DELETE", f"/users/{user['id']}")
+        return True
+
+    def _find_user(self, username: str) -> Json | None:
+        found = self._json("/users", username=username, exact="true")
+        return next((u for u in found if u["username"] == username), None)
+
+    def _ensure_user_group(self, user_id: str, username: str, group: str | None) -> list[str]:
+        have = {g["name"]: g["id"] for g in self._json(f"/users/{user_id}/groups")}
+        changes = []
+        for name, gid in have.items():
+            if name != group:
+                self._call("DELETE", f"/users/{user_id}/groups/{gid}")
+                changes.append(f"remove {username} from group {name}")
+        if group is not None and group not in have:
+            found = self._json("/groups", search=group, exact="true")
+            target = next((g for g in found if g["name"] == group), None)
+            if target is None:
+                raise KeycloakError(f"realm {self.realm} has no group {group}")
+            self._call("PUT", f"/users/{user_id}/groups/{target['id']}")
+            changes.append(f"add {username} to group {group}")
+        return changes
 
     # --- secrets and revocation -----------------------------------------------------------
 

@@ -45,7 +45,7 @@ SERVICE_PRINCIPALS = (
 # Keycloak accepts any port for an ``http://127.0.0.1/...`` redirect URI (RFC 8252 section 7.3,
 # loopback redirection); it has no port wildcard, so an HTTPS console names its port, e.g.
 # ``https://127.0.0.1:8443/auth/callback``.
-DEFAULT_REDIRECT_URIS = ("http://127.0.0.1/auth/callback",)
+DEFAULT_REDIRECT_URIS = ("http://127.0.0.1/auth/callback", "http://127.0.0.1/auth/logged-out")
 DEFAULT_TOKEN_LIFESPAN_S = 300
 
 
@@ -67,6 +67,9 @@ class ClientSpec:
         attributes = {MANAGED_ATTRIBUTE: "true"}
         if self.pkce:
             attributes["pkce.code.challenge.method"] = "S256"
+        if self.standard_flow:
+            # After logout the provider may send the browser back to a redirect URI ("+").
+            attributes["post.logout.redirect.uris"] = "+"
         return {
             "clientId": self.client_id,
             "description": self.description,
@@ -96,6 +99,43 @@ def audience_mapper() -> dict[str, Any]:
             "introspection.token.claim": "true",
         },
     }
+
+
+def login_mappers() -> list[dict[str, Any]]:
+    """Protocol mappers of the console's login client: the user's party groups (claim
+    ``groups``, names without path) and realm roles (claim ``roles``) in the ID token and
+    userinfo, so the console needs no admin access to know who may do what."""
+    claims = {"id.token.claim": "true", "userinfo.token.claim": "true"}
+    return [
+        {
+            "name": "groups",
+            "protocol": "openid-connect",
+            "protocolMapper": "oidc-group-membership-mapper",
+            "config": {
+                **claims,
+                "claim.name": "groups",
+                "full.path": "false",
+                "access.token.claim": "false",
+            },
+        },
+        {
+            "name": "realm-roles",
+            "protocol": "openid-connect",
+            "protocolMapper": "oidc-usermodel-realm-role-mapper",
+            "config": {
+                **claims,
+                "claim.name": "roles",
+                "multivalued": "true",
+                "jsonType.label": "String",
+                "access.token.claim": "false",
+            },
+        },
+    ]
+
+
+def client_mappers(client_id: str) -> list[dict[str, Any]]:
+    """Every protocol mapper a managed client carries."""
+    return [audience_mapper(), *(login_mappers() if client_id == CONSOLE else [])]
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,10 @@ def test_console_has_the_code_flow_with_pkce() -> None:
     rep = realm_spec(PARTIES).client("sgbus-console").representation()
     assert rep["standardFlowEnabled"] is True
     assert rep["attributes"]["pkce.code.challenge.method"] == "S256"
-    assert rep["redirectUris"] == ["http://127.0.0.1/auth/callback"]
+    assert rep["redirectUris"] == [
+        "http://127.0.0.1/auth/callback",
+        "http://127.0.0.1/auth/logged-out",
+    ]
     assert rep["serviceAccountsEnabled"] is True
 
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sgbus.console.web.templating import templates
-from sgbus.console.web.users import CurrentUser, check_csrf, require_admin
 
 from sgbus.console import directory
 from sgbus.console.runtime import Console
 from sgbus.console.web.pages.deps import console_of
+from sgbus.console.web.templating import templates
+from sgbus.console.web.users import CurrentUser, check_csrf, require_admin
 
 router = APIRouter(prefix="/admin")
 Admin = Annotated[CurrentUser, Depends(require_admin)]

@@ -15,8 +15,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
-from sgbus.console.web.templating import templates
-from sgbus.console.web.users import CurrentUser, check_csrf, require_oversight
 
 from sgbus.bus.events import EVENT_CLASSES, Envelope
 from sgbus.bus.validation.pii import redact
@@ -27,6 +25,8 @@ from sgbus.console.web.fields import rows_of
 from sgbus.console.web.pages.deps import console_of, parse_day
 from sgbus.console.web.pages.officer import item_filter
 from sgbus.console.web.pages.publish import publish_as_officer
+from sgbus.console.web.templating import templates
+from sgbus.console.web.users import CurrentUser, check_csrf, require_oversight
 from sgbus.console.web.views import item_view
 from sgbus.monitoring.report import Format, make_report
 from sgbus.monitoring.report.html import render_html

@@ -6,30 +6,39 @@ found", whether asked by URL, by a form or in a bulk claim.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sgbus.console.web.templating import templates
-from sgbus.console.web.users import CurrentUser, check_csrf, require_officer
 
 from sgbus.bus.events import (
     EVENT_CLASSES,
     ConsultationPosition,
     Envelope,
+    Event,
     LicenceEffect,
     SupervisionActionKind,
     VerificationOutcome,
 )
 from sgbus.console import actions
-from sgbus.console.readmodel.queries import ItemFilter, Tab, get_item, list_items, tab_counts
+from sgbus.console.readmodel.queries import (
+    ItemDetail,
+    ItemFilter,
+    Tab,
+    get_item,
+    list_items,
+    tab_counts,
+)
 from sgbus.console.runtime import Console, decode_payload
 from sgbus.console.web import export
 from sgbus.console.web.fields import rows_of
 from sgbus.console.web.pages.deps import console_of, is_htmx, parse_day
 from sgbus.console.web.pages.publish import publish_as_officer
+from sgbus.console.web.templating import templates
+from sgbus.console.web.users import CurrentUser, check_csrf, require_officer
 from sgbus.console.web.views import item_view
 
 router = APIRouter()
@@ -147,6 +156,11 @@ def _event_of(console: Console, event_id: str, party: str) -> Any:
     return detail, decode_payload(detail.row.event_type, detail.payload)
 
 
+def _claim_of(detail: ItemDetail, console: Console) -> Callable[[actions.Officer], Event]:
+    event = decode_payload(detail.row.event_type, detail.payload)
+    return lambda officer: actions.claim(event, officer, console.now())
+
+
 def _officer(user: CurrentUser) -> actions.Officer:
     assert user.party is not None
     return actions.Officer(user.username, user.name, user.party)
@@ -173,7 +187,7 @@ def bulk_claim(
 ) -> Response:
     """Claim each chosen item; one result per item (a foreign item is refused, not claimed)."""
     officer = _officer(user)
-    results = []
+    results: list[tuple[str, ItemDetail | None, str]] = []
     for event_id in dict.fromkeys(event_ids):
         with console.engine.connect() as conn:
             detail = get_item(conn, event_id, officer.party)
@@ -183,10 +197,7 @@ def bulk_claim(
         if not detail.row.claimable or detail.row.claimed_at is not None:
             results.append((event_id, detail, "无需认领或已认领"))
             continue
-        event = decode_payload(detail.row.event_type, detail.payload)
-        outcome = publish_as_officer(
-            console, officer, lambda o, e=event: actions.claim(e, o, console.now())
-        )
+        outcome = publish_as_officer(console, officer, _claim_of(detail, console))
         results.append((event_id, detail, outcome.message))
     ctx = {"user": user, "results": results}
     return templates.TemplateResponse(request, "pages/bulk_result.html", ctx)

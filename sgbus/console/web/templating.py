@@ -1,0 +1,24 @@
+"""The Jinja2 templates of the console, with the filters and globals every page uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+from sgbus.bus.calendar import CHINA_TZ
+from sgbus.console.labels import event_label
+from sgbus.console.web.users import csrf_token
+
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def local_time(moment: datetime | None) -> str:
+    """An instant as Asia/Shanghai wall-clock time, to the minute."""
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+templates.env.filters["local_time"] = local_time
+templates.env.filters["event_label"] = event_label
+templates.env.globals["csrf_token"] = csrf_token
