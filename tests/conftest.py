@@ -21,7 +21,12 @@ _MARKERS_BY_FIXTURE = {
     "prometheus": ("integration", "prometheus"),
 }
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.stores", "tests.fixtures.prometheus"]
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.stores",
+    "tests.fixtures.prometheus",
+    "tests.fixtures.browser",
+]
 
 
 @pytest.fixture(scope="session")

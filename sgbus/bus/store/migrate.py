@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -20,5 +21,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database behind ``engine`` to the newest schema; safe to call at every start."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the database behind ``engine`` to the newest schema; safe to call at every start.
+
+    One migration at a time per process: Alembic keeps its running context in module globals,
+    so services started as threads of one process (the demo, the console) take turns."""
+    with _ONE_AT_A_TIME:
+        command.upgrade(alembic_config(engine), "head")
+
+
+_ONE_AT_A_TIME = threading.Lock()

@@ -35,7 +35,7 @@ class ConsoleSettings(BaseSettings):
         description="the URL users open (behind a TLS proxy: https://…); unset:"
         " http://<host>:<port>",
     )
-    idle_timeout_s: int = Field(default=900, ge=30, le=86_400, description="idle session end")
+    idle_timeout_s: int = Field(default=900, ge=1, le=86_400, description="idle session end")
     session_max_s: int = Field(default=8 * 3600, ge=300, le=7 * 86_400)
     session_secret_file: Path | None = Field(
         default=None,
