@@ -24,6 +24,7 @@ from sgbus.bus.reading import read_to_end
 from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.store.tables import obligations
+from sgbus.console import actions
 from sgbus.console.readmodel.queries import get_item
 from sgbus.console.runtime import Console, build_console
 from sgbus.console.serve import Serving, projector_thread, serving
@@ -69,7 +70,7 @@ class Site:
         return [str(e.envelope.event_id) for e in events]
 
     def results(self, n: int, matter: str) -> list[Any]:
-        self.serial[0] += n
+        self.serial[0] += 100  # a fresh block of case numbers per call
         return results(n, seed=self.serial[0], matters=[matter], base_serial=self.serial[0])
 
 
@@ -171,7 +172,8 @@ def test_login_shows_the_officers_party(site: Site, browser: Any) -> None:
     page = log_in(browser, site.main.url, "officer-a")
     assert page.url.startswith(f"{site.main.url}/items")
     assert page.locator("#who-name").inner_text() == "王芳"
-    assert page.locator("#who-party").inner_text() == DEPT_A
+    assert page.locator("#who-party").get_attribute("data-party") == DEPT_A
+    assert page.locator("#who-party").inner_text() == "威海市发展和改革委员会"
     page.context.close()
 
 
@@ -297,10 +299,25 @@ def test_an_idle_session_expires(site: Site, browser: Any) -> None:
     page.context.close()
 
 
+def _a_busy_week(site: Site) -> str:
+    """Results for several departments, a third of department A's claimed by an officer: the
+    data the committed screenshots show. Returns one pending item of department A."""
+    events = [
+        *site.results(12, MATTER_A),
+        *site.results(6, MATTER_B),
+        *site.results(4, "WH-A2-004"),
+    ]
+    ids = site.publish(*events)
+    eventually(lambda: all(_has_item(site, i, DEPT_A) for i in ids[:12]))
+    officer = actions.Officer("officer-a", "王芳", DEPT_A)
+    for event in events[:4]:
+        site.console.publisher.publish(DEPT_A, actions.claim(event, officer, site.console.now()))
+    eventually(lambda: all(_claimed(site, i, DEPT_A) for i in ids[:4]))
+    return ids[5]
+
+
 def test_phone_layout_and_screenshots(site: Site, browser: Any, tmp_path: Path) -> None:
-    (item,) = site.results(1, MATTER_A)
-    (event_id,) = site.publish(item)
-    eventually(lambda: _has_item(site, event_id, DEPT_A))
+    event_id = _a_busy_week(site)
     page = log_in(browser, site.main.url, "officer-a", phone=True)
     for path in ("/items?tab=all", f"/items/{event_id}"):
         page.goto(f"{site.main.url}{path}")

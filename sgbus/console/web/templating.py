@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from sgbus.bus.calendar import CHINA_TZ
@@ -19,6 +20,15 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+def party_name(request: Request, party: str | None) -> str:
+    """A party's name from the console's catalogue (its id when unknown)."""
+    if not party:
+        return ""
+    name: str = request.app.state.console.party_name(party)
+    return name
+
+
 templates.env.filters["local_time"] = local_time
+templates.env.globals["party_name"] = party_name
 templates.env.filters["event_label"] = event_label
 templates.env.globals["csrf_token"] = csrf_token
