@@ -17,6 +17,7 @@ from sgbus.bus.calendar import CHINA_TZ
 from sgbus.bus.settings import Settings
 from sgbus.cli import _startup, app
 from sgbus.cli.stack import local_stack, warn_insecure
+from sgbus.demo.console import DemoConsole, start_demo_console
 from sgbus.demo.scenario import APPROVAL, DemoPlan, Running, start, summary
 from sgbus.stack import StackError
 
@@ -67,16 +68,26 @@ def demo(
     speed: Annotated[float, typer.Option(help="simulated seconds per real second")] = 20_000,
     days: Annotated[float, typer.Option(help="simulated days to run")] = 8,
     policy: Annotated[str, typer.Option(help="deadline policy preset or file")] = "anqiu",
+    web: Annotated[
+        bool, typer.Option("--console/--no-console", help="serve the 审管互动平台 on the run")
+    ] = True,
 ) -> None:
     """Start the local stack (or use the broker in SGBUS_BOOTSTRAP and the registry in
     SGBUS_SCHEMA_REGISTRY), then run a simulated week: publish, route, claim, watch deadlines."""
+    local = not _startup.settings().bootstrap
     settings = _stack_settings(_startup.settings())
     # Beside the stack whose topics and offsets it uses, like the default stores.
     workdir = settings.stack_state_dir() / "demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir.mkdir(parents=True, exist_ok=True)
     plan = DemoPlan(results=results, speed=speed, days=days, policy=policy)
+    sites: list[DemoConsole] = []
+
+    def serve_console(run: Running) -> None:
+        if web and local:
+            sites.extend(s for s in [_console(settings, run, workdir, plan)] if s is not None)
+
     try:
-        run, threads = start(settings, plan, workdir)
+        run, threads = start(settings, plan, workdir, serve_console)
     except OSError as exc:  # e.g. the metrics port is taken
         console.print(f"[red]sgbus demo: {exc}")
         raise typer.Exit(1) from None
@@ -92,9 +103,28 @@ def demo(
         live.update(_table(run))
     if run.monitoring is not None:
         run.monitoring.close()
+    for site in sites:
+        site.close()
     _next_steps(workdir, run)
     if run.errors:
         raise typer.Exit(1)
+
+
+def _console(settings: Settings, run: Running, workdir: Path, plan: DemoPlan) -> DemoConsole | None:
+    """Serve the console on the run and print its logins (secured local stack only)."""
+    if settings.plaintext() or settings.credentials is not None:
+        console.print("[yellow]no console: it needs the local stack's identity provider")
+        return None
+    try:
+        site = start_demo_console(settings, local_stack().cfg, run, workdir, plan.policy)
+    except OSError as exc:  # the console's port is taken: the demo goes on without it
+        console.print(f"[yellow]no console: {exc} (set SGBUS_CONSOLE_PORT)")
+        return None
+    console.print(f"[bold]审管互动平台[/bold] {site.site.url}  (logins of this run:)")
+    for login in site.logins:
+        roles = "+".join(login.roles)
+        console.print(f"  {login.username:<24} {login.password:<14} {roles}")
+    return site
 
 
 def _stack_settings(settings: Settings) -> Settings:

@@ -115,17 +115,21 @@ def build_console(
     now: datetime | None = None,
     clock_speed: float | None = None,
     calendar: list[Path] | None = None,
+    policy: str | None = None,
+    clock: Clock | None = None,
     stop: threading.Event | None = None,
     with_projector: bool = True,
 ) -> Console:
     """The console for the broker, registry and store in ``settings``; nothing contacted yet.
     Raises for a bad configuration (policy, calendar, catalogue, database URL)."""
     settings = settings.acting_as(principals.CONSOLE)
-    opts = RunOptions(now=now, clock_speed=clock_speed, calendar=list(calendar or []))
+    opts = RunOptions(
+        policy=policy, now=now, clock_speed=clock_speed, calendar=list(calendar or [])
+    )
     ingestor = build_ingestor(settings, opts)
     engine = make_engine(db_url or settings.console_db_url())
     serde = serde_for(settings)
-    clock = make_clock(now, clock_speed)
+    clock = clock or make_clock(now, clock_speed)
     projector = None
     if with_projector:
         config = ProjectorConfig()

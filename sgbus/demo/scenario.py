@@ -168,10 +168,15 @@ def _thread(target: Callable[[], object], errors: list[str], name: str) -> threa
 
 
 def start(
-    settings: Settings, plan: DemoPlan, workdir: Path
+    settings: Settings,
+    plan: DemoPlan,
+    workdir: Path,
+    before_actors: Callable[[Running], None] | None = None,
 ) -> tuple[Running, list[threading.Thread]]:
     """Apply topics, start router, department services, watchdog and the actors; serve
-    metrics when ``settings.metrics_port`` is set (stop them with ``run.monitoring.close()``)."""
+    metrics when ``settings.metrics_port`` is set (stop them with ``run.monitoring.close()``).
+    ``before_actors`` runs once everything reads, before the first event is published (the
+    console starts there)."""
     catalogue = example_catalogue()
     admin = make_admin(settings.acting_as(principals.ADMIN))
     apply(admin, desired_topics([*catalogue.parties_by_id, "watchdog"], settings))
@@ -233,6 +238,8 @@ def start(
             watchdog.close()
 
     threads.append(_thread(watch, run.errors, "watchdog"))
+    if before_actors is not None:
+        before_actors(run)
     threads.append(_thread(lambda: _act(settings, plan, run, serde), run.errors, "actors"))
     return run, threads
 
