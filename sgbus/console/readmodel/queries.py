@@ -19,6 +19,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    literal,
     or_,
     select,
     true,
@@ -109,6 +110,8 @@ class Page:
     total: int
     page: int
     per_page: int
+    counts: dict[Tab, int] = field(default_factory=dict)
+    """Items on each list under the same filters."""
 
     @property
     def pages(self) -> int:
@@ -192,7 +195,12 @@ def _base() -> Select[Any]:
         _replies.c.answer_type.label("reply_type"),
         _assigns.c.answered_at.label("assigned_at"),
         done,
-    ).select_from(
+    ).select_from(_joined())
+
+
+def _joined() -> Any:
+    """Items with their deadline and the party's answers."""
+    return (
         console_items.outerjoin(obligations, _o.id == _i.obligation_id)
         .outerjoin(_claims, _answer_join(_claims, CLAIM))
         .outerjoin(_replies, _answer_join(_replies, REPLY))
@@ -200,15 +208,17 @@ def _base() -> Select[Any]:
     )
 
 
+def _category(now: datetime) -> ColumnElement[str]:
+    """The list an item is on: claimed (done), overdue, or pending."""
+    return case(
+        (_done(), literal(Tab.CLAIMED.value)),
+        (and_(_o.due_at.is_not(None), _o.due_at <= now), literal(Tab.OVERDUE.value)),
+        else_=literal(Tab.PENDING.value),
+    )
+
+
 def _tab(tab: Tab, now: datetime) -> ColumnElement[bool]:
-    done = _done()
-    if tab is Tab.CLAIMED:
-        return done
-    if tab is Tab.OVERDUE:
-        return and_(~done, _o.due_at.is_not(None), _o.due_at <= now)
-    if tab is Tab.PENDING:
-        return and_(~done, or_(_o.due_at.is_(None), _o.due_at > now))
-    return true()
+    return true() if tab is Tab.ALL else _category(now) == tab.value
 
 
 def _like(text: str) -> str:
@@ -216,8 +226,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filters(f: ItemFilter, now: datetime) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [_tab(f.tab, now)]
+def _filters(f: ItemFilter) -> list[ColumnElement[bool]]:
+    """Every condition of ``f`` but its tab."""
+    where: list[ColumnElement[bool]] = []
     if f.party is not None:
         where.append(_i.party == f.party)
     if f.matter:
@@ -245,28 +256,32 @@ def _filters(f: ItemFilter, now: datetime) -> list[ColumnElement[bool]]:
 
 
 def list_items(conn: Connection, f: ItemFilter, now: datetime) -> Page:
-    """One page of the items matching ``f``, earliest deadline first."""
-    where = _filters(f, now)
-    total = conn.execute(
-        select(func.count()).select_from(_base().where(*where).subquery())
-    ).scalar_one()
+    """One page of the items matching ``f``, earliest deadline first, with how many items
+    each list holds under the same filters."""
+    where = _filters(f)
+    counts = _counts(conn, where, now)
+    total = sum(counts.values()) if f.tab is Tab.ALL else counts[f.tab]
     page = max(1, f.page)
     q = (
         _base()
-        .where(*where)
+        .where(*where, _tab(f.tab, now))
         .order_by(_o.due_at.is_(None), _o.due_at, _i.occurred_at, _i.event_id)
         .limit(f.per_page)
         .offset((page - 1) * f.per_page)
     )
-    return Page([_row(r) for r in conn.execute(q)], total, page, f.per_page)
+    return Page([_row(r) for r in conn.execute(q)], total, page, f.per_page, counts)
+
+
+def _counts(conn: Connection, where: list[ColumnElement[bool]], now: datetime) -> dict[Tab, int]:
+    category = _category(now).label("category")
+    q = select(category, func.count()).select_from(_joined()).where(*where).group_by(category)
+    found = {Tab(c): n for c, n in conn.execute(q).all()}
+    return {t: found.get(t, 0) for t in (Tab.PENDING, Tab.CLAIMED, Tab.OVERDUE)}
 
 
 def tab_counts(conn: Connection, party: str | None, now: datetime) -> dict[Tab, int]:
     """How many items each list holds for ``party`` (None: every party)."""
-    out = {}
-    for tab in (Tab.PENDING, Tab.CLAIMED, Tab.OVERDUE):
-        out[tab] = list_items(conn, ItemFilter(party, tab, per_page=1), now).total
-    return out
+    return _counts(conn, _filters(ItemFilter(party)), now)
 
 
 def get_item(conn: Connection, event_id: str, party: str) -> ItemDetail | None:

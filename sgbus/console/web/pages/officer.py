@@ -30,7 +30,6 @@ from sgbus.console.readmodel.queries import (
     Tab,
     get_item,
     list_items,
-    tab_counts,
 )
 from sgbus.console.runtime import Console, decode_payload
 from sgbus.console.web import export
@@ -78,7 +77,6 @@ def list_context(request: Request, console: Console, f: ItemFilter) -> dict[str,
     now = console.now()
     with console.engine.connect() as conn:
         page = list_items(conn, f, now)
-        counts = tab_counts(conn, f.party, now)
     kept = {k: request.query_params.get(k, "") for k in FILTER_FIELDS}
     query = urlencode({"tab": f.tab.value, **{k: v for k, v in kept.items() if v}})
     return {
@@ -87,7 +85,7 @@ def list_context(request: Request, console: Console, f: ItemFilter) -> dict[str,
         "query": query,
         "page": page,
         "items": [item_view(r, now, console.calendar) for r in page.rows],
-        "counts": counts,
+        "counts": page.counts,
         "tabs": [Tab.PENDING, Tab.CLAIMED, Tab.OVERDUE, Tab.ALL],
         "now": now,
         "event_types": sorted(EVENT_CLASSES),
