@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
+from sqlalchemy import Engine
 
 from sgbus.bus.calendar import default_calendar
 from sgbus.bus.events import Event
@@ -52,10 +53,14 @@ class RecordingPublisher:
         pass
 
 
-def console_for(tmp_path: Path, now: datetime, city: str = "weihai") -> Console:
-    """A console on a fresh SQLite store, with the city's small test catalogue."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'console.db'}")
-    migrate(engine)
+def console_for(
+    tmp_path: Path, now: datetime, city: str = "weihai", engine: Engine | None = None
+) -> Console:
+    """A console on a fresh SQLite store (or ``engine``, migrated), with the city's small
+    test catalogue."""
+    if engine is None:
+        engine = make_engine(f"sqlite:///{tmp_path / 'console.db'}")
+        migrate(engine)
     return Console(
         engine=engine,
         catalogue=city_catalogue(city),
