@@ -198,3 +198,92 @@ def test_claims_give_the_console_user() -> None:
         user_from_claims({"preferred_username": "x", "roles": ["officer"]}, parties)
     admin = user_from_claims({"preferred_username": "root", "roles": ["admin"]}, parties)
     assert admin.party is None and admin.has("admin")
+
+
+def test_a_verification_result_and_supervision_information(
+    console: Console, client: TestClient
+) -> None:
+    from sgbus.bus.events import SupervisionAction, VerificationResult
+
+    task = W.request("VerificationTask", 6, MON, by="approval", to="market")
+    item = W.approval_result(7, MON)
+    feed(console, audit(task), audit(item))
+    log_in(client, "li.ming", MARKET, name="李明")
+    form = {
+        "csrf_token": CSRF,
+        "outcome": "RECTIFICATION_ORDERED",
+        "verified_on": "2026-10-12",
+        "findings": "现场与承诺不符,已责令整改",
+    }
+    url = f"/items/{task.envelope.event_id}/verification"
+    assert client.post(url, data=form, follow_redirects=False).status_code == 303
+    missing = {k: v for k, v in form.items() if k != "findings"}
+    refused = client.post(url, data=missing)
+    assert refused.status_code == 400 and "findings" in refused.text
+    push = {
+        "csrf_token": CSRF,
+        "kind": "ADMINISTRATIVE_PENALTY",
+        "decision_number": "威市监罚〔2026〕8号",
+        "decision_date": "2026-10-12",
+        "authority_name": "威海市市场监督管理局",
+        "authority_uscc": "11371000MB28512348",
+        "result": "罚款五千元",
+        "licence_effect": "NONE",
+        "law": "中华人民共和国食品安全法",
+        "article": "第一百二十二条",
+    }
+    done = client.post(f"/items/{item.envelope.event_id}/supervision", data=push)
+    assert done.status_code == 200, done.text[:500]
+    (_, result), (_, action) = publisher(console).sent
+    assert isinstance(result, VerificationResult) and result.inspectors[0].name == "李明"
+    assert isinstance(action, SupervisionAction)
+    assert action.subject == item.licensee and action.envelope.recipients == [item.envelope.sender]
+    assert action.approval_case_key == item.envelope.case_key
+
+
+def test_the_centre_downloads_the_report_and_assigns_from_the_pool(
+    console: Console, client: TestClient
+) -> None:
+    from sgbus.bus.events import CaseAssignment
+    from sgbus.bus.obligations.ingest import AuditRecord
+
+    pooled = W.approval_result(8, MON, to=("oversight",))
+    feed(console, AuditRecord(pooled, (OVERSIGHT,), unassigned=True))
+    log_in(client, "zhao.lei", OVERSIGHT, "officer", "oversight", name="赵磊")
+    pool = client.get("/centre/pool")
+    assert pool.status_code == 200 and str(pooled.envelope.event_id) in pool.text
+    url = f"/centre/pool/{pooled.envelope.event_id}/assign"
+    unknown = client.post(url, data={"csrf_token": CSRF, "to": ["nowhere"]})
+    assert unknown.status_code == 400 and "nowhere" in unknown.text
+    done = client.post(url, data={"csrf_token": CSRF, "to": [HEALTH], "reason": "目录未列明"})
+    assert done.status_code == 200
+    ((party, assignment),) = publisher(console).sent
+    assert party == OVERSIGHT and isinstance(assignment, CaseAssignment)
+    assert assignment.assigned_to == [HEALTH] and assignment.original_value == b"raw"
+    assert assignment.assigned_by == "赵磊"
+    for fmt, starts in (("html", b"<!DOCTYPE html"), ("xlsx", b"PK"), ("csv", b"\xef\xbb\xbf")):
+        got = client.get(f"/centre/report?from=2026-10-01&to=2026-10-31&format={fmt}")
+        assert got.status_code == 200 and got.content.startswith(starts), fmt
+    assert client.get("/centre/report?format=pdf").status_code == 400
+
+
+def test_the_admin_keeps_the_officer_directory(console: Console, client: TestClient) -> None:
+    log_in(client, "root", None, "admin")
+    entry = {
+        "csrf_token": CSRF,
+        "username": "li.ming",
+        "party": MARKET,
+        "name": "李明",
+        "role": "officer",
+        "phone": "0631-5201234",
+        "email": "li.ming@example.gov.cn",
+    }
+    assert client.post("/admin/officers", data=entry, follow_redirects=False).status_code == 303
+    page = client.get("/admin/officers")
+    assert "0631-5201234" in page.text and "李明" in page.text
+    bad = client.post("/admin/officers", data={**entry, "username": "Li Ming", "phone": "call me"})
+    assert bad.status_code == 400 and "username:" in bad.text and "phone:" in bad.text
+    assert "call me" not in bad.text  # a rejected contact value is not echoed
+    gone = client.post("/admin/officers/li.ming/delete", data={"csrf_token": CSRF})
+    assert gone.status_code in (200, 303)
+    assert "0631-5201234" not in client.get("/admin/officers").text
