@@ -47,8 +47,3 @@ def symbol_labels(enum: type[Enum]) -> dict[str, str]:
         if rest:
             out[name.strip()] = rest.split("(", 1)[0].strip().rstrip(".")
     return out
-
-
-def symbol_label(value: Enum) -> str:
-    """The Chinese label of one enum symbol, else its value."""
-    return symbol_labels(type(value)).get(str(value.value), str(value.value))

@@ -301,12 +301,6 @@ def pooled_value(conn: Connection, event_id: str, party: str) -> bytes | None:
     return value
 
 
-def parties_of(conn: Connection, event_id: str) -> list[str]:
-    """The parties that received item ``event_id``."""
-    q = select(_i.party).where(_i.event_id == event_id).order_by(_i.party)
-    return list(conn.execute(q).scalars())
-
-
 def case_history(conn: Connection, case_key: str) -> list[HistoryRow]:
     """Every event of the case, oldest first."""
     h = console_history.c

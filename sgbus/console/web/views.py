@@ -28,11 +28,6 @@ class ItemView:
         """The event type in Chinese."""
         return event_label(self.row.event_type)
 
-    @property
-    def overdue(self) -> bool:
-        """Nothing done and the deadline passed."""
-        return self.light is Light.RED
-
 
 def item_view(row: ItemRow, now: datetime, calendar: WorkingCalendar) -> ItemView:
     """The view of ``row`` at ``now``."""
@@ -58,8 +53,3 @@ def state_of(row: ItemRow, lit: Light) -> str:
     if row.pooled:
         return "待指派"
     return "待认领" if row.claimable else "待办理"
-
-
-def mode_label(mode: str | None) -> str:
-    """A claim mode in Chinese."""
-    return _MODES.get(mode or "", mode or "—")
