@@ -287,3 +287,22 @@ def test_the_admin_keeps_the_officer_directory(console: Console, client: TestCli
     gone = client.post("/admin/officers/li.ming/delete", data={"csrf_token": CSRF})
     assert gone.status_code in (200, 303)
     assert "0631-5201234" not in client.get("/admin/officers").text
+
+
+def test_a_page_polling_by_itself_does_not_keep_the_session_alive(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time as real_time
+
+    from sgbus.console.web import users
+
+    log_in(client, "li.ming", MARKET, idle_s=800)  # idle timeout 900 s
+    assert client.get("/items?poll=1", headers={"HX-Request": "true"}).status_code == 200
+    later = real_time.time() + 200
+    monkeypatch.setattr(users.time, "time", lambda: later)
+    assert client.get("/items").status_code == 401  # the poll did not count as activity
+    log_in(client, "li.ming", MARKET, idle_s=800)
+    monkeypatch.setattr(users.time, "time", real_time.time)
+    assert client.get("/items").status_code == 200  # a real request does
+    monkeypatch.setattr(users.time, "time", lambda: later)
+    assert client.get("/items").status_code == 200

@@ -19,6 +19,8 @@ from fastapi import HTTPException, Request
 OFFICER, OVERSIGHT, ADMIN = "officer", "oversight", "admin"
 ROLES = frozenset({OFFICER, OVERSIGHT, ADMIN})
 USER_KEY, SEEN_KEY, LOGIN_KEY, CSRF_KEY = "user", "seen", "login_at", "csrf"
+#: Query parameter of the requests a page makes by itself (htmx polling).
+POLL_PARAM = "poll"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,10 @@ def current_user(request: Request) -> CurrentUser:
     if now - seen > limits.idle_s or now - login_at > limits.max_s:
         request.session.clear()
         raise SessionExpired()
-    request.session[SEEN_KEY] = now
+    if request.query_params.get(POLL_PARAM) != "1":
+        # A page refreshing itself is not the officer at work: it must not keep the session
+        # alive for ever on an unattended screen.
+        request.session[SEEN_KEY] = now
     return CurrentUser.from_session(data)
 
 
