@@ -31,6 +31,7 @@ from sgbus.console.readmodel.project import project
 from sgbus.console.readmodel.write import Projected, Written, write_batch
 from sgbus.consumers.stored_offsets import StoredPositions, subscribe_from_store
 from sgbus.consumers.watchdog.audit import decode_audit, raw_record
+from sgbus.consumers.watchdog.calendars import apply_calendar
 from sgbus.consumers.watchdog.clock import Clock
 from sgbus.consumers.watchdog.ledger import sweep
 from sgbus.consumers.watchdog.progress import LocalProgress
@@ -90,7 +91,7 @@ class Projector:
     def start(self) -> bool:
         """Bring the store's schema up to date and subscribe at the stored offsets (waiting
         out transient faults); False when stopped first."""
-        if self.loop.until_done(lambda: migrate(self.engine)) is None and self.stop.is_set():
+        if self.loop.until_done(self._prepare) is None:
             return False
         self._positions = subscribe_from_store(
             self.consumer,
@@ -100,6 +101,13 @@ class Projector:
             on_assigned=lambda tps: self._progress.assign(tp.partition for tp in tps),
             on_revoked=lambda tps: self._progress.revoke(tp.partition for tp in tps),
         )
+        return True
+
+    def _prepare(self) -> bool:
+        migrate(self.engine)
+        # Provisional deadlines already stored follow the calendar this instance runs on, as
+        # the watchdog's do after a reload.
+        apply_calendar(self.engine, self.ingestor.policy, self.ingestor.calendar)
         return True
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> None:
