@@ -155,3 +155,27 @@ def codegen(
         raise typer.Exit(1)
     path.write_text(source, encoding="utf-8")
     typer.echo(f"wrote {path}")
+
+
+@schemas_app.command("jsonschema")
+def jsonschema_files(
+    check_only: Annotated[bool, typer.Option("--check", help="Only report drift.")] = False,
+) -> None:
+    """Regenerate docs/jsonschema/<Event>.schema.json (JSON Schema 2020-12) from the contracts."""
+    from sgbus.bus.contracts.json_schema import JSON_SCHEMA_DIR, all_schemas, render, write_all
+
+    if check_only:
+        stale = [
+            name
+            for name, schema in all_schemas().items()
+            if not (JSON_SCHEMA_DIR / f"{name}.schema.json").is_file()
+            or (JSON_SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")
+            != render(schema)
+        ]
+        if stale:
+            typer.echo(f"ERROR out of date: {', '.join(stale)}; run `sgbus schemas jsonschema`")
+            raise typer.Exit(1)
+        typer.echo(f"{JSON_SCHEMA_DIR}: up to date")
+        return
+    for path in write_all(JSON_SCHEMA_DIR):
+        typer.echo(f"wrote {path}")
