@@ -168,6 +168,7 @@ def test_cluster_id_is_16_bytes_url_safe() -> None:
 def test_config_from_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SGBUS_HOME", str(tmp_path))
     monkeypatch.setenv("SGBUS_REGISTRY_PORT", "28081")
+    monkeypatch.delenv("SGBUS_STACK_DIR", raising=False)
     cfg = StackConfig.from_settings(Settings())
     assert cfg.state_dir == tmp_path / "stack"
     assert cfg.registry_url == "http://127.0.0.1:28081/apis/ccompat/v7"

@@ -231,7 +231,10 @@ def test_known_party_suggests_for_an_abbreviated_region() -> None:
     assert known_party("weihai-water", ids, "catalogue 'x'") == "weihai-water"
 
 
-def test_two_stacks_have_their_own_default_stores(tmp_path: Path) -> None:
+def test_two_stacks_have_their_own_default_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SGBUS_STACK_DIR", raising=False)  # the default is what is tested
     one = Settings(home=tmp_path, stack_dir=tmp_path / "one")
     two = Settings(home=tmp_path, stack_dir=tmp_path / "two")
     assert one.watchdog_db_url() != two.watchdog_db_url()
