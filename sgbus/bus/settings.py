@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     console_db: str | None = Field(
         default=None, description="the console's read model (SQLAlchemy URL); unset: SQLite"
     )
+    gateway_db: str | None = Field(
+        default=None,
+        description="the HTTP gateway's read model and receipts (SQLAlchemy URL); unset: SQLite",
+    )
     department_db: str | None = Field(
         default=None, description="a department's store; '{party}' is replaced by the party id"
     )
@@ -224,6 +228,10 @@ class Settings(BaseSettings):
     def console_db_url(self) -> str:
         """The console's read-model store URL."""
         return self.console_db or f"sqlite:///{self.stores_dir() / 'console.db'}"
+
+    def gateway_db_url(self) -> str:
+        """The HTTP gateway's store URL."""
+        return self.gateway_db or f"sqlite:///{self.stores_dir() / 'gateway.db'}"
 
     def claim_on_receipt_party_ids(self) -> list[str]:
         """Parties that claim on receipt, including those under the deprecated name (with a

@@ -43,6 +43,7 @@ def _register() -> None:
         demo,
         department,
         docs,
+        gateway,
         policy,
         report,
         schemas,

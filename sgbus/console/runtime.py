@@ -40,10 +40,14 @@ class EventPublisher(Protocol):
 
 
 class BusPublisher:
-    """Publishes events for any party as the console: one producer, one publisher per party."""
+    """Publishes events for any party as a front end (the console, the gateway): one producer,
+    one publisher per party."""
 
-    def __init__(self, settings: Settings, serde: Serde) -> None:
-        self._settings = settings.acting_as(principals.CONSOLE)
+    def __init__(
+        self, settings: Settings, serde: Serde, principal: str = principals.CONSOLE
+    ) -> None:
+        self._principal = principal
+        self._settings = settings.acting_as(principal)
         self._serde = serde
         self._producer: Producer | None = None
         self._publishers: dict[str, Publisher] = {}
@@ -61,7 +65,7 @@ class BusPublisher:
                     self._settings,
                     self._serde,
                     producer=self._producer,
-                    principal=principals.CONSOLE,
+                    principal=self._principal,
                 )
                 self._publishers[party] = pub
         return pub.publish(event)
@@ -119,10 +123,12 @@ def build_console(
     clock: Clock | None = None,
     stop: threading.Event | None = None,
     with_projector: bool = True,
+    principal: str = principals.CONSOLE,
 ) -> Console:
     """The console for the broker, registry and store in ``settings``; nothing contacted yet.
-    Raises for a bad configuration (policy, calendar, catalogue, database URL)."""
-    settings = settings.acting_as(principals.CONSOLE)
+    Raises for a bad configuration (policy, calendar, catalogue, database URL). The gateway
+    runs the same read model as its own ``principal``, in its own consumer group."""
+    settings = settings.acting_as(principal)
     opts = RunOptions(
         policy=policy, now=now, clock_speed=clock_speed, calendar=list(calendar or [])
     )
@@ -132,7 +138,7 @@ def build_console(
     clock = clock or make_clock(now, clock_speed)
     projector = None
     if with_projector:
-        config = ProjectorConfig()
+        config = ProjectorConfig(group_id=principal)
         projector = Projector(
             engine=engine,
             consumer=make_consumer(settings, config.group_id, **{"enable.partition.eof": True}),
@@ -148,6 +154,6 @@ def build_console(
         policy=ingestor.policy,
         calendar=ingestor.calendar,
         clock=clock,
-        publisher=BusPublisher(settings, serde),
+        publisher=BusPublisher(settings, serde, principal),
         projector=projector,
     )

@@ -195,6 +195,34 @@ console_history = Table(
 )
 Index("ix_console_history_case", console_history.c.case_key, console_history.c.occurred_at)
 
+# What each party received, in audit-log order: the pull delivery of the HTTP gateway. One row
+# per (party, audit position); the cursor of a pull is the last position per partition.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("party", String(48), primary_key=True),
+    Column("audit_partition", Integer, primary_key=True),
+    Column("audit_offset", BigInteger, primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("case_key", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+Index("ix_deliveries_party_event", deliveries.c.party, deliveries.c.event_id)
+
+# The HTTP gateway's receipts: a resent event id is answered with the first receipt.
+gateway_receipts = Table(
+    "gateway_receipts",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("party", String(48), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("topic", String(249), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("accepted_at", UTCDateTime(), nullable=False),
+)
+
 # The liaison-officer directory (联络员名录). Phone and e-mail are personal data.
 console_officers = Table(
     "console_officers",

@@ -63,6 +63,8 @@ class Projection:
     items: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, Any] | None = None
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    """One per party the record was delivered to (notices too), without their position."""
 
 
 def project(
@@ -79,7 +81,23 @@ def project(
     raw = raw_value if record.unassigned else None
     items = [] if etype in NOTICES else _items(record, etype, openings, received_at, raw)
     answer = _answer(event, etype)
-    return Projection(items, [answer] if answer else [], _history(record, etype))
+    history = _history(record, etype)
+    return Projection(items, [answer] if answer else [], history, _deliveries(record, etype))
+
+
+def _deliveries(record: AuditRecord, etype: str) -> list[dict[str, Any]]:
+    env = record.event.envelope
+    payload = record.event.model_dump_json()
+    return [
+        {
+            "party": party,
+            "event_id": str(env.event_id),
+            "event_type": etype,
+            "case_key": env.case_key,
+            "payload": payload,
+        }
+        for party in dict.fromkeys(record.delivered_to)
+    ]
 
 
 def _items(

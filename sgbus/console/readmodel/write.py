@@ -16,7 +16,12 @@ from sqlalchemy import Connection, Table
 from sgbus.bus.obligations.model import Answer, Opening
 from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.offsets import next_offsets_of, save_offsets
-from sgbus.bus.store.tables import console_answers, console_history, console_items
+from sgbus.bus.store.tables import (
+    console_answers,
+    console_history,
+    console_items,
+    deliveries,
+)
 from sgbus.console.readmodel.project import Projection
 from sgbus.consumers.watchdog.batch_apply import advance_offsets, stored_offsets
 from sgbus.consumers.watchdog.ledger import apply_batch
@@ -62,6 +67,7 @@ def write_batch(
     items: list[dict[str, Any]] = []
     replies: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
+    delivered: list[dict[str, Any]] = []
     for p in fresh:
         openings += p.openings
         answers += p.answers
@@ -72,11 +78,14 @@ def write_batch(
         replies += p.projection.answers
         if p.projection.history:
             history.append(p.projection.history)
+        position = {"audit_partition": p.partition, "audit_offset": p.offset}
+        delivered += [{**d, **position} for d in p.projection.deliveries]
     # The watchdog publishes the outcomes; here the obligations only give the deadlines.
     apply_batch(conn, openings, answers)
     _insert(conn, console_items, items, ("event_id", "party"))
     _insert(conn, console_answers, replies, ("answered_event_id", "party", "kind"))
     _insert(conn, console_history, history, ("event_id",))
+    _insert(conn, deliveries, delivered, ("party", "audit_partition", "audit_offset"))
     out.items = len(items)
     nexts = advance_offsets(next_offsets_of((topic, p.partition, p.offset) for p in fresh), ends)
     save_offsets(conn, group_id, {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)})

@@ -93,12 +93,13 @@ class LoginNotConfigured(ValueError):
     """The console has no login client: the message says what is missing."""
 
 
-def login_client(settings: Settings) -> LoginClient:
-    """The console principal's client, read from its credentials (``sgbus-console.json``)."""
-    creds = credentials_for(settings.acting_as(principals.CONSOLE))
+def login_client(settings: Settings, principal: str = principals.CONSOLE) -> LoginClient:
+    """A front end's client at the identity provider, read from its credentials
+    (``sgbus-console.json``, ``sgbus-gateway.json``)."""
+    creds = credentials_for(settings.acting_as(principal))
     if creds is None:
         raise LoginNotConfigured(
-            "the console needs the identity provider: start the stack secured (not --insecure)"
+            f"{principal} needs the identity provider: start the stack secured (not --insecure)"
         )
     kafka = creds.kafka
     token_url = str(kafka.get("sasl.oauthbearer.token.endpoint.url", ""))
