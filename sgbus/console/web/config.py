@@ -39,8 +39,8 @@ class ConsoleSettings(BaseSettings):
     session_max_s: int = Field(default=8 * 3600, ge=300, le=7 * 86_400)
     session_secret_file: Path | None = Field(
         default=None,
-        description="file holding the key that signs session cookies; unset: a key generated"
-        " once in the credentials folder",
+        description="JSON file {\"key\": …} holding the key that signs session cookies; unset:"
+        " <stack folder>/console/session-key.json, generated once",
     )
 
     @field_validator("public_url")
@@ -117,7 +117,9 @@ def login_client(settings: Settings, principal: str = principals.CONSOLE) -> Log
 def session_secret(settings: Settings, console: ConsoleSettings) -> str:
     """The key signing session cookies, from a JSON file ``{"key": "…"}``; generated there
     (mode 0600) the first time, so sessions survive a restart of the console."""
-    path = console.session_secret_file or settings.credentials_folder() / "console-session.json"
+    # Not among the credentials files: that folder holds one principal's credentials per file.
+    default = settings.stack_state_dir() / "console" / "session-key.json"
+    path = console.session_secret_file or default
     if not path.is_file():
         write_json_private(path, {"key": secrets.token_urlsafe(48)})
     try:
