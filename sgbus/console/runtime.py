@@ -52,6 +52,8 @@ class BusPublisher:
         self._producer: Producer | None = None
         self._publishers: dict[str, Publisher] = {}
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._poller: threading.Thread | None = None
 
     def publish(self, party: str, event: Event) -> Receipt:
         """Publish ``event`` to ``party``'s outbox; returns once the broker has it."""
@@ -60,20 +62,40 @@ class BusPublisher:
             if pub is None:
                 if self._producer is None:
                     self._producer = make_producer(self._settings)
+                    self._poller = threading.Thread(
+                        target=self._poll,
+                        args=(self._producer,),
+                        name="publisher-poll",
+                        daemon=True,
+                    )
+                    self._poller.start()
                 pub = Publisher(
                     party,
                     self._settings,
                     self._serde,
                     producer=self._producer,
                     principal=self._principal,
+                    polled_elsewhere=True,
                 )
                 self._publishers[party] = pub
         return pub.publish(event)
 
+    def _start_poller(self, producer: Producer) -> None:
+        self._poller = threading.Thread(
+            target=self._poll, args=(producer,), name="publisher-poll", daemon=True
+        )
+        self._poller.start()
+
+    def _poll(self, producer: Producer) -> None:
+        """Serve the shared producer's delivery reports for every waiting publisher."""
+        while not self._closed.is_set():
+            producer.poll(0.1)
+
     def close(self) -> None:
-        """Wait for anything in flight."""
+        """Wait for anything in flight, then stop serving reports."""
         if self._producer is not None:
             self._producer.flush(10)
+        self._closed.set()
 
 
 @dataclass

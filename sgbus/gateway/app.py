@@ -25,6 +25,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from sgbus.bus.claims import build_claim
 from sgbus.bus.events import EVENT_CLASSES, Event
@@ -168,7 +169,8 @@ def create_gateway(gateway: Gateway) -> FastAPI:
         event = _event(body)
         if event.envelope.sender != who.party:
             raise Problem(403, "envelope.sender is not the party of this token")
-        receipt, replay = _publish_once(gateway, who.party, event)
+        # Waiting for the broker blocks: off the event loop, so requests overlap.
+        receipt, replay = await run_in_threadpool(_publish_once, gateway, who.party, event)
         if replay:
             response.headers["Idempotent-Replay"] = "true"
         return ReceiptOut(**receipt.__dict__)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +53,23 @@ def traceparent(correlation_id: uuid.UUID) -> str:
     return f"00-{correlation_id.hex}-{secrets.token_hex(8)}-01"
 
 
+class _Countdown(threading.Event):
+    """Set once ``n`` delivery reports have come."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self._left = n
+        self._lock = threading.Lock()
+        if n == 0:
+            self.set()
+
+    def count_down(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left <= 0:
+                self.set()
+
+
 class Publisher:
     """Publishes events of one party to its outbox."""
 
@@ -64,6 +83,7 @@ class Publisher:
         timeout_s: float = 30.0,
         producer: Producer | None = None,
         principal: str | None = None,
+        polled_elsewhere: bool = False,
     ) -> None:
         self.party = check_party_id(party)
         self.topic = outbox_topic(party)
@@ -74,6 +94,9 @@ class Publisher:
         self._producer = producer or make_producer(settings)
         self._validate = validate
         self._timeout_s = timeout_s
+        # A shared producer's delivery reports are served by its owner's poll thread; a
+        # publisher of its own polls while it waits.
+        self._polled_elsewhere = polled_elsewhere
 
     def publish(self, event: Event) -> Receipt:
         """Publish one event and wait until the broker has it."""
@@ -82,16 +105,29 @@ class Publisher:
     def publish_many(self, events: Sequence[Event]) -> list[Receipt]:
         """Publish events in order and wait for all; raises if any was not stored."""
         results: list[Receipt | str | None] = [None] * len(events)
+        done = _Countdown(len(events))
         for i, event in enumerate(events):
-            self._produce(i, event, results)
-        left = self._producer.flush(self._timeout_s)
+            self._produce(i, event, results, done)
+        self._await(done)
         failed = [r for r in results if not isinstance(r, Receipt)]
-        if left or failed:
+        if failed:
             first = next((r for r in failed if isinstance(r, str)), "no answer from the broker")
             raise PublishError(
                 f"{len(failed)} of {len(events)} event(s) not published to {self.topic}: {first}"
             )
         return [r for r in results if isinstance(r, Receipt)]
+
+    def _await(self, done: _Countdown) -> None:
+        """Wait until each of these events has its delivery report (or the timeout).
+
+        Not ``flush()``: with a producer shared by threads (the console, the gateway) each caller
+        would wait for every other caller's events too."""
+        if self._polled_elsewhere:
+            done.wait(self._timeout_s)
+            return
+        deadline = time.monotonic() + self._timeout_s
+        while not done.is_set() and time.monotonic() < deadline:
+            self._producer.poll(0.05)
 
     def claim(self, item: Event, *, officer: str | None = None) -> Receipt:
         """Publish this party's claim (签收) of an event it received; the claim's event id is
@@ -112,7 +148,9 @@ class Publisher:
     ) -> None:
         self.close()
 
-    def _produce(self, i: int, event: Event, results: list[Receipt | str | None]) -> None:
+    def _produce(
+        self, i: int, event: Event, results: list[Receipt | str | None], done: _Countdown
+    ) -> None:
         env = event.envelope
         if env.sender != self.party:
             raise PublishError(
@@ -130,6 +168,7 @@ class Publisher:
                 results[i] = Receipt(
                     event_id, msg.topic() or "", msg.partition() or 0, msg.offset() or 0
                 )
+            done.count_down()
 
         headers = {
             h.EVENT_ID: event_id,

@@ -39,7 +39,7 @@ class ConsoleSettings(BaseSettings):
     session_max_s: int = Field(default=8 * 3600, ge=300, le=7 * 86_400)
     session_secret_file: Path | None = Field(
         default=None,
-        description="JSON file {\"key\": …} holding the key that signs session cookies; unset:"
+        description='JSON file {"key": …} holding the key that signs session cookies; unset:'
         " <stack folder>/console/session-key.json, generated once",
     )
 
