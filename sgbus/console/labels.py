@@ -47,3 +47,40 @@ def symbol_labels(enum: type[Enum]) -> dict[str, str]:
         if rest:
             out[name.strip()] = rest.split("(", 1)[0].strip().rstrip(".")
     return out
+
+
+#: Flows, roles and expiry actions of the policies, in the words of the seed documents.
+FLOW_LABELS = {
+    "approval-push": "审批结果推送",
+    "claim": "审批结果认领",
+    "supervision-push": "监管信息推送",
+    "supervision-claim": "监管信息认领",
+    "change-decision": "许可变动决定",
+    "verification-claim": "核查任务认领",
+    "verification-result": "核查结果报送",
+    "joint-opinion": "联合审查意见",
+    "lead-opinion": "牵头部门意见",
+    "consultation-reply": "函询答复",
+    "policy-notice": "政策调整告知",
+    "transfer-decision": "移送受理决定",
+    "meeting-agenda": "会商议题",
+    "meeting-minutes": "会议纪要",
+}
+ROLE_LABELS = {
+    "sender": "发送方",
+    "recipient": "接收方",
+    "approval": "行政审批服务局",
+    "department": "监管部门",
+    "oversight": "监督机构",
+}
+EXPIRY_LABELS = {
+    "auto-claim": "系统自动认领",
+    "deemed-consent": "视为同意",
+    "breach-report": "记录违约并通报",
+    "escalate": "上报处理",
+}
+
+
+def flow_label(flow: str) -> str:
+    """A flow id in Chinese (the id itself when unknown)."""
+    return FLOW_LABELS.get(flow, flow)

@@ -108,7 +108,9 @@ def test_roles_guard_the_centre(console: Console, client: TestClient) -> None:
     assert client.get("/admin/officers").status_code == 403
     log_in(client, "zhao.lei", OVERSIGHT, "officer", "oversight")
     assert client.get("/centre").status_code == 200
-    assert client.get("/centre/policy").status_code == 200
+    policy = client.get("/centre/policy")
+    assert policy.status_code == 200
+    assert "审批结果认领" in policy.text and "记录违约并通报" in policy.text  # not flow ids
 
 
 def test_the_centre_sees_any_item_with_personal_data_masked(

@@ -32,7 +32,7 @@ from sgbus.bus.events import (
 from sgbus.bus.obligations.fields import REPLY_TO_FIELDS, answered_request_id
 from sgbus.bus.obligations.ingest import AuditRecord
 from sgbus.bus.obligations.model import Opening
-from sgbus.console.labels import event_label
+from sgbus.console.labels import event_label, flow_label
 
 #: Event types a party claims (签收) on receipt; the department service uses the same set.
 CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})
@@ -222,5 +222,5 @@ def summary(event: Event, etype: str) -> str:
         return f"{label}:指派给 {'、'.join(event.assigned_to)}({event.assigned_by[:100]})"
     obligation = getattr(event, "obligation", None)
     if obligation is not None:
-        return f"{label}:{obligation.debtor} · {obligation.flow}"
+        return f"{label}:{obligation.debtor} · {flow_label(obligation.flow)}"
     return label + (f",经办人 {officer}" if officer else "")

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from sgbus.bus.calendar import CHINA_TZ
-from sgbus.console.labels import event_label
+from sgbus.console.labels import EXPIRY_LABELS, ROLE_LABELS, event_label, flow_label
 from sgbus.console.web.users import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -31,4 +31,7 @@ def party_name(request: Request, party: str | None) -> str:
 templates.env.filters["local_time"] = local_time
 templates.env.globals["party_name"] = party_name
 templates.env.filters["event_label"] = event_label
+templates.env.filters["flow_label"] = flow_label
+templates.env.filters["role_label"] = lambda v: ROLE_LABELS.get(v, v)
+templates.env.filters["expiry_label"] = lambda v: EXPIRY_LABELS.get(v, v)
 templates.env.globals["csrf_token"] = csrf_token
