@@ -76,8 +76,15 @@ def test_an_answer_kept_from_an_earlier_batch_comes_first(store_engine: Engine) 
 
 
 def test_calendar_reload_recomputes_open_provisional_deadlines(
-    store_engine: Engine,
+    store_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import structlog
+
+    from sgbus.consumers.watchdog import calendars
+
+    # A fresh logger: the module's may have been used (and cached, with the processors of
+    # the moment) by another service earlier in the session, and would bypass the capture.
+    monkeypatch.setattr(calendars, "log", structlog.get_logger(calendars.__name__))
     provisional, firm = claims("2026-12-30 10:00", "2026-11-02 10:00")
     closed = replace(provisional, request_event_id="00000000-0000-4000-8000-000000000001")
     assert provisional.provisional and not firm.provisional
