@@ -177,6 +177,16 @@ def test_login_shows_the_officers_party(site: Site, browser: Any) -> None:
     page.context.close()
 
 
+def test_logout_ends_the_providers_session_too(site: Site, browser: Any) -> None:
+    page = log_in(browser, site.main.url, "officer-a")
+    page.click("form.logout button[type=submit]")
+    page.wait_for_url(f"{site.main.url}/auth/logged-out")
+    page.goto(f"{site.main.url}/items")
+    page.locator("#username").wait_for()  # the provider asks for the password again
+    assert not page.url.startswith(site.main.url)
+    page.context.close()
+
+
 def test_a_new_item_appears_and_its_claim_reaches_the_bus(site: Site, browser: Any) -> None:
     page = log_in(browser, site.main.url, "officer-a")
     (item,) = site.results(1, MATTER_A)
