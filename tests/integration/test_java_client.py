@@ -105,8 +105,10 @@ def test_java_example_claims_an_inbox_event_and_the_claim_reaches_its_sender(
         assert run.returncode == 0, run.stdout + run.stderr
         assert claim_id in run.stdout
         delivered = wait_for(settings, inbox_topic(SENDER), claim_id)
-    assert len(delivered) == 1, "the router did not deliver the Java client's claim"
-    (record,) = delivered
+    # The claim's id is derived from the item and the party, so a department service of the
+    # same party claiming on receipt elsewhere in the session yields the very same claim.
+    assert delivered, "the router did not deliver the Java client's claim"
+    record = delivered[-1]
     assert record.headers[h.EVENT_TYPE] == "Claim"
     assert record.key == result.envelope.case_key.encode()
     claim = serde_for(settings).decode(record.value, record.topic, record.partition, record.offset)
