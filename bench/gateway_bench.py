@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import ssl
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
+from sgbus.bus.security import access_token
 from sgbus.bus.settings import Settings
 from sgbus.gateway.serve import GatewaySettings, serving_gateway
 from sgbus.producers.publisher import Publisher
@@ -34,21 +34,6 @@ from sgbus.stack.testing import endpoints_of, free_ports, throwaway_stack_config
 from tests.integration.bus_helpers import bus_settings, results
 
 APPROVAL = "weihai-approval"
-
-
-def token(creds: dict[str, str]) -> str:
-    tls = ssl.create_default_context(cadata=creds["https.ca.pem"])
-    got = httpx.post(
-        creds["sasl.oauthbearer.token.endpoint.url"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": creds["sasl.oauthbearer.client.id"],
-            "client_secret": creds["sasl.oauthbearer.client.secret"],
-        },
-        verify=tls,
-    )
-    got.raise_for_status()
-    return str(got.json()["access_token"])
 
 
 def main() -> None:
@@ -82,9 +67,9 @@ def run(endpoints: object, args: argparse.Namespace, tmp: Path) -> None:
         sdk_rate = (n - 50) / (time.perf_counter() - t0)
     (port,) = free_ports(1)
     web = GatewaySettings(port=port, rate=1e6, burst=1e6)
-    creds = endpoints.credentials_of(APPROVAL).kafka  # type: ignore[attr-defined]
+    creds = endpoints.credentials_of(APPROVAL)  # type: ignore[attr-defined]
     # The throw-away stack's tokens live 30 s: a fresh one for each phase.
-    headers = {"Authorization": f"Bearer {token(creds)}"}
+    headers = {"Authorization": f"Bearer {access_token(creds)}"}
     with serving_gateway(settings, web, f"sqlite:///{tmp / 'gateway.db'}") as url:
         client = httpx.Client(headers=headers, timeout=30)
         bodies = [json.loads(e.model_dump_json()) for e in http_events]
@@ -101,7 +86,7 @@ def run(endpoints: object, args: argparse.Namespace, tmp: Path) -> None:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(post, bodies[50:]))
         http_rate = (n - 50) / (time.perf_counter() - t0)
-        client.headers["Authorization"] = f"Bearer {token(creds)}"
+        client.headers["Authorization"] = f"Bearer {access_token(creds)}"
         latencies: list[float] = []
         lock = threading.Lock()
         interval = 1 / args.rate

@@ -131,3 +131,27 @@ def registry_client_config(settings: Settings) -> dict[str, Any]:
     if settings.schema_registry or "url" not in conf:
         conf["url"] = settings.registry_url()
     return conf
+
+
+def access_token(creds: ClientCredentials, timeout_s: float = 10.0) -> str:
+    """An access token for the principal of ``creds`` by the client-credentials grant (what a
+    party's system sends the HTTP gateway as ``Authorization: Bearer …``)."""
+    import ssl
+
+    import httpx
+
+    kafka = creds.kafka
+    ca = kafka.get("https.ca.pem") or kafka.get("ssl.ca.pem")
+    tls = ssl.create_default_context(cadata=ca) if ca else ssl.create_default_context()
+    got = httpx.post(
+        kafka["sasl.oauthbearer.token.endpoint.url"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": kafka["sasl.oauthbearer.client.id"],
+            "client_secret": kafka["sasl.oauthbearer.client.secret"],
+        },
+        verify=tls,
+        timeout=timeout_s,
+    )
+    got.raise_for_status()
+    return str(got.json()["access_token"])

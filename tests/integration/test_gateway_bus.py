@@ -4,7 +4,6 @@ published over HTTP reaching the department, pulled by it over HTTP and claimed 
 from __future__ import annotations
 
 import json
-import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from sgbus.bus import headers as h
 from sgbus.bus.parties import inbox_topic
 from sgbus.bus.reading import read_to_end
+from sgbus.bus.security import access_token
 from sgbus.gateway.serve import GatewaySettings, serving_gateway
 from sgbus.stack.testing import free_ports
 from tests.integration.bus_helpers import CATALOGUE, bus_settings, results, running_router
@@ -26,19 +26,7 @@ MATTER = "WH-A1-001"
 
 def token_of(stack: Any, principal: str) -> str:
     """An access token by the client credentials grant, as a party's own system gets one."""
-    kafka = stack.credentials_of(principal).kafka
-    tls = ssl.create_default_context(cadata=kafka["https.ca.pem"])
-    got = httpx.post(
-        kafka["sasl.oauthbearer.token.endpoint.url"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": kafka["sasl.oauthbearer.client.id"],
-            "client_secret": kafka["sasl.oauthbearer.client.secret"],
-        },
-        verify=tls,
-    )
-    got.raise_for_status()
-    return str(got.json()["access_token"])
+    return access_token(stack.credentials_of(principal))
 
 
 @pytest.fixture(scope="module")
