@@ -36,6 +36,7 @@ def _register() -> None:
         acls,
         bus,
         catalogue,
+        connector,
         console,
         credentials,
         deadletter,

@@ -66,9 +66,19 @@ def service(value: str) -> str:
 
 
 #: What a transient fault came from (:class:`sgbus.runtime.faults.Source`).
-FAULT_SOURCES: frozenset[str] = frozenset({"registry", "broker", "database", "relay", "other"})
+FAULT_SOURCES: frozenset[str] = frozenset(
+    {"registry", "broker", "database", "relay", "target", "other"}
+)
 
 
 def fault_source(value: str) -> str:
     """The failing component of a transient fault as a label."""
     return value if value in FAULT_SOURCES else OTHER
+
+
+_CONNECTOR = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+def connector(value: str) -> str:
+    """A connector instance name as a label; instances are configured, so they are few."""
+    return value if _CONNECTOR.fullmatch(value) else OTHER

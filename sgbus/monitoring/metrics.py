@@ -133,6 +133,34 @@ TRANSIENT_FAULTS = Counter(
     ["service", "source"],
 )
 
+# -- connectors --------------------------------------------------------------------------
+
+CONNECTOR_RECORDS_IN = Counter(
+    "sgbus_connector_records_in_total",
+    "Records a connector took in: inbox items (sink) or source records (source).",
+    ["connector", "party"],
+)
+CONNECTOR_RECORDS_OUT = Counter(
+    "sgbus_connector_records_out_total",
+    "Records a connector handed on and saw stored: by the target (sink) or the broker (source).",
+    ["connector", "party"],
+)
+CONNECTOR_ERRORS = Counter(
+    "sgbus_connector_errors_total",
+    "Connector errors: dead-lettered records by reason, transient faults as transient-<source>.",
+    ["connector", "reason"],
+)
+CONNECTOR_LAG = Gauge(
+    "sgbus_connector_lag_records",
+    "Records waiting for the connector: inbox lag (sink) or the source's backlog (source).",
+    ["connector"],
+)
+CONNECTOR_LAST_SUCCESS = Gauge(
+    "sgbus_connector_last_success_timestamp_seconds",
+    "Unix time of the connector's last batch stored by its target or the broker.",
+    ["connector"],
+)
+
 # -- delays ------------------------------------------------------------------------------
 
 DELIVERY_DELAY = Histogram(
@@ -322,3 +350,45 @@ def record_outcomes(outcomes: Iterable[Outcome]) -> None:
         OBLIGATION_OUTCOMES.labels(
             labels.party(o.debtor), labels.flow(o.flow), labels.event_type(out.kind.value)
         ).inc()
+
+
+def initialise_connector_series(connector: str, party: str) -> None:
+    """Create a connector's series at zero, so that the first error is seen by ``increase()``."""
+    name = labels.connector(connector)
+    CONNECTOR_RECORDS_IN.labels(name, labels.party(party))
+    CONNECTOR_RECORDS_OUT.labels(name, labels.party(party))
+    for reason in sorted(labels.REASONS):
+        CONNECTOR_ERRORS.labels(name, reason)
+    for source in sorted(labels.FAULT_SOURCES):
+        CONNECTOR_ERRORS.labels(name, f"transient-{source}")
+    CONNECTOR_LAG.labels(name).set(0)
+    CONNECTOR_LAST_SUCCESS.labels(name).set(0)
+
+
+def record_connector_batch(
+    connector: str, party: str, taken: int, stored: int, now: float | None = None
+) -> None:
+    """Count a batch the connector finished: ``taken`` records in, ``stored`` handed on."""
+    name = labels.connector(connector)
+    CONNECTOR_RECORDS_IN.labels(name, labels.party(party)).inc(taken)
+    CONNECTOR_RECORDS_OUT.labels(name, labels.party(party)).inc(stored)
+    CONNECTOR_LAST_SUCCESS.labels(name).set(time.time() if now is None else now)
+
+
+def record_connector_error(connector: str, reason: str) -> None:
+    """Count one dead-lettered record (``reason`` = its DeadLetterReason code); also counted in
+    ``sgbus_dead_letters_total`` under the ``connector`` service, so the dead-letter alert sees
+    it."""
+    CONNECTOR_ERRORS.labels(labels.connector(connector), labels.reason(reason)).inc()
+    record_dead_letter("connector", reason)
+
+
+def record_connector_fault(connector: str, source: str) -> None:
+    """Count one transient fault the connector waited out."""
+    label = f"transient-{labels.fault_source(source)}"
+    CONNECTOR_ERRORS.labels(labels.connector(connector), label).inc()
+
+
+def set_connector_lag(connector: str, records: int) -> None:
+    """Publish how many records wait for the connector."""
+    CONNECTOR_LAG.labels(labels.connector(connector)).set(records)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Source = Literal["registry", "broker", "database", "relay", "other"]
+Source = Literal["registry", "broker", "database", "relay", "target", "other"]
 
 #: Exception classes of HTTP and network clients that mean "could not reach the other side",
 #: matched by name because the registry client may use either httpx or its successor httpx2.

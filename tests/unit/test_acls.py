@@ -52,6 +52,7 @@ def test_party_writes_its_outbox_reads_its_inbox_with_its_own_ids(party: str) ->
         Grant(p, TOPIC, f"sg.{party}.outbox", LITERAL, WRITE),
         Grant(p, TOPIC, f"sg.{party}.inbox", LITERAL, READ),
         Grant(p, TOPIC, f"sg.{party}.inbox", LITERAL, DESCRIBE),
+        Grant(p, TOPIC, "sg.deadletter", LITERAL, WRITE),  # its connectors' errant records
         Grant(p, GROUP, f"sgbus-department-{party}", LITERAL, READ),
         Grant(p, GROUP, f"{party}.", PREFIXED, READ),
         Grant(p, TXN, f"{party}.", PREFIXED, WRITE),
@@ -94,7 +95,8 @@ def test_router_reads_every_outbox_and_writes_every_inbox_audit_and_dead_letters
         assert ROUTER not in who(WRITE, f"sg.{party}.outbox")
         assert ROUTER not in who(READ, f"sg.{party}.inbox")
     assert who(WRITE, "sg.audit") == {ROUTER}
-    assert who(WRITE, "sg.deadletter") == {ROUTER, WATCHDOG}
+    # Parties write dead letters of their connectors; only the operator reads them.
+    assert who(WRITE, "sg.deadletter") == {ROUTER, WATCHDOG, *(f"User:{p}" for p in PARTIES)}
     for ledger in ("sg.router.replayed", "sg.router.unassigned"):
         assert ROUTER in who(READ, ledger) & who(WRITE, ledger)
     assert who(WRITE, "sg.router.unassigned") == {ROUTER}  # nobody else can fill the pool

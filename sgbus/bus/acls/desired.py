@@ -3,8 +3,9 @@
 Who may do what (principal names are the identity provider's client ids, see
 :mod:`sgbus.bus.principals`; the broker knows each as ``User:<name>``):
 
-- party ``P``: WRITE ``sg.P.outbox``; READ ``sg.P.inbox``; consumer groups ``sgbus-department-P``
-  (literal) and ``P.`` (prefix); transactional ids ``P.`` (prefix).
+- party ``P``: WRITE ``sg.P.outbox``; READ ``sg.P.inbox``; WRITE ``sg.deadletter`` (its connectors
+  dead-letter records they refuse; it cannot read dead letters); consumer groups
+  ``sgbus-department-P`` (literal) and ``P.`` (prefix); transactional ids ``P.`` (prefix).
 - router: READ every outbox (one literal grant each: a prefix ``sg.`` would cover the inboxes
   too), READ and WRITE its ledgers (replays, the unassigned pool); WRITE every inbox,
   ``sg.audit``, ``sg.deadletter``; groups and transactional ids ``sgbus-router`` (prefix).
@@ -100,6 +101,7 @@ def party_grants(party: str) -> set[Grant]:
     return (
         writes(party, outbox_topic(party))
         | reads(party, inbox_topic(party))
+        | writes(party, DEAD_LETTER_TOPIC)
         | group(party, f"{DEPARTMENT_GROUP_PREFIX}{party}", LITERAL)
         | group(party, party_prefix(party), PREFIXED)
         | transactions(party, party_prefix(party))

@@ -236,3 +236,30 @@ console_officers = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 Index("ix_console_officers_party", console_officers.c.party)
+
+# A connector's own state: where each source stream stands (stored once the broker has the
+# events), and the records it dead-lettered (to replay from the inbox once the target is fixed).
+connector_positions = Table(
+    "connector_positions",
+    metadata,
+    Column("connector", String(40), primary_key=True),
+    Column("stream", String(200), primary_key=True),
+    Column("position", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+connector_errants = Table(
+    "connector_errants",
+    metadata,
+    Column("dead_letter_id", String(36), primary_key=True),
+    Column("connector", String(40), nullable=False),
+    Column("topic", String(249), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=True),
+    Column("reason_code", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("replayed_at", UTCDateTime(), nullable=True),
+)
+Index("ix_connector_errants_connector", connector_errants.c.connector)
