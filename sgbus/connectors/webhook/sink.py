@@ -28,6 +28,9 @@ _RETRY_STATUS = frozenset({408, 425, 429})
 class WebhookSink(Sink[WebhookConfig]):
     """POSTs inbox items to ``config.url``."""
 
+    #: The HTTP transport (None: the network); tests give an in-process one.
+    transport: httpx.BaseTransport | None = None
+
     def __init__(self, config: WebhookConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
         self._key = signing.secret_key(config.secret.get_secret_value())
@@ -42,7 +45,9 @@ class WebhookSink(Sink[WebhookConfig]):
         headers = {"User-Agent": "sgbus-webhook/1"}
         if self.config.bearer_token is not None:
             headers["Authorization"] = f"Bearer {self.config.bearer_token.get_secret_value()}"
-        self._client = httpx.Client(timeout=self.config.timeout_s, verify=verify, headers=headers)
+        self._client = httpx.Client(
+            timeout=self.config.timeout_s, verify=verify, headers=headers, transport=self.transport
+        )
 
     def check(self) -> None:
         """The receiver answers HTTP at all (any status; a HEAD may well be refused)."""
