@@ -6,13 +6,16 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console as Terminal
 
+from sgbus.bus.settings import format_validation_error
 from sgbus.cli import _startup, app
 from sgbus.console.serve import projector_thread
 from sgbus.console.web.config import LoginNotConfigured
 from sgbus.gateway.openapi import OPENAPI_PATH, render
 from sgbus.gateway.serve import GatewaySettings, build_gateway
+from sgbus.monitoring.endpoint import serve_metrics
 from sgbus.runtime.logging import configure_logging
 from sgbus.runtime.stop import StopSignal
 
@@ -28,13 +31,20 @@ def run(
     """Serve the gateway until SIGTERM/SIGINT (SGBUS_GATEWAY_HOST/PORT, 127.0.0.1:8090)."""
     settings = _startup.settings()
     configure_logging(settings.log_level, service="gateway")
-    web = GatewaySettings()
+    try:
+        web = GatewaySettings()
+    except ValidationError as exc:
+        _startup.fail(format_validation_error(exc, "SGBUS_GATEWAY_"))
     stop = StopSignal().install()
     try:
         running = build_gateway(settings, web, stop, db)
     except LoginNotConfigured as exc:
         out.print(f"[red]sgbus gateway: {exc}")
         raise typer.Exit(1) from None
+    try:
+        served = serve_metrics(settings, "gateway")
+    except OSError as exc:
+        _startup.fail(str(exc), code=1)
     projector = projector_thread(running.console, stop)
     out.print(f"sgbus gateway: http://{web.host}:{web.port}  (OpenAPI at /openapi.json)")
     config = uvicorn.Config(running.app, host=web.host, port=web.port, log_config=None)
@@ -45,6 +55,8 @@ def run(
         if projector is not None:
             projector.join(15)
         running.console.publisher.close()
+        if served is not None:
+            served.close()
 
 
 @gateway_app.command("openapi")

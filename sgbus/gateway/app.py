@@ -35,9 +35,12 @@ from sgbus.gateway import receipts
 from sgbus.gateway.inbox import BadCursor, decode_cursor, find_delivery, pull
 from sgbus.gateway.limits import RateLimiter
 from sgbus.gateway.tokens import Caller, TokenRefused
+from sgbus.monitoring import metrics
 from sgbus.producers.publisher import PublishError, Receipt
 
 log = structlog.get_logger("sgbus.gateway.app")
+#: The gateway's ``connector`` label: it is the bus's HTTP source.
+METRICS_NAME = "gateway"
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -166,8 +169,13 @@ def create_gateway(gateway: Gateway) -> FastAPI:
     )
     async def publish(request: Request, who: Party, response: Response) -> ReceiptOut:
         body = await _body(request, gateway.max_body_bytes)
-        event = _event(body)
+        try:
+            event = _event(body)
+        except Problem:
+            metrics.record_connector_refused(METRICS_NAME, "VALIDATION_FAILED")
+            raise
         if event.envelope.sender != who.party:
+            metrics.record_connector_refused(METRICS_NAME, "SENDER_NOT_OWNER")
             raise Problem(403, "envelope.sender is not the party of this token")
         # Waiting for the broker blocks: off the event loop, so requests overlap.
         receipt, replay = await run_in_threadpool(_publish_once, gateway, who.party, event)
@@ -273,13 +281,16 @@ def _publish_once(gateway: Gateway, party: str, event: Event) -> tuple[Receipt, 
             owner, digest, receipt = known
             if owner != party or digest != fingerprint:
                 raise Problem(409, "this event id was already used for another event")
+            metrics.record_connector_batch(METRICS_NAME, party, 1, 0)
             return receipt, True
         try:
             receipt = gateway.publisher.publish(party, event)
         except PublishError:
             log.warning("not published", party=party, event_id=event_id)
+            metrics.record_connector_fault(METRICS_NAME, "broker")
             raise Problem(503, "the bus did not accept the event; nothing was published") from None
         with gateway.engine.begin() as conn:
             receipts.save(conn, party, fingerprint, receipt, gateway.now())
+    metrics.record_connector_batch(METRICS_NAME, party, 1, 1)
     log.info("accepted", party=party, event_id=event_id, offset=receipt.offset)
     return receipt, False

@@ -18,9 +18,10 @@ from sgbus.bus.settings import Settings
 from sgbus.console.runtime import Console, build_console
 from sgbus.console.serve import projector_thread
 from sgbus.console.web.config import login_client
-from sgbus.gateway.app import Gateway, create_gateway
+from sgbus.gateway.app import METRICS_NAME, Gateway, create_gateway
 from sgbus.gateway.limits import RateLimiter
 from sgbus.gateway.tokens import TokenVerifier
+from sgbus.monitoring import metrics
 
 
 class GatewaySettings(BaseSettings):
@@ -53,6 +54,8 @@ def build_gateway(
         stop=stop,
         principal=principals.GATEWAY,
     )
+    for party in runtime.catalogue.parties_by_id:
+        metrics.initialise_connector_series(METRICS_NAME, party)
     identity = login_client(settings, principals.GATEWAY)
     verifier = TokenVerifier(identity.issuer, runtime.catalogue.parties_by_id, identity.tls())
     gateway = Gateway(

@@ -33,7 +33,7 @@ REASONS: frozenset[str] = frozenset(reason_label(r) for r in DeadLetterReason)
 
 #: Services that expose metrics. Also the ``service`` label and the Prometheus job names.
 SERVICES: frozenset[str] = frozenset(
-    {"router", "watchdog", "department", "relay", "connector", "demo", "console"}
+    {"router", "watchdog", "department", "relay", "connector", "demo", "console", "gateway"}
 )
 
 _PARTY = re.compile(PARTY_ID_PATTERN)

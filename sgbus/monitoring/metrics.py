@@ -383,6 +383,12 @@ def record_connector_error(connector: str, reason: str) -> None:
     record_dead_letter("connector", reason)
 
 
+def record_connector_refused(connector: str, reason: str) -> None:
+    """Count one record refused straight back to its sender (the gateway's ``4xx``), not
+    dead-lettered."""
+    CONNECTOR_ERRORS.labels(labels.connector(connector), labels.reason(reason)).inc()
+
+
 def record_connector_fault(connector: str, source: str) -> None:
     """Count one transient fault the connector waited out."""
     label = f"transient-{labels.fault_source(source)}"

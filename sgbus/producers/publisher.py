@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from sgbus.bus import headers as h
 from sgbus.bus.claims import build_claim
@@ -187,3 +187,5 @@ class Publisher:
                 return
             except BufferError:
                 self._producer.poll(0.05)
+            except KafkaException as exc:  # refused before sending (e.g. a topic not created)
+                raise PublishError(f"not sent to {self.topic}: {exc.args[0]}") from exc

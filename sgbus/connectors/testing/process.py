@@ -1,4 +1,5 @@
-"""A connector as its own process (``sgbus connector run``), to kill, stop and measure."""
+"""A service as its own process (``sgbus connector run``, ``sgbus gateway run``), to kill,
+stop and measure."""
 
 from __future__ import annotations
 
@@ -13,29 +14,24 @@ from typing import IO, Any
 import yaml
 
 
-class ConnectorProcess:
-    """``sgbus connector run NAME --config FILE`` with ``env``, its output in ``log_dir``."""
+class ServiceProcess:
+    """``python -m sgbus <args>`` with ``env``, its output in ``<workdir>/<name>.log``."""
 
-    def __init__(
-        self, name: str, config: dict[str, Any], workdir: Path, env: dict[str, str]
-    ) -> None:
+    def __init__(self, name: str, args: list[str], workdir: Path, env: dict[str, str]) -> None:
         self.name = name
-        self.config = config
+        self.args = args
         self.workdir = workdir
-        self.config_file = workdir / f"{name}.yaml"
-        self.config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         self.env = {**os.environ, **env}
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.starts = 0
 
-    def command(self, verb: str = "run") -> list[str]:
-        """The command line for ``verb`` (run, check, replay)."""
-        return [sys.executable, "-m", "sgbus", "connector", verb, self.name, "--config",
-                str(self.config_file)]  # fmt: skip
+    def command(self, *args: str) -> list[str]:
+        """The command line (with other ``args`` than the service's own if given)."""
+        return [sys.executable, "-m", "sgbus", *(args or self.args)]
 
     def start(self) -> None:
-        """Start the connector (its log appended to ``<name>.log``)."""
+        """Start the service (its log appended to ``<name>.log``)."""
         self.starts += 1
         self._log = (self.workdir / f"{self.name}.log").open("ab")
         self.proc = subprocess.Popen(
@@ -75,10 +71,10 @@ class ConnectorProcess:
         path = self.workdir / f"{self.name}.log"
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
-    def run_verb(self, verb: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
-        """Run ``sgbus connector <verb>`` to completion."""
+    def run_to_end(self, *args: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
+        """Run ``sgbus <args>`` to completion in the same environment."""
         return subprocess.run(
-            self.command(verb), env=self.env, capture_output=True, text=True, timeout=timeout_s
+            self.command(*args), env=self.env, capture_output=True, text=True, timeout=timeout_s
         )
 
     def stop(self) -> None:
@@ -94,6 +90,27 @@ class ConnectorProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+class ConnectorProcess(ServiceProcess):
+    """``sgbus connector run NAME --config FILE``, the configuration written as YAML."""
+
+    def __init__(
+        self, name: str, config: dict[str, Any], workdir: Path, env: dict[str, str]
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.config_file = workdir / f"{name}.yaml"
+        self.config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        super().__init__(name, self.verb_args("run"), workdir, env)
+
+    def verb_args(self, verb: str) -> list[str]:
+        """Arguments of ``sgbus connector <verb>`` for this connector and configuration."""
+        return ["connector", verb, self.name, "--config", str(self.config_file)]
+
+    def run_verb(self, verb: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
+        """Run ``sgbus connector <verb>`` (check, replay) to completion."""
+        return self.run_to_end(*self.verb_args(verb), timeout_s=timeout_s)
 
 
 def wait_for(condition: object, timeout_s: float, what: str, interval_s: float = 0.2) -> None:
