@@ -159,6 +159,10 @@ class ReplayRecord:
     headers: list[tuple[str, str | bytes | None]]
 
 
+#: ``DeadLetter.service`` of the dead letters a connector wrote: ``connector:<name>``.
+CONNECTOR_SERVICE_PREFIX = "connector:"
+
+
 class NotReplayable(ValueError):
     """A dead letter whose original cannot be published again (no value, not from an outbox)."""
 
@@ -168,6 +172,14 @@ def replay_record(dead: DeadLetter, fernet: Fernet | None = None) -> ReplayRecor
     of ``dead``. Dead letters keep no sender headers; one from before that keeps its own
     (not the bus's)."""
     dead_id = str(dead.envelope.event_id)
+    if dead.service.startswith(CONNECTOR_SERVICE_PREFIX):
+        # Its original stays in the party's inbox or source system, out of the operator's
+        # reach; the connector, acting as the party, offers it to its target again.
+        name = dead.service.removeprefix(CONNECTOR_SERVICE_PREFIX)
+        raise NotReplayable(
+            f"dead letter {dead_id} was set aside by the {dead.envelope.sender} connector"
+            f" {name!r}: replay it there, `sgbus connector replay {name} --config FILE`"
+        )
     try:
         value = original_payload(dead, fernet)
     except (PayloadNotKept, PayloadUnreadable) as exc:

@@ -21,6 +21,7 @@ import structlog
 from confluent_kafka import KafkaError, Message, Producer
 
 from sgbus.bus import headers as h
+from sgbus.bus.deadletters import CONNECTOR_SERVICE_PREFIX
 from sgbus.bus.events import DeadLetter, DeadLetterReason, Event, new_envelope
 from sgbus.bus.parties import DEAD_LETTER_TOPIC, outbox_topic
 from sgbus.bus.serde import Serde
@@ -185,7 +186,7 @@ class ErrantReporter:
             original_value=None,  # the payload stays where it belongs (inbox or source)
             original_headers=[],
             failed_at=datetime.now(UTC),
-            service=f"connector:{self.name}",
+            service=CONNECTOR_SERVICE_PREFIX + self.name,
         )
 
     def _produce(self, dead: DeadLetter, where: _Where) -> None:

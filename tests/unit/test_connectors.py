@@ -321,3 +321,39 @@ def test_with_no_tolerance_a_refused_record_stops_the_connector(tmp_path: Path) 
     errant = reporter(tmp_path, FakeProducer(), tolerance="none")
     with pytest.raises(ErrantRecordError, match="HTTP 400"):
         errant.report_inbox(a_record(), "webhook answered HTTP 400")
+
+
+def test_error_answers_are_retried_then_dead_lettered_after_max_attempts() -> None:
+    reported = Reported()
+    sink = webhook_sink(lambda _r: httpx.Response(500), reported)
+    sink.config = sink.config.model_copy(update={"max_attempts": 3})
+    for _attempt in range(2):
+        with pytest.raises(TargetUnavailable):
+            sink.put([a_record()])
+    sink.put([a_record()])
+    assert reported.records == [(a_record().event_id, "webhook answered HTTP 500 3 times")]
+
+
+def test_during_a_rotation_every_secret_signs() -> None:
+    old, new = signing.new_secret(), signing.new_secret()
+    keys = [signing.secret_key(new), signing.secret_key(old)]
+    sent = signing.headers(keys, "evt-9", b"{}")
+    assert len(sent["webhook-signature"].split()) == 2
+    for secret in (old, new):
+        assert signing.verify(signing.secret_key(secret), sent, b"{}") == "evt-9"
+        Webhook(secret).verify(b"{}", sent)
+
+
+def test_the_operators_replay_points_a_connector_dead_letter_to_its_connector(
+    tmp_path: Path,
+) -> None:
+    from sgbus.bus.deadletters import NotReplayable, replay_record
+    from sgbus.bus.events import DeadLetter
+
+    producer = FakeProducer()
+    errant = reporter(tmp_path, producer)
+    errant.report_inbox(a_record(), "webhook answered HTTP 422")
+    errant.flush()
+    dead = DeadLetter.model_validate_json(producer.produced[0]["value"])
+    with pytest.raises(NotReplayable, match="sgbus connector replay webhook --config"):
+        replay_record(dead)

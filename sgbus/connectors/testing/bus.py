@@ -55,8 +55,9 @@ class ConformanceBus:
                if self.stack.schema_registry else {}),
         }  # fmt: skip
 
-    def feed(self, n: int, seed: int | None = None) -> list[str]:
-        """Write ``n`` approval results to the party's inbox as the router would; their ids."""
+    def feed(self, n: int, seed: int | None = None, case_key: str | None = None) -> list[str]:
+        """Write ``n`` approval results to the party's inbox as the router would; their ids.
+        With ``case_key`` they all belong to that one case (and so to one partition)."""
         rng = random.Random(seed if seed is not None else self._serial)
         matter = example_catalogue().matter(MATTER)
         at = dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC)
@@ -74,6 +75,9 @@ class ConformanceBus:
                 rng=rng,
                 recipients=[self.party],
             )
+            if case_key is not None:
+                env = event.envelope.model_copy(update={"case_key": case_key})
+                event = event.model_copy(update={"envelope": env})
             event_id = str(event.envelope.event_id)
             headers = {h.EVENT_ID: event_id, h.EVENT_TYPE: "ApprovalResult"}
             producer.produce(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,14 @@ class WebhookReceiver:
         self.received: Counter[str] = Counter()
         self.bad_signatures = 0
         self.refusing: set[str] = set()
+        #: Misbehaviour for the next requests, in turn: an HTTP status to answer instead of
+        #: storing, or a float: seconds to stall before storing (a slow receiver).
+        self.trouble: list[int | float] = []
+        #: Event ids in the order they were first stored.
+        self.order: list[str] = []
+        #: The last request's headers (lower-case names) and body.
+        self.last_headers: dict[str, str] = {}
+        self.last_body = b""
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = port
@@ -104,6 +113,7 @@ class WebhookReceiver:
             return set(self.stored)
 
     def _take(self, headers: dict[str, str], body: bytes) -> int:
+        self.last_headers, self.last_body = headers, body
         try:
             msg_id = signing.verify(self.key, headers, body)
         except signing.BadSignature:
@@ -117,5 +127,13 @@ class WebhookReceiver:
             return 400
         with self._lock:
             self.received[msg_id] += 1
-            self.stored.setdefault(msg_id, event)
+            trouble = self.trouble.pop(0) if self.trouble else None
+        if isinstance(trouble, int):
+            return trouble
+        if isinstance(trouble, float):
+            time.sleep(trouble)
+        with self._lock:
+            if msg_id not in self.stored:
+                self.stored[msg_id] = event
+                self.order.append(msg_id)
         return 204

@@ -49,13 +49,19 @@ def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(key: bytes, msg_id: str, body: bytes, now: float | None = None) -> dict[str, str]:
-    """The three Standard Webhooks headers for ``body``."""
+def headers(
+    keys: bytes | list[bytes], msg_id: str, body: bytes, now: float | None = None
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for ``body``; with several keys (a rotation) the
+    signature header carries one space-separated signature per key."""
     timestamp = int(time.time() if now is None else now)
+    signatures = [
+        sign(k, msg_id, timestamp, body) for k in ([keys] if isinstance(keys, bytes) else keys)
+    ]
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(key, msg_id, timestamp, body),
+        "webhook-signature": " ".join(signatures),
     }
 
 

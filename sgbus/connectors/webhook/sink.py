@@ -2,13 +2,17 @@
 CloudEvent.
 
 * ``2xx`` — delivered;
-* ``408``, ``429``, ``5xx``, no answer — the receiver is away: the batch is offered again
-  after a backoff (items it already took in this batch are not sent twice);
+* no answer (refused, timed out) — the receiver is away: the batch is offered again after
+  a backoff with jitter (items it already took in this batch are not sent twice), for as
+  long as the outage lasts;
+* ``408``, ``425``, ``429``, ``5xx`` — the same, but after ``max_attempts`` such answers for
+  one item (when set) the item is dead-lettered and the stream goes on;
 * any other ``4xx`` — the receiver refuses that item for good: it is dead-lettered with the
   status and the stream goes on (``sgbus connector replay`` sends it again once fixed).
 
 Every request carries the event id as ``webhook-id`` (and the CloudEvent's ``id``): a receiver
-that stores by it is exactly-once across redeliveries.
+that stores by it is exactly-once across redeliveries. Items go one after the other in inbox
+order, so the items of one case (one partition) arrive in the order they were routed.
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ class WebhookSink(Sink[WebhookConfig]):
 
     def __init__(self, config: WebhookConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
-        self._key = signing.secret_key(config.secret.get_secret_value())
+        secrets = [config.secret, *config.previous_secrets]
+        self._keys = [signing.secret_key(s.get_secret_value()) for s in secrets]
+        # Error answers per item, until it is taken or dead-lettered.
+        self._attempts: dict[str, int] = {}
         self._client: httpx.Client | None = None
         # Items the receiver took since the last flush: a batch offered again after a fault
         # is not sent twice to a receiver that took part of it.
@@ -71,6 +78,7 @@ class WebhookSink(Sink[WebhookConfig]):
     def flush(self) -> None:
         """Each POST was answered before ``put`` returned: nothing is buffered."""
         self._taken.clear()
+        self._attempts.clear()
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -83,7 +91,7 @@ class WebhookSink(Sink[WebhookConfig]):
         body = cloudevents.body_of(record)
         headers = {
             "Content-Type": cloudevents.CONTENT_TYPE,
-            **signing.headers(self._key, record.event_id, body),
+            **signing.headers(self._keys, record.event_id, body),
         }
         try:
             answer = self._client.post(str(self.config.url), content=body, headers=headers)
@@ -92,7 +100,19 @@ class WebhookSink(Sink[WebhookConfig]):
         status = answer.status_code
         if status < 300:
             self._taken.add(record.event_id)
+            self._attempts.pop(record.event_id, None)
         elif status >= 500 or status in _RETRY_STATUS:
-            raise TargetUnavailable(f"webhook answered HTTP {status}")
+            self._retry_or_give_up(record, status)
         else:
             self.context.errant.report_inbox(record, f"webhook answered HTTP {status}")
+
+    def _retry_or_give_up(self, record: InboxRecord, status: int) -> None:
+        attempts = self._attempts.get(record.event_id, 0) + 1
+        limit = self.config.max_attempts
+        if limit and attempts >= limit:
+            self._attempts.pop(record.event_id, None)
+            reason = f"webhook answered HTTP {status} {attempts} times"
+            self.context.errant.report_inbox(record, reason)
+            return
+        self._attempts[record.event_id] = attempts
+        raise TargetUnavailable(f"webhook answered HTTP {status}")
