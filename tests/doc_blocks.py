@@ -141,6 +141,7 @@ def environment(tmp: Path, extra: Mapping[str, str]) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     env["SGBUS_HOME"] = str(tmp / "home")
     env["SGBUS_STACK_DIR"] = str(tmp / "stack")
+    env["COLUMNS"] = "200"  # a reader's terminal: tables are not wrapped mid-word
     env.update(extra)
     return env
 

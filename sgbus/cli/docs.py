@@ -56,9 +56,9 @@ def asyncapi(
 
 @docs_app.command("reference")
 def reference(
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder of the reference pages.")
-    ] = Path("docs/reference"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the reference pages.")] = Path(
+        "docs/reference"
+    ),
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if a page is stale.")
     ] = False,

@@ -61,7 +61,8 @@ def metrics_page() -> str:
     from sgbus.monitoring import metrics as module
 
     rows = [
-        [code(m.name), m.kind, ", ".join(m.labels) or "—", prose(m.help)] for m in metric_docs(module)
+        [code(m.name), m.kind, ", ".join(m.labels) or "—", prose(m.help)]
+        for m in metric_docs(module)
     ]
     sections = [
         "## Metrics\n\n" + table(["metric", "type", "labels", "what"], rows),

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings
 from pydantic_core import PydanticUndefined
+from pydantic_settings import BaseSettings
 
 from sgbus.docsgen.markdown import code, page, prose, table
 
@@ -41,8 +41,8 @@ def type_name(annotation: Any) -> str:
     """A short, stable spelling of a field's type (no module paths)."""
     if isinstance(annotation, type) and typing.get_origin(annotation) is None:
         return annotation.__name__
-    text = str(annotation)
-    return re.sub(r"\b(?:[a-z_]+\.)+([A-Za-z_]+)", r"\1", text)
+    text = re.sub(r"\b(?:[a-z_]+\.)+([A-Za-z_]+)", r"\1", str(annotation))
+    return text.replace(" | ", " or ")  # a pipe would end the table cell
 
 
 def default_text(field: FieldInfo) -> str:

