@@ -82,7 +82,7 @@ def rows(n: int, overdue: int, seed: int = 1) -> Any:
             "provisional": False,
             "action": ExpiryAction.BREACH_REPORT.value,
             "escalate_to": None,
-            "source": "003_9dd0ec2675a094cb.txt 第十八条(一)",
+            "source": "《安丘市行政审批与监管协调联动实施办法》第十八条(一)",
             "state": State.OPEN.value,
             "reminded_at": None,
             "closed_at": None,

@@ -1,4 +1,5 @@
-"""``sgbus docs asyncapi``: the AsyncAPI 3.0 document of the bus."""
+"""``sgbus docs``: generated documentation — the AsyncAPI 3.0 document of the bus, and the
+reference pages of ``docs/reference/`` (settings, metrics, commands, events)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,29 @@ def asyncapi(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")
+
+
+@docs_app.command("reference")
+def reference(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the reference pages.")] = Path(
+        "docs/reference"
+    ),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a page is stale.")
+    ] = False,
+) -> None:
+    """Generate the reference pages from the code: settings, metrics, commands and events."""
+    from sgbus.docsgen.pages import build_all, stale_pages, write_all
+
+    pages = build_all()
+    if check:
+        stale = stale_pages(out, pages)
+        for name in stale:
+            typer.echo(f"stale: {out / name}", err=True)
+        if stale:
+            typer.echo("run: sgbus docs reference", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{len(pages)} reference pages up to date")
+        return
+    changed = write_all(out, pages)
+    typer.echo(f"wrote {len(changed)} of {len(pages)} pages in {out}")

@@ -46,9 +46,9 @@ def policy_table(policy: Policy) -> Table:
         owes = f"{rule.debtor.value} owes {rule.creditor.value}\n{rule.answer}"
         if rule.answer != rule.request:
             owes += f" for {rule.request}"
-        table.add_row(
-            rule.flow.value, owes, _period(rule, policy), expiry, rule.source.split(" ", 1)[-1]
-        )
+        # The document is in the caption's title; the column shows the article.
+        article = rule.source.removeprefix(policy.source).strip() or rule.source
+        table.add_row(rule.flow.value, owes, _period(rule, policy), expiry, article)
     return table
 
 

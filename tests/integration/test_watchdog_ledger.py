@@ -27,7 +27,7 @@ def opening(
         due_at=DUE,
         remind_at=REMIND,
         action=action,
-        source="003_9dd0ec2675a094cb.txt 第十八条(一)",
+        source="《安丘市行政审批与监管协调联动实施办法》第十八条(一)",
     )
 
 

@@ -17,12 +17,10 @@ from sgbus.bus.catalogue import (
     parse_catalogue_csv,
     parse_catalogue_yaml,
 )
-from sgbus.bus.catalogue.weihai_seed import catalogue_data, parse_annexes
+from sgbus.bus.catalogue.weihai_seed import SOURCE_TITLE, catalogue_data, parse_annexes
 from sgbus.bus.parties import check_party_id
 from sgbus.bus.yamldoc import SourceError
 from tests.unit.seeds import ROOT, seed_text
-
-WEIHAI_SEED = "000_bf238585fc291403.txt"
 
 
 def test_example_has_every_matter_of_the_four_annexes() -> None:
@@ -42,13 +40,13 @@ def test_example_has_every_matter_of_the_four_annexes() -> None:
 
 
 def test_shipped_file_matches_the_seed() -> None:
-    text = seed_text(WEIHAI_SEED)
+    text = seed_text(SOURCE_TITLE)
     rows = parse_annexes(text)
     cat = example_catalogue()
     assert [r.code for r in rows] == [m.code for m in cat.matters]
     assert [r.name for r in rows] == [m.name for m in cat.matters]
     shipped = ROOT / "sgbus" / "bus" / "catalogue" / "data" / "weihai.yaml"
-    assert yaml.safe_load(shipped.read_text(encoding="utf-8")) == catalogue_data(text, WEIHAI_SEED)
+    assert yaml.safe_load(shipped.read_text(encoding="utf-8")) == catalogue_data(text, SOURCE_TITLE)
 
 
 def test_empty_department_cells_continue_the_row_above() -> None:

@@ -24,7 +24,7 @@ def test_deadline_prints_one_json_object() -> None:
     assert out["provisional"] is False
     assert out["working_days"] == 3
     assert out["rule"]["at_expiry"] == "auto-claim"
-    assert out["source"] == "003_9dd0ec2675a094cb.txt 第十八条(一)"
+    assert out["source"] == "《安丘市行政审批与监管协调联动实施办法》第十八条(一)"
     assert out["remind_at"] == "2026-10-10T00:00:00+08:00"
 
 

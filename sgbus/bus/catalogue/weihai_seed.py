@@ -137,7 +137,11 @@ def department_parties(names: tuple[str, ...]) -> list[Party]:
     return out
 
 
-def catalogue_data(text: str, source: str) -> dict[str, object]:
+#: How the catalogue cites its seed document: by title, never by a file name.
+SOURCE_TITLE = "《威海市行政审批与监管协调联动工作机制》"
+
+
+def catalogue_data(text: str, source: str = SOURCE_TITLE) -> dict[str, object]:
     """The catalogue as plain data, ready to be written as YAML or validated."""
     parties: dict[str, Party] = {p.id: p for p in FIXED_PARTIES}
     matters = []
@@ -149,7 +153,7 @@ def catalogue_data(text: str, source: str) -> dict[str, object]:
             "name": row.name,
             "mode": ANNEX_MODES[row.annex].value,
             "departments": [p.id for p in depts],
-            "source": f"{source} 附件{row.annex} 序号{row.number}",
+            "source": f"{source}附件{row.annex} 序号{row.number}",
         }
         if DISTRICT_BUREAUS in row.departments:
             matter["per_region"] = True

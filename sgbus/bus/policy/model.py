@@ -160,7 +160,10 @@ class Rule(BaseModel):
     remind_before_working_days: int | None = Field(default=None, ge=1, le=60)
     at_expiry: ExpiryAction
     escalate_to: Role | None = None
-    source: str = Field(min_length=3, description="document and article, e.g. 'x.txt 第十八条(一)'")
+    source: str = Field(
+        min_length=3,
+        description="document title and article, e.g. '《安丘市…实施办法》第十八条(一)'",
+    )
     note: str | None = None
 
     @model_validator(mode="after")
