@@ -27,6 +27,7 @@ LOCAL_PORTS: dict[str, int] = {
     "department": 19103,
     "relay": 19104,
     "connector": 19105,
+    "gateway": 19106,
 }
 
 

@@ -67,6 +67,18 @@ metric (helper)                                   who, at what point
                                                   background by any service that owns a
                                                   consumer group (router, department,
                                                   watchdog).
+``sgbus_connector_records_in_total``,             every connector (and the gateway, as the
+``sgbus_connector_records_out_total``             ``gateway`` connector), after a batch is
+(:func:`record_connector_batch`)                  committed: records taken, and records the
+                                                  target (sink) or the broker (source) stored;
+                                                  also its last-success time.
+``sgbus_connector_errors_total``                  a connector, per record dead-lettered (by
+(:func:`record_connector_error`,                  reason, after the broker acknowledged it;
+:func:`record_connector_refused`,                 also counted in ``sgbus_dead_letters_total``),
+:func:`record_connector_fault`)                   per record refused to its sender (gateway),
+                                                  and per transient fault (``transient-<source>``).
+``sgbus_connector_lag_records``                   a connector, each step: inbox lag (sink) or
+(:func:`set_connector_lag`)                       the source's backlog.
 ``sgbus_build_info``                              :func:`serve_metrics`, once at start-up.
 ================================================  ========================================
 

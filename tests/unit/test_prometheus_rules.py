@@ -83,7 +83,7 @@ def _targets(config: str) -> dict[str, str]:
 
 def test_scrape_config_uses_the_local_port_plan() -> None:
     targets = _targets("prometheus.yml")
-    for service in ("router", "watchdog", "department"):
+    for service in ("router", "watchdog", "department", "connector", "gateway"):
         assert targets[f"sgbus-{service}"] == f"127.0.0.1:{LOCAL_PORTS[service]}"
 
 
