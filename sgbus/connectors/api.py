@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sgbus.bus.events import Event
 from sgbus.bus.settings import Settings
+from sgbus.producers.publisher import Receipt
 from sgbus.connectors.config import ConnectorConfig
 from sgbus.runtime.faults import TransientError
 
@@ -127,8 +128,9 @@ class Source(_Connector[ConfigT]):
     def poll(self, max_records: int) -> Sequence[SourceRecord]:
         """Up to ``max_records`` next records in order; empty when there is nothing new."""
 
-    def committed(self, records: Sequence[SourceRecord]) -> None:
-        """The broker has ``records`` and their positions are stored (mark them sent)."""
+    def committed(self, records: Sequence[SourceRecord], receipts: Sequence[Receipt]) -> None:
+        """The broker has ``records`` (where: ``receipts``, in the same order) and their
+        positions are stored: mark them sent."""
 
     def rejected(self, record: SourceRecord, reason: str) -> None:
         """``record`` was dead-lettered for ``reason`` (mark it refused in the source)."""

@@ -94,6 +94,17 @@ class ErrantReporter:
         where = _Where(outbox_topic(self.party), -1, -1, None)
         self._report(where, code, f"{record.ref}: {reason}", record.event, stream=record.ref)
 
+    def report_unreadable(
+        self,
+        ref: str,
+        reason: str,
+        code: DeadLetterReason = DeadLetterReason.VALIDATION_FAILED,
+    ) -> None:
+        """A source record that is not even an event (bad JSON, an unknown type); ``ref`` is
+        its data-free name in the source (``sgbus_outbox row 17``)."""
+        where = _Where(outbox_topic(self.party), -1, -1, None)
+        self._report(where, code, f"{ref}: {reason}", None, stream=ref)
+
     @property
     def pending(self) -> int:
         """Dead letters produced and not yet acknowledged by :meth:`flush`."""

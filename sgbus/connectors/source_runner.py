@@ -20,7 +20,7 @@ from sgbus.bus.validation import EventValidationError, check_event
 from sgbus.connectors.api import Position, Source, SourceRecord
 from sgbus.connectors.runtime import Harness, log
 from sgbus.monitoring import metrics
-from sgbus.producers.publisher import Publisher, PublishError
+from sgbus.producers.publisher import Publisher, PublishError, Receipt
 from sgbus.runtime.faults import Fault, TransientError
 
 
@@ -73,9 +73,9 @@ class SourceRunner:
         self.h.errant.flush()
         for record, reason in refused:
             self.source.rejected(record, reason)
-        self._publish(good)
+        receipts = self._publish(good)
         self.h.state.save_positions(_last_positions(records), datetime.now(UTC))
-        self.source.committed(good)
+        self.source.committed(good, receipts)
         metrics.record_connector_batch(self.h.name, self.h.party, len(records), len(good))
         self.published += len(good)
         log.info(
@@ -104,11 +104,11 @@ class SourceRunner:
             good.append(record)
         return good, refused
 
-    def _publish(self, records: Sequence[SourceRecord]) -> None:
+    def _publish(self, records: Sequence[SourceRecord]) -> list[Receipt]:
         if not records:
-            return
+            return []
         try:
-            self.publisher.publish_many([r.event for r in records])
+            return self.publisher.publish_many([r.event for r in records])
         except PublishError as exc:
             raise TransientError("broker", str(exc)) from exc
 
