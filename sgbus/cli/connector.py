@@ -128,3 +128,23 @@ def replay(
         f"{name}: {result.replayed} replayed, {result.refused_again} refused again,"
         f" {result.gone} no longer in the inbox"
     )
+
+
+@connector_app.command("ddl")
+def ddl(
+    name: Annotated[str, typer.Argument(help="sql-outbox, sql-inbox or sql-claims")],
+    dialect: Annotated[
+        str, typer.Option(help="postgresql, mysql, mariadb or sqlite")
+    ] = "postgresql",
+    table: Annotated[str | None, typer.Option(help="table name, if not the default")] = None,
+) -> None:
+    """Print the SQL that creates a SQL bridge connector's table, for the department's DBA."""
+    from sgbus.connectors.sql.tables import INBOX, OUTBOX, ddl, inbox_table, outbox_table
+
+    makers = {"sql-outbox": (outbox_table, OUTBOX), "sql-inbox": (inbox_table, INBOX)}
+    makers["sql-claims"] = makers["sql-inbox"]
+    if name not in makers:
+        _startup.fail(f"{name!r} has no table; give one of: {', '.join(makers)}")
+    make, default = makers[name]
+    with user_errors():
+        typer.echo(ddl(make(table or default), dialect), nl=False)

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sgbus.bus.events import Event
 from sgbus.bus.settings import Settings
-from sgbus.producers.publisher import Receipt
 from sgbus.connectors.config import ConnectorConfig
+from sgbus.producers.publisher import Receipt
 from sgbus.runtime.faults import TransientError
 
 if TYPE_CHECKING:

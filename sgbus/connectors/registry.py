@@ -57,9 +57,10 @@ class UnknownConnector(ValueError):
 
 
 def _builtins() -> list[ConnectorSpec]:
+    from sgbus.connectors import sql
     from sgbus.connectors.webhook import CONNECTOR as WEBHOOK
 
-    return [WEBHOOK]
+    return [WEBHOOK, sql.OUTBOX_CONNECTOR, sql.INBOX_CONNECTOR, sql.CLAIMS_CONNECTOR]
 
 
 def discover() -> tuple[dict[str, ConnectorSpec], list[Broken]]:

@@ -23,13 +23,14 @@ from typing import Annotated, Any
 import structlog
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from sgbus.bus.claims import build_claim
 from sgbus.bus.events import EVENT_CLASSES, Event
 from sgbus.bus.validation import validate_event
+from sgbus.bus.validation.json_input import InvalidEventJson, event_from_json
 from sgbus.console.runtime import EventPublisher
 from sgbus.gateway import receipts
 from sgbus.gateway.inbox import BadCursor, decode_cursor, find_delivery, pull
@@ -244,25 +245,14 @@ async def _body(request: Request, limit: int) -> bytes:
 def _event(body: bytes) -> Event:
     """The event of a JSON body, or a 400/422 naming every invalid field."""
     try:
-        data = json.loads(body)
-        event_type = data["envelope"]["event_type"]
-    except (ValueError, TypeError, KeyError):
+        event = event_from_json(json.loads(body))
+    except ValueError as exc:
+        if isinstance(exc, InvalidEventJson):
+            raise Problem(400 if exc.not_an_event else 422, exc.message, exc.fields) from None
         problem = "a JSON object with envelope.event_type is required"
         raise Problem(
             400, problem, [{"field": "envelope.event_type", "problem": problem}]
         ) from None
-    cls = EVENT_CLASSES.get(str(event_type).rsplit(".", 1)[-1])
-    if cls is None:
-        raise Problem(
-            422, "unknown event type", [{"field": "envelope.event_type", "problem": "unknown"}]
-        )
-    try:
-        event = cls.model_validate(data)
-    except ValidationError as exc:
-        fields = [
-            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()
-        ]
-        raise Problem(422, "the event does not match its schema", fields) from None
     issues = validate_event(event)
     if issues:
         fields = [{"field": i.path, "problem": i.message} for i in issues]

@@ -28,7 +28,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError(f"expected a timezone-aware datetime, got {value!r}")
         utc = value.astimezone(UTC)
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+        # SQLite and MySQL/MariaDB DATETIME keep no offset: store the UTC wall clock.
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
     def driver_value(self, dialect: Dialect) -> Callable[[Any], Any]:
         """One function from an instant to what the driver takes, for bulk inserts that skip

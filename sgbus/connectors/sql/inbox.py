@@ -1,0 +1,72 @@
+"""``sql-inbox``: each inbox item of the party upserted into ``sgbus_inbox`` in the
+department's database, by event id, in one transaction per batch (committed before the inbox
+offsets: a redelivery finds its row and changes nothing, not even a claim written since)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import DataError, IntegrityError
+
+from sgbus.bus.calendar import default_calendar
+from sgbus.bus.events import Event
+from sgbus.bus.policy import load_policy
+from sgbus.connectors.api import ConnectorContext, InboxRecord, Sink
+from sgbus.connectors.sql.config import SqlConfig
+from sgbus.connectors.sql.db import DepartmentDb, insert_ignore
+from sgbus.connectors.sql.flatten import inbox_row
+from sgbus.connectors.sql.tables import INBOX, inbox_table
+from sgbus.consumers.department.store import CLAIMABLE
+
+
+class SqlInboxSink(Sink[SqlConfig]):
+    """Writes inbox items to ``sgbus_inbox``."""
+
+    def __init__(self, config: SqlConfig, context: ConnectorContext) -> None:
+        super().__init__(config, context)
+        self.table = inbox_table(config.table or INBOX)
+        self.db = DepartmentDb(config.url.get_secret_value(), self.table, config.create_table)
+        self._policy = load_policy(context.settings.policy)
+        self._calendar = default_calendar()
+
+    def open(self) -> None:
+        """Create the table if configured to."""
+        self.db.open()
+
+    def check(self) -> None:
+        """The table can be read."""
+        self.db.check()
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.db.close()
+
+    def put(self, records: Sequence[InboxRecord]) -> None:
+        """Insert the batch's new items in one transaction (durable when it returns). When the
+        database refuses the batch for its content (a constraint, a value too long), the items
+        are inserted one by one and those it refuses are dead-lettered."""
+        now = datetime.now(UTC)
+        rows = [inbox_row(r, now, self._claim_deadline) for r in records]
+        try:
+            with self.db.engine.begin() as conn:
+                insert_ignore(conn, self.table, rows)
+        except (IntegrityError, DataError):
+            self._one_by_one(records, rows)
+
+    def _one_by_one(self, records: Sequence[InboxRecord], rows: list[dict[str, Any]]) -> None:
+        for record, row in zip(records, rows, strict=True):
+            try:
+                with self.db.engine.begin() as conn:
+                    insert_ignore(conn, self.table, [row])
+            except (IntegrityError, DataError) as exc:
+                reason = f"{self.table.name} refused it: {type(exc.orig).__name__}"
+                self.context.errant.report_inbox(record, reason)
+
+    def _claim_deadline(self, event: Event) -> datetime | None:
+        """When the party must claim ``event`` under the bus's policy (claimable items)."""
+        if event.envelope.event_type not in CLAIMABLE:
+            return None
+        due = self._policy.deadline("claim", event.envelope.occurred_at, self._calendar)
+        return due.due_at

@@ -1,0 +1,196 @@
+"""The SQL table bridge passes the conformance suite: ``sql-inbox`` into PostgreSQL (reached
+through a proxy the test can cut, refusing an item by a CHECK constraint), ``sql-outbox`` from
+a department's SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from sgbus.bus.catalogue import example_catalogue
+from sgbus.bus.events import Event
+from sgbus.connectors.sql.tables import inbox_table, outbox_table
+from sgbus.connectors.testing import SinkConformance
+from sgbus.connectors.testing.bus import ConformanceBus
+from sgbus.connectors.testing.process import ConnectorProcess, ServiceProcess
+from sgbus.connectors.testing.source_suite import SourceConformance
+from sgbus.demo.synthetic import approval_result
+from sgbus.stack.testing import StackEndpoints, free_ports
+from tests.fixtures.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.integration
+
+
+class PostgresInbox:
+    """``sgbus_inbox`` in a PostgreSQL database, through a proxy that can be cut."""
+
+    def __init__(self, url: str) -> None:
+        real = make_url(url)
+        self.proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+        self.url = real.set(host="127.0.0.1", port=self.proxy.port).render_as_string(False)
+        self.engine: Engine = create_engine(url)
+        self.table = inbox_table()
+        self.table.metadata.create_all(self.engine)
+
+    def _scalar(self, query: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def stored_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(select(self.table.c.event_id))}
+
+    def copies(self) -> int:
+        return int(self._scalar(select(func.count()).select_from(self.table)))
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        self.proxy.cut()
+        try:
+            yield
+        finally:
+            self.proxy.restore()
+
+    def refuse(self, event_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "ALTER TABLE sgbus_inbox ADD CONSTRAINT refused"
+                    f" CHECK (event_id <> '{event_id}')"
+                )
+            )
+
+    def accept_again(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE sgbus_inbox DROP CONSTRAINT refused"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.proxy.close()
+
+
+class TestSqlInboxConformance(SinkConformance):
+    connector = "sql-inbox"
+
+    @pytest.fixture
+    def target(self, postgres_url: str) -> Iterator[PostgresInbox]:
+        inbox = PostgresInbox(postgres_url)
+        try:
+            yield inbox
+        finally:
+            inbox.close()
+
+    def config(self, target: PostgresInbox, party: str, workdir: Path) -> dict[str, Any]:
+        return {"party": party, "url": target.url, "batch_size": 20}
+
+    def invalid_configs(
+        self, target: PostgresInbox, party: str, workdir: Path
+    ) -> Iterable[tuple[dict[str, Any], str]]:
+        yield from super().invalid_configs(target, party, workdir)
+        good = self.config(target, party, workdir)
+        yield {**good, "url": "no database here"}, "url"
+        yield {**good, "table": "sgbus inbox; drop"}, "table"
+
+
+class SqliteOutbox:
+    """A department with a SQLite database, inserting rows into ``sgbus_outbox``."""
+
+    metrics_name = "sql-outbox"
+
+    def __init__(self, stack: StackEndpoints, workdir: Path) -> None:
+        self.bus = ConformanceBus.fresh(stack, "conf-sql-outbox")
+        self.party = self.bus.party
+        self.workdir = workdir
+        self.url = f"sqlite:///{workdir / 'department.db'}"
+        self.engine = create_engine(self.url, connect_args={"timeout": 30})
+        self.table = outbox_table()
+        self.table.metadata.create_all(self.engine)
+        (self.metrics_port,) = free_ports(1)
+        self.config = {
+            "party": self.party,
+            "url": self.url,
+            "metrics_port": self.metrics_port,
+            "state_db": f"sqlite:///{workdir / 'state.db'}",
+            "poll_interval_s": 0.2,
+            "retry_backoff_s": 0.2,
+            "max_backoff_s": 2.0,
+            "batch_size": 10,
+        }
+        self.process: ServiceProcess = ConnectorProcess(
+            "sql-outbox", self.config, workdir, self.bus.environment()
+        )
+        self._rng = random.Random()
+        self._serial = self._rng.randrange(10**6, 10**7)
+
+    def events(self, n: int) -> list[Event]:
+        out: list[Event] = []
+        for _ in range(n):
+            self._serial += 1
+            out.append(
+                approval_result(
+                    example_catalogue().matter("WH-A1-001"),
+                    self._serial,
+                    sender=self.party,
+                    region="371000",
+                    decided_at=dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC),
+                    rng=self._rng,
+                )
+            )
+        return out
+
+    def offer(self, events: Sequence[Event]) -> None:
+        with self.engine.begin() as conn:
+            for event in events:
+                conn.execute(
+                    insert(self.table).values(
+                        event_type="ApprovalResult", payload=event.model_dump_json()
+                    )
+                )
+
+    def offer_invalid(self) -> None:
+        (event,) = self.events(1)
+        data = json.loads(event.model_dump_json())
+        data["licensee"]["uscc"] = "91370000MA3C0XXXX9"  # fails the GB 32100 check digit
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(self.table).values(event_type="ApprovalResult", payload=json.dumps(data))
+            )
+
+    def refusals(self) -> list[str]:
+        c = self.table.c
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(c.reason).where(c.status == "rejected"))]
+
+    def broken_configurations(self) -> Iterable[tuple[ServiceProcess, str]]:
+        for i, (key, value) in enumerate([("url", "nope"), ("batch_size", 0)]):
+            workdir = self.workdir / f"bad{i}"
+            workdir.mkdir()
+            yield (
+                ConnectorProcess(
+                    "sql-outbox", {**self.config, key: value}, workdir, self.bus.environment()
+                ),
+                key,
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class TestSqlOutboxConformance(SourceConformance):
+    @pytest.fixture
+    def source(self, stack: StackEndpoints, tmp_path: Path) -> Iterator[SqliteOutbox]:
+        system = SqliteOutbox(stack, tmp_path)
+        try:
+            yield system
+        finally:
+            system.process.stop()
+            system.close()
