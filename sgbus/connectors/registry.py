@@ -58,9 +58,10 @@ class UnknownConnector(ValueError):
 
 def _builtins() -> list[ConnectorSpec]:
     from sgbus.connectors import sql
+    from sgbus.connectors.files import CONNECTOR as FILE_DROP
     from sgbus.connectors.webhook import CONNECTOR as WEBHOOK
 
-    return [WEBHOOK, sql.OUTBOX_CONNECTOR, sql.INBOX_CONNECTOR, sql.CLAIMS_CONNECTOR]
+    return [WEBHOOK, sql.OUTBOX_CONNECTOR, sql.INBOX_CONNECTOR, sql.CLAIMS_CONNECTOR, FILE_DROP]
 
 
 def discover() -> tuple[dict[str, ConnectorSpec], list[Broken]]:

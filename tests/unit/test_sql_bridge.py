@@ -83,7 +83,14 @@ def outbox_with(tmp_path: Path, rows: list[dict[str, Any]]) -> tuple[SqlOutboxSo
 def payload_without_defaults(event: ApprovalResult) -> str:
     """What a hand-written row may leave out of the envelope."""
     data = json.loads(event.model_dump_json())
-    for key in ("event_id", "event_type", "sender", "correlation_id", "occurred_at"):
+    for key in (
+        "event_id",
+        "event_type",
+        "sender",
+        "correlation_id",
+        "occurred_at",
+        "schema_version",
+    ):
         del data["envelope"][key]
     return json.dumps(data, ensure_ascii=False)
 

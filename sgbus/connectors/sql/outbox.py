@@ -4,9 +4,10 @@ Each pending row becomes the event its ``payload`` describes (the published JSON
 shape). To spare hand-written SQL, the envelope may leave out what the row says already:
 ``event_type`` (the column), ``event_id`` (the column, else derived from the table and row id,
 so that a re-send is recognisably the same event), ``sender`` (the connector's party),
-``occurred_at`` (the row's ``created_at``) and ``correlation_id`` (the event id: a new
-conversation). A row that is not such an event, or that the bus refuses, is marked
-``rejected`` with the reason, and dead-lettered; a published one ``sent`` with its receipt.
+``occurred_at`` (the row's ``created_at``), ``correlation_id`` (the event id: a new
+conversation) and ``schema_version`` (the current one). A row that is not such an event, or
+that the bus refuses, is marked ``rejected`` with the reason, and dead-lettered; a published
+one ``sent`` with its receipt.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
 
+from sgbus.bus.events import EVENT_CLASSES
 from sgbus.bus.validation.json_input import InvalidEventJson, event_from_json
 from sgbus.connectors.api import ConnectorContext, Source, SourceRecord
 from sgbus.connectors.sql.config import SqlConfig
@@ -117,6 +119,8 @@ class SqlOutboxSource(Source[SqlConfig]):
             raise ValueError("envelope.event_id differs from the event_id column")
         env.setdefault("sender", self.context.party)
         env.setdefault("correlation_id", env["event_id"])
+        if row.event_type in EVENT_CLASSES:
+            env.setdefault("schema_version", EVENT_CLASSES[row.event_type].SCHEMA_VERSION)
         if "occurred_at" not in env and row.created_at is not None:
             env["occurred_at"] = row.created_at.isoformat()
         return data
