@@ -44,6 +44,7 @@ def _register() -> None:
         demo,
         department,
         docs,
+        export,
         gateway,
         policy,
         report,

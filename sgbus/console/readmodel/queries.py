@@ -65,6 +65,9 @@ class ItemFilter:
     event_type: str | None = None
     pooled: bool | None = None
     """Only results in (True) or out of (False) the unassigned pool."""
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    """Only items that reached the party in this window (the daily export)."""
     page: int = 1
     per_page: int = 50
 
@@ -252,6 +255,10 @@ def _filters(f: ItemFilter) -> list[ColumnElement[bool]]:
         where.append(_i.event_type == f.event_type)
     if f.pooled is not None:
         where.append(_i.pooled == f.pooled)
+    if f.received_from:
+        where.append(_i.received_at >= f.received_from)
+    if f.received_before:
+        where.append(_i.received_at < f.received_before)
     return where
 
 
