@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from sgbus.bus.calendar import default_calendar
+from sgbus.bus.obligations.ingest import Ingestor
+from sgbus.bus.policy import load_policy
+from sgbus.bus.store import make_engine, migrate
 from sgbus.cli import _register, app
-from tests.unit.test_console_readmodel import (  # noqa: F401  (fixtures)
-    MARKET,
-    MON,
-    Feed,
-    W,
-    audit,
-    engine,
-    feed,
-    ingestor,
-)
+from tests.unit.test_console_readmodel import MARKET, MON, Feed, W, audit
+from tests.watchdog_kit import city_catalogue
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path / 'console.db'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def feed(engine: Engine) -> Feed:
+    policy, catalogue = load_policy("weihai"), city_catalogue("weihai")
+    return Feed(engine, Ingestor(policy, default_calendar(), catalogue))
 
 
 def test_each_department_gets_what_arrived_that_day_with_its_state(
