@@ -78,3 +78,39 @@ def _parties_with_items(engine: Engine) -> list[str]:
 
     with engine.connect() as conn:
         return sorted(conn.execute(select(console_items.c.party).distinct()).scalars())
+
+
+@export_app.command("template")
+def template(
+    event_type: Annotated[
+        str, typer.Option(help="the event type the file carries")
+    ] = "ApprovalResult",
+    target: Annotated[Path, typer.Option("--out", help="the XLSX to write")] = Path(
+        "template.xlsx"
+    ),
+) -> None:
+    """Write an empty spreadsheet for the file-drop connector: the columns of EVENT_TYPE by
+    their Chinese labels, and a sheet saying which are required and what values they take."""
+    from enum import Enum
+
+    from sgbus.bus.events import EVENT_CLASSES
+    from sgbus.connectors.files.columns import columns
+    from sgbus.connectors.files.sheets import write_template
+    from sgbus.console.labels import symbol_labels
+
+    if event_type not in EVENT_CLASSES:
+        _startup.fail(f"--event-type {event_type!r}: not an event type of the contracts")
+    cols = columns(EVENT_CLASSES[event_type])
+    notes = []
+    for c in cols:
+        values = ""
+        if isinstance(c.kind, type) and issubclass(c.kind, Enum):
+            labels = symbol_labels(c.kind)
+            values = "、".join(v for k, v in labels.items() if k != "UNKNOWN")
+        elif c.kind is bool:
+            values = "是、否"
+        elif getattr(c.kind, "__name__", "") in ("date",):
+            values = "YYYY-MM-DD"
+        notes.append([c.chinese, c.english, "是" if c.required else "", values])
+    write_template(target, [c.chinese for c in cols], notes)
+    out.print(f"{target}: {len(cols)} columns of {event_type}")

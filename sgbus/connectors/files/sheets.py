@@ -85,3 +85,24 @@ def write_result(path: Path, results: Sequence[RowResult]) -> None:
     temporary = path.with_name("." + path.name + ".tmp")
     book.save(temporary)
     temporary.replace(path)
+
+
+def write_template(path: Path, header: Sequence[str], notes: Sequence[Sequence[str]]) -> None:
+    """An empty sheet with the column headers, and a second sheet explaining each column."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "数据"
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    guide = book.create_sheet("填写说明")
+    guide.append(["列名 column", "英文列名 alias", "必填 required", "取值 values"])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for line in notes:
+        guide.append(list(line))
+    for letter, width in zip("ABCD", (36, 36, 10, 80), strict=True):
+        guide.column_dimensions[letter].width = width
+    book.save(path)
