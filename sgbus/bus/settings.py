@@ -61,9 +61,15 @@ class Settings(BaseSettings):
     schema_registry: str | None = Field(
         default=None, description="Confluent-compatible registry URL; unset means the local stack"
     )
-    kafka_port: int = Field(default=19092, ge=1, le=65535)
-    controller_port: int = Field(default=19093, ge=1, le=65535)
-    registry_port: int = Field(default=18081, ge=1, le=65535)
+    kafka_port: int = Field(
+        default=19092, ge=1, le=65535, description="the local stack's broker port (clients)"
+    )
+    controller_port: int = Field(
+        default=19093, ge=1, le=65535, description="the local stack's KRaft controller port"
+    )
+    registry_port: int = Field(
+        default=18081, ge=1, le=65535, description="the local stack's schema registry port"
+    )
     kafka_internal_port: int = Field(
         default=19094, ge=1, le=65535, description="the broker's own TLS listener (mutual TLS)"
     )
@@ -73,9 +79,17 @@ class Settings(BaseSettings):
     identity_management_port: int = Field(
         default=18444, ge=1, le=65535, description="the identity provider's health port"
     )
-    kafka_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
-    registry_heap: str = Field(default="384m", pattern=r"^\d+[mMgG]$")
-    identity_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
+    kafka_heap: str = Field(
+        default="512m", pattern=r"^\d+[mMgG]$", description="the local broker's JVM heap"
+    )
+    registry_heap: str = Field(
+        default="384m", pattern=r"^\d+[mMgG]$", description="the local registry's JVM heap"
+    )
+    identity_heap: str = Field(
+        default="512m",
+        pattern=r"^\d+[mMgG]$",
+        description="the local identity provider's JVM heap",
+    )
     # Identity: who this process is, and how it proves it (see sgbus.bus.security).
     insecure: bool = Field(
         default=False,
@@ -107,11 +121,26 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="address the metrics endpoint binds; 0.0.0.0 in containers"
     )
     # Topic layout (``sgbus topics apply``). Locally one broker; production raises these.
-    topic_partitions: int = Field(default=3, ge=1, le=1000)
-    topic_replication: int = Field(default=1, ge=1, le=16)
-    topic_min_isr: int = Field(default=1, ge=1, le=16)
-    outbox_retention_days: float = Field(default=7, gt=0)
-    inbox_retention_days: float = Field(default=30, gt=0)
+    topic_partitions: int = Field(
+        default=3, ge=1, le=1000, description="partitions of each topic the bus creates"
+    )
+    topic_replication: int = Field(
+        default=1, ge=1, le=16, description="replicas of each topic (3 in production)"
+    )
+    topic_min_isr: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="in-sync replicas a write needs (2 with 3 replicas in production)",
+    )
+    outbox_retention_days: float = Field(
+        default=7, gt=0, description="how long outbox topics keep records (the router reads them)"
+    )
+    inbox_retention_days: float = Field(
+        default=30,
+        gt=0,
+        description="how long inbox topics keep records (a connector's replay reads them)",
+    )
     deadletter_retention_days: float = Field(
         default=14, gt=0, description="short: dead letters hold refused payloads"
     )
@@ -179,7 +208,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='extra librdkafka consumer settings, JSON, e.g. {"fetch.min.bytes": 65536}',
     )
-    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"^(DEBUG|INFO|WARNING|ERROR)$",
+        description="JSON log level on stderr",
+    )
 
     @field_validator("kafka_producer", "kafka_consumer")
     @classmethod
