@@ -3,22 +3,18 @@ batch, each row an event, worked through across kills and a paused broker."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.events import ApprovalResult, Event
 from sgbus.connectors.files.columns import columns, event_to_cells
-from sgbus.connectors.testing.bus import ConformanceBus
-from sgbus.connectors.testing.process import ConnectorProcess, ServiceProcess
+from sgbus.connectors.testing.bus import ApprovalResults, ConformanceBus
+from sgbus.connectors.testing.process import ConnectorProcess, ServiceProcess, quick_settings
 from sgbus.connectors.testing.source_suite import SourceConformance
-from sgbus.demo.synthetic import approval_result
 from sgbus.stack.testing import StackEndpoints, free_ports
 
 pytestmark = pytest.mark.integration
@@ -40,35 +36,17 @@ class DropFolder:
             "party": self.party,
             "folder": str(self.folder),
             "settle_s": 0.2,
-            "metrics_port": self.metrics_port,
-            "state_db": f"sqlite:///{workdir / 'state.db'}",
-            "poll_interval_s": 0.2,
-            "retry_backoff_s": 0.2,
-            "max_backoff_s": 2.0,
+            **quick_settings(workdir, self.metrics_port),
             "batch_size": 10,
         }
         self.process: ServiceProcess = ConnectorProcess(
             "file-drop", self.config, workdir, self.bus.environment()
         )
-        self._rng = random.Random()
-        self._serial = self._rng.randrange(10**6, 10**7)
+        self._results = ApprovalResults(self.party)
         self._files = 0
 
     def events(self, n: int) -> list[Event]:
-        out: list[Event] = []
-        for _ in range(n):
-            self._serial += 1
-            out.append(
-                approval_result(
-                    example_catalogue().matter("WH-A1-001"),
-                    self._serial,
-                    sender=self.party,
-                    region="371000",
-                    decided_at=dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC),
-                    rng=self._rng,
-                )
-            )
-        return out
+        return self._results.make(n)
 
     def offer(self, events: Sequence[Event]) -> None:
         cols = columns(ApprovalResult)

@@ -4,9 +4,7 @@ a department's SQLite database."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,14 +14,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.events import Event
 from sgbus.connectors.sql.tables import inbox_table, outbox_table
 from sgbus.connectors.testing import SinkConformance
-from sgbus.connectors.testing.bus import ConformanceBus
-from sgbus.connectors.testing.process import ConnectorProcess, ServiceProcess
+from sgbus.connectors.testing.bus import ApprovalResults, ConformanceBus
+from sgbus.connectors.testing.process import ConnectorProcess, ServiceProcess, quick_settings
 from sgbus.connectors.testing.source_suite import SourceConformance
-from sgbus.demo.synthetic import approval_result
 from sgbus.stack.testing import StackEndpoints, free_ports
 from tests.fixtures.tcp_proxy import TcpProxy
 
@@ -118,34 +114,16 @@ class SqliteOutbox:
         self.config = {
             "party": self.party,
             "url": self.url,
-            "metrics_port": self.metrics_port,
-            "state_db": f"sqlite:///{workdir / 'state.db'}",
-            "poll_interval_s": 0.2,
-            "retry_backoff_s": 0.2,
-            "max_backoff_s": 2.0,
+            **quick_settings(workdir, self.metrics_port),
             "batch_size": 10,
         }
         self.process: ServiceProcess = ConnectorProcess(
             "sql-outbox", self.config, workdir, self.bus.environment()
         )
-        self._rng = random.Random()
-        self._serial = self._rng.randrange(10**6, 10**7)
+        self._results = ApprovalResults(self.party)
 
     def events(self, n: int) -> list[Event]:
-        out: list[Event] = []
-        for _ in range(n):
-            self._serial += 1
-            out.append(
-                approval_result(
-                    example_catalogue().matter("WH-A1-001"),
-                    self._serial,
-                    sender=self.party,
-                    region="371000",
-                    decided_at=dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC),
-                    rng=self._rng,
-                )
-            )
-        return out
+        return self._results.make(n)
 
     def offer(self, events: Sequence[Event]) -> None:
         with self.engine.begin() as conn:

@@ -3,9 +3,7 @@ department system that POSTs events and resends while the gateway is away."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -20,9 +18,9 @@ from sgbus.bus.security import access_token
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli.bus import all_parties
+from sgbus.connectors.testing.bus import ApprovalResults
 from sgbus.connectors.testing.process import ServiceProcess
 from sgbus.connectors.testing.source_suite import SourceConformance
-from sgbus.demo.synthetic import approval_result
 from sgbus.stack.testing import StackEndpoints, free_ports
 
 pytestmark = pytest.mark.integration
@@ -56,24 +54,10 @@ class GatewaySystem:
         self.process = ServiceProcess("gateway", ["gateway", "run", "--db", db], workdir, self.env)
         self._refusals: list[str] = []
         self._token: str | None = None
-        self._rng = random.Random()
-        self._serial = self._rng.randrange(10**6, 10**7)
+        self._results = ApprovalResults(PARTY)
 
     def events(self, n: int) -> list[Event]:
-        out: list[Event] = []
-        for _ in range(n):
-            self._serial += 1
-            out.append(
-                approval_result(
-                    example_catalogue().matter("WH-A1-001"),
-                    self._serial,
-                    sender=PARTY,
-                    region="371000",
-                    decided_at=dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC),
-                    rng=self._rng,
-                )
-            )
-        return out
+        return self._results.make(n)
 
     def offer(self, events: Sequence[Event]) -> None:
         for event in events:

@@ -14,31 +14,19 @@ from sgbus.bus.claims import build_claim
 from sgbus.bus.events import EVENT_CLASSES
 from sgbus.connectors.api import ConnectorContext, Source, SourceRecord
 from sgbus.connectors.sql.config import SqlConfig
-from sgbus.connectors.sql.db import DepartmentDb
+from sgbus.connectors.sql.db import DepartmentDb, OnTable
 from sgbus.connectors.sql.tables import INBOX, inbox_table
 from sgbus.consumers.department.store import CLAIMABLE
 from sgbus.producers.publisher import Receipt
 
 
-class SqlClaimSource(Source[SqlConfig]):
+class SqlClaimSource(OnTable, Source[SqlConfig]):
     """Polls ``sgbus_inbox`` for claims recorded and not yet published."""
 
     def __init__(self, config: SqlConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
         self.table = inbox_table(config.table or INBOX)
         self.db = DepartmentDb(config.url.get_secret_value(), self.table, config.create_table)
-
-    def open(self) -> None:
-        """Create the table if configured to."""
-        self.db.open()
-
-    def check(self) -> None:
-        """The table can be read."""
-        self.db.check()
-
-    def close(self) -> None:
-        """Release the connections."""
-        self.db.close()
 
     def poll(self, max_records: int) -> Sequence[SourceRecord]:
         """Claims recorded and not yet published, oldest first, as Claim events."""

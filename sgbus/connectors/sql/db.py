@@ -52,6 +52,24 @@ class DepartmentDb:
             self._engine = None
 
 
+class OnTable:
+    """The connector hooks of a connector that works on one table of ``db``."""
+
+    db: DepartmentDb
+
+    def open(self) -> None:
+        """Create the table if configured to."""
+        self.db.open()
+
+    def check(self) -> None:
+        """The table can be read."""
+        self.db.check()
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.db.close()
+
+
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows``; a row whose key is there already is left as it is (a redelivery must
     not undo what the department's system wrote since, such as a claim)."""

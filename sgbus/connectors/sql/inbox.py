@@ -15,13 +15,13 @@ from sgbus.bus.events import Event
 from sgbus.bus.policy import load_policy
 from sgbus.connectors.api import ConnectorContext, InboxRecord, Sink
 from sgbus.connectors.sql.config import SqlConfig
-from sgbus.connectors.sql.db import DepartmentDb, insert_ignore
+from sgbus.connectors.sql.db import DepartmentDb, OnTable, insert_ignore
 from sgbus.connectors.sql.flatten import inbox_row
 from sgbus.connectors.sql.tables import INBOX, inbox_table
 from sgbus.consumers.department.store import CLAIMABLE
 
 
-class SqlInboxSink(Sink[SqlConfig]):
+class SqlInboxSink(OnTable, Sink[SqlConfig]):
     """Writes inbox items to ``sgbus_inbox``."""
 
     def __init__(self, config: SqlConfig, context: ConnectorContext) -> None:
@@ -30,18 +30,6 @@ class SqlInboxSink(Sink[SqlConfig]):
         self.db = DepartmentDb(config.url.get_secret_value(), self.table, config.create_table)
         self._policy = load_policy(context.settings.policy)
         self._calendar = default_calendar()
-
-    def open(self) -> None:
-        """Create the table if configured to."""
-        self.db.open()
-
-    def check(self) -> None:
-        """The table can be read."""
-        self.db.check()
-
-    def close(self) -> None:
-        """Release the connections."""
-        self.db.close()
 
     def put(self, records: Sequence[InboxRecord]) -> None:
         """Insert the batch's new items in one transaction (durable when it returns). When the

@@ -25,32 +25,20 @@ from sgbus.bus.events import EVENT_CLASSES
 from sgbus.bus.validation.json_input import InvalidEventJson, event_from_json
 from sgbus.connectors.api import ConnectorContext, Source, SourceRecord
 from sgbus.connectors.sql.config import SqlConfig
-from sgbus.connectors.sql.db import DepartmentDb
+from sgbus.connectors.sql.db import DepartmentDb, OnTable
 from sgbus.connectors.sql.tables import OUTBOX, outbox_table
 from sgbus.producers.publisher import Receipt
 
 _NS = uuid.UUID("4d1c1c55-0f0e-4f58-a3c8-7d5f3d2c9b10")
 
 
-class SqlOutboxSource(Source[SqlConfig]):
+class SqlOutboxSource(OnTable, Source[SqlConfig]):
     """Polls ``sgbus_outbox`` for pending rows, oldest first."""
 
     def __init__(self, config: SqlConfig, context: ConnectorContext) -> None:
         super().__init__(config, context)
         self.table = outbox_table(config.table or OUTBOX)
         self.db = DepartmentDb(config.url.get_secret_value(), self.table, config.create_table)
-
-    def open(self) -> None:
-        """Create the table if configured to."""
-        self.db.open()
-
-    def check(self) -> None:
-        """The table can be read."""
-        self.db.check()
-
-    def close(self) -> None:
-        """Release the connections."""
-        self.db.close()
 
     def poll(self, max_records: int) -> Sequence[SourceRecord]:
         """The next pending rows as events; rows that are not events are refused here."""

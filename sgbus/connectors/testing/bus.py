@@ -14,7 +14,7 @@ from confluent_kafka import Producer
 from sgbus.bus import headers as h
 from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.deadletters import read_dead_letters
-from sgbus.bus.events import DeadLetter
+from sgbus.bus.events import DeadLetter, Event
 from sgbus.bus.kafka_clients import make_admin
 from sgbus.bus.parties import inbox_topic
 from sgbus.bus.serde import Serde, serde_for
@@ -114,3 +114,31 @@ def _flushed(producer: Producer) -> None:
     left = producer.flush(60)
     if left:
         raise AssertionError(f"{left} record(s) not written to the test inbox")
+
+
+class ApprovalResults:
+    """New valid approval results in ``sender``'s name, none like another (a source's test
+    offers them to the source)."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+        self._rng = random.Random()
+        self._serial = self._rng.randrange(10**6, 10**7)
+
+    def make(self, n: int) -> list[Event]:
+        """``n`` more."""
+        matter = example_catalogue().matter(MATTER)
+        out: list[Event] = []
+        for _ in range(n):
+            self._serial += 1
+            out.append(
+                approval_result(
+                    matter,
+                    self._serial,
+                    sender=self.sender,
+                    region=REGION,
+                    decided_at=dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC),
+                    rng=self._rng,
+                )
+            )
+        return out

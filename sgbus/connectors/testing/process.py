@@ -120,3 +120,15 @@ def wait_for(condition: object, timeout_s: float, what: str, interval_s: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(interval_s)
+
+
+def quick_settings(workdir: Path, metrics_port: int) -> dict[str, Any]:
+    """Settings every connector takes, tuned for tests: its own state and metrics port, fast
+    retries and polls."""
+    return {
+        "metrics_port": metrics_port,
+        "state_db": f"sqlite:///{workdir / 'state.db'}",
+        "poll_interval_s": 0.2,
+        "retry_backoff_s": 0.2,
+        "max_backoff_s": 2.0,
+    }

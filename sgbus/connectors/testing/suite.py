@@ -31,7 +31,7 @@ import pytest
 
 from sgbus.connectors.testing import scrape
 from sgbus.connectors.testing.bus import ConformanceBus
-from sgbus.connectors.testing.process import ConnectorProcess, wait_for
+from sgbus.connectors.testing.process import ConnectorProcess, quick_settings, wait_for
 from sgbus.stack.testing import StackEndpoints, free_ports
 
 
@@ -101,13 +101,7 @@ class SinkConformance:
     ) -> Iterator[ConnectorProcess]:
         """The connector as a process (not started), with fast retries and its own port."""
         (port,) = free_ports(1)
-        config = {
-            **self.config(target, bus.party, tmp_path),
-            "metrics_port": port,
-            "state_db": f"sqlite:///{tmp_path / 'state.db'}",
-            "retry_backoff_s": 0.2,
-            "max_backoff_s": 2.0,
-        }
+        config = {**self.config(target, bus.party, tmp_path), **quick_settings(tmp_path, port)}
         proc = ConnectorProcess(self.connector, config, tmp_path, bus.environment())
         try:
             yield proc
