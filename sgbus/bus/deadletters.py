@@ -28,6 +28,7 @@ from sgbus.bus.parties import DEAD_LETTER_TOPIC, REPLAY_LEDGER_TOPIC
 from sgbus.bus.reading import read_to_end
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.settings import Settings
+from sgbus.runtime.faults import is_transient
 
 _OUTBOX = re.compile(r"^sg\.[a-z][a-z0-9-]{1,47}\.outbox$")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
@@ -212,13 +213,26 @@ def read_dead_letters(
     serde: Serde,
     selection: Selection = Selection(),
     progress: Callable[[int], None] = lambda _n: None,
+    topics: Collection[str] = (DEAD_LETTER_TOPIC,),
 ) -> Iterator[DeadLetter]:
-    """The selected dead letters on ``sg.deadletter``, from its start to its current end.
-    ``progress`` is told how many records were read, every thousand."""
-    for n, r in enumerate(read_to_end(settings, [DEAD_LETTER_TOPIC], timeout_s=600), start=1):
+    """The selected dead letters on ``topics`` (``sg.deadletter``: the bus's own), from their
+    start to their current end. ``progress`` is told how many records were read, every
+    thousand. A party's connector dead-letter topic may hold what its writer liked: a record
+    there that is no dead letter is skipped, never fatal."""
+    for n, r in enumerate(read_to_end(settings, list(topics), timeout_s=600), start=1):
         if n % 1000 == 0:
             progress(n)
         if r.value is None:
+            continue
+        if r.topic != DEAD_LETTER_TOPIC:
+            try:
+                event = serde.decode(r.value, r.topic, r.partition, r.offset)
+            except DecodeError as exc:
+                if is_transient(exc):
+                    raise
+                continue
+            if isinstance(event, DeadLetter) and selection.matches(event):
+                yield event
             continue
         event = serde.decode(r.value, r.topic, r.partition, r.offset)
         if isinstance(event, DeadLetter) and selection.matches(event):

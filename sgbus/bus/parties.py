@@ -38,6 +38,13 @@ def inbox_topic(party: str) -> str:
     return f"sg.{check_party_id(party)}.inbox"
 
 
+def connector_dead_letter_topic(party: str) -> str:
+    """Where ``party``'s connectors put the records they refuse; only ``party`` writes it and
+    only the operator reads it. Apart from ``sg.deadletter``, which only the bus's own services
+    write: a party's dead letters are never replayed into another party's outbox."""
+    return f"sg.{check_party_id(party)}.deadletter"
+
+
 AUDIT_TOPIC = "sg.audit"
 DEAD_LETTER_TOPIC = "sg.deadletter"
 #: The router's ledger of replayed events it delivered (compacted, keyed by event id), so a

@@ -22,6 +22,7 @@ from sgbus.bus.parties import (
     DEAD_LETTER_TOPIC,
     REPLAY_LEDGER_TOPIC,
     UNASSIGNED_LEDGER_TOPIC,
+    connector_dead_letter_topic,
     inbox_topic,
     outbox_topic,
 )
@@ -76,8 +77,9 @@ def _retention(days: float) -> str:
 
 
 def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec]:
-    """Every topic the parties need: an outbox and inbox each, the audit and dead-letter logs,
-    and the router's ledgers (replays, the unassigned pool)."""
+    """Every topic the parties need: an outbox, an inbox and a dead-letter topic for their
+    connectors each, the audit and dead-letter logs, and the router's ledgers (replays, the
+    unassigned pool)."""
 
     def spec(name: str, retention_days: float) -> TopicSpec:
         conf = {
@@ -97,6 +99,7 @@ def desired_topics(parties: Iterable[str], settings: Settings) -> list[TopicSpec
         append_time = {**outbox.config, "message.timestamp.type": "LogAppendTime"}
         specs.append(replace(outbox, config=append_time))
         specs.append(spec(inbox_topic(party), settings.inbox_retention_days))
+        specs.append(spec(connector_dead_letter_topic(party), settings.deadletter_retention_days))
     return specs
 
 

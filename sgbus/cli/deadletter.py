@@ -74,18 +74,27 @@ def list_dead_letters(
 
     from sgbus.bus.deadletter_payload import reading_key
     from sgbus.bus.deadletters import delivered_replays, read_dead_letters, row_of
+    from sgbus.bus.parties import DEAD_LETTER_TOPIC, connector_dead_letter_topic
     from sgbus.bus.serde import SerdeError, serde_for
+    from sgbus.cli.bus import all_parties
 
     selection = _selection(reason, since)
     settings = _startup.settings().acting_as(principals.OPERATOR)
     serde = serde_for(settings)
     fernet = reading_key(settings)
+    # The bus's own dead letters, and those of the parties' connectors.
+    parties = all_parties(_startup.catalogue(settings))
+    topics = [DEAD_LETTER_TOPIC, *(connector_dead_letter_topic(p) for p in parties)]
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("reading sg.deadletter", total=None)
+            task = progress.add_task("reading the dead letters", total=None)
             letters = list(
                 read_dead_letters(
-                    settings, serde, selection, lambda n: progress.update(task, completed=n)
+                    settings,
+                    serde,
+                    selection,
+                    lambda n: progress.update(task, completed=n),
+                    topics,
                 )
             )
             delivered = delivered_replays(settings)

@@ -1,6 +1,6 @@
 """The errant-record reporter: a record the target or the bus refuses for good becomes a
-dead letter on ``sg.deadletter``, acknowledged by the broker before the connector's offsets
-or positions move past it.
+dead letter on the party's own ``sg.<party>.deadletter``, acknowledged by the broker before
+the connector's offsets or positions move past it.
 
 The dead letter keeps where the record was (topic, partition, offset or the source's own
 reference), its event id and a data-free reason — never the payload: an inbox record stays in
@@ -23,7 +23,7 @@ from confluent_kafka import KafkaError, Message, Producer
 from sgbus.bus import headers as h
 from sgbus.bus.deadletters import CONNECTOR_SERVICE_PREFIX
 from sgbus.bus.events import DeadLetter, DeadLetterReason, Event, new_envelope
-from sgbus.bus.parties import DEAD_LETTER_TOPIC, outbox_topic
+from sgbus.bus.parties import connector_dead_letter_topic, outbox_topic
 from sgbus.bus.serde import Serde
 from sgbus.connectors.api import InboxRecord, SourceRecord
 from sgbus.connectors.state import ConnectorState, Errant
@@ -216,11 +216,12 @@ class ErrantReporter:
             if err is not None:
                 self._failures.append(err.name())
 
-        value = self._serde.encode(dead, DEAD_LETTER_TOPIC)
+        topic = connector_dead_letter_topic(self.party)
+        value = self._serde.encode(dead, topic)
         while True:
             try:
                 self._producer.produce(
-                    DEAD_LETTER_TOPIC,
+                    topic,
                     key=dead.envelope.case_key.encode(),
                     value=value,
                     headers=list(headers.items()),

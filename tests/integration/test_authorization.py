@@ -28,7 +28,13 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from sgbus.bus.catalogue import example_catalogue
-from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic, outbox_topic
+from sgbus.bus.parties import (
+    AUDIT_TOPIC,
+    DEAD_LETTER_TOPIC,
+    connector_dead_letter_topic,
+    inbox_topic,
+    outbox_topic,
+)
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.stack.testing import StackEndpoints
 
@@ -117,6 +123,7 @@ def read_errors(stack: StackEndpoints, party: str, topics: list[str]) -> dict[st
 def test_a_party_writes_no_topic_but_its_own_outbox(secured: StackEndpoints, party: str) -> None:
     others = [p for p in PARTIES if p != party]
     foreign = [outbox_topic(p) for p in others] + [inbox_topic(p) for p in others]
+    foreign += [connector_dead_letter_topic(p) for p in others]
     logs = [AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic(party)]
     outcome = delivery_errors(kafka_of(secured, party), [*foreign, *logs])
     refused = {t: code for t, code in outcome.items() if code == DENIED_TOPIC}

@@ -52,7 +52,7 @@ def test_party_writes_its_outbox_reads_its_inbox_with_its_own_ids(party: str) ->
         Grant(p, TOPIC, f"sg.{party}.outbox", LITERAL, WRITE),
         Grant(p, TOPIC, f"sg.{party}.inbox", LITERAL, READ),
         Grant(p, TOPIC, f"sg.{party}.inbox", LITERAL, DESCRIBE),
-        Grant(p, TOPIC, "sg.deadletter", LITERAL, WRITE),  # its connectors' errant records
+        Grant(p, TOPIC, f"sg.{party}.deadletter", LITERAL, WRITE),  # its connectors' refusals
         Grant(p, GROUP, f"sgbus-department-{party}", LITERAL, READ),
         Grant(p, GROUP, f"{party}.", PREFIXED, READ),
         Grant(p, TXN, f"{party}.", PREFIXED, WRITE),
@@ -95,8 +95,9 @@ def test_router_reads_every_outbox_and_writes_every_inbox_audit_and_dead_letters
         assert ROUTER not in who(WRITE, f"sg.{party}.outbox")
         assert ROUTER not in who(READ, f"sg.{party}.inbox")
     assert who(WRITE, "sg.audit") == {ROUTER}
-    # Parties write dead letters of their connectors; only the operator reads them.
-    assert who(WRITE, "sg.deadletter") == {ROUTER, WATCHDOG, *(f"User:{p}" for p in PARTIES)}
+    assert who(WRITE, "sg.deadletter") == {ROUTER, WATCHDOG}
+    for party in PARTIES:  # a party's connectors' dead letters: its own topic, operator reads
+        assert who(WRITE, f"sg.{party}.deadletter") == {f"User:{party}"}
     for ledger in ("sg.router.replayed", "sg.router.unassigned"):
         assert ROUTER in who(READ, ledger) & who(WRITE, ledger)
     assert who(WRITE, "sg.router.unassigned") == {ROUTER}  # nobody else can fill the pool
@@ -137,7 +138,8 @@ def test_console_and_gateway_write_party_outboxes_and_read_only_the_audit_log(
 
 def test_operator_replays_dead_letters() -> None:
     reads = {g.name for g in of(OPERATOR) if g.operation == READ and g.resource_type == TOPIC}
-    assert reads == {"sg.deadletter", "sg.router.replayed"}
+    connectors = {f"sg.{p}.deadletter" for p in [*PARTIES, "watchdog"]}
+    assert reads == {"sg.deadletter", "sg.router.replayed", *connectors}
     writes = {g.name for g in of(OPERATOR) if g.operation == WRITE}
     assert writes == {f"sg.{p}.outbox" for p in [*PARTIES, "watchdog"]}
     assert Grant(OPERATOR, GROUP, "sgbus-operator", PREFIXED, READ) in GRANTS

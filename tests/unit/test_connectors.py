@@ -186,7 +186,7 @@ def test_installed_connectors_are_found_and_broken_ones_listed(
     }
     with pytest.raises(registry.UnknownConnector, match="broken: ImportError"):
         registry.connector_named("broken")
-    with pytest.raises(registry.UnknownConnector, match="known: ledger, webhook"):
+    with pytest.raises(registry.UnknownConnector, match="known: file-drop, ledger, sql-claims"):
         registry.connector_named("nothing")
 
 

@@ -9,7 +9,7 @@ def settings() -> Settings:
     return Settings(topic_partitions=3, inbox_retention_days=1, audit_retention_days=-1)
 
 
-def test_each_party_gets_outbox_and_inbox_plus_shared_logs() -> None:
+def test_each_party_gets_outbox_inbox_and_dead_letters_plus_shared_logs() -> None:
     names = [t.name for t in desired_topics(["wh-b", "wh-a", "wh-a"], settings())]
     assert names == [
         "sg.audit",
@@ -18,8 +18,10 @@ def test_each_party_gets_outbox_and_inbox_plus_shared_logs() -> None:
         "sg.router.unassigned",
         "sg.wh-a.outbox",
         "sg.wh-a.inbox",
+        "sg.wh-a.deadletter",
         "sg.wh-b.outbox",
         "sg.wh-b.inbox",
+        "sg.wh-b.deadletter",
     ]
 
 
@@ -62,6 +64,7 @@ def test_plan_creates_grows_reconfigures_and_warns() -> None:
         "sg.router.replayed",
         "sg.router.unassigned",
         "sg.wh-a.inbox",
+        "sg.wh-a.deadletter",
     ]
     assert p.add_partitions == {"sg.deadletter": 3}
     assert p.set_config["sg.wh-a.outbox"]["retention.ms"] != "1"

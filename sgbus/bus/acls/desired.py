@@ -3,9 +3,9 @@
 Who may do what (principal names are the identity provider's client ids, see
 :mod:`sgbus.bus.principals`; the broker knows each as ``User:<name>``):
 
-- party ``P``: WRITE ``sg.P.outbox``; READ ``sg.P.inbox``; WRITE ``sg.deadletter`` (its connectors
-  dead-letter records they refuse; it cannot read dead letters); consumer groups
-  ``sgbus-department-P`` (literal) and ``P.`` (prefix); transactional ids ``P.`` (prefix).
+- party ``P``: WRITE ``sg.P.outbox``; READ ``sg.P.inbox``; WRITE ``sg.P.deadletter`` (its
+  connectors' refused records; it cannot read them); consumer groups ``sgbus-department-P``
+  (literal) and ``P.`` (prefix); transactional ids ``P.`` (prefix).
 - router: READ every outbox (one literal grant each: a prefix ``sg.`` would cover the inboxes
   too), READ and WRITE its ledgers (replays, the unassigned pool); WRITE every inbox,
   ``sg.audit``, ``sg.deadletter``; groups and transactional ids ``sgbus-router`` (prefix).
@@ -13,7 +13,8 @@ Who may do what (principal names are the identity provider's client ids, see
   it cannot decode); groups ``sgbus-watchdog`` (prefix).
 - console, gateway: WRITE the outbox of every catalogue party (they authenticate the users and
   systems acting for one); READ ``sg.audit``; groups with their own name as prefix.
-- operator: READ ``sg.deadletter`` and the replay ledger (which dead letters were replayed);
+- operator: READ ``sg.deadletter``, every ``sg.P.deadletter`` and the replay ledger (which dead
+  letters were replayed);
   WRITE every outbox (a replay goes back where it came from); groups ``sgbus-operator`` (prefix).
 - admin: cluster ALTER, DESCRIBE, CREATE (ACLs, topics); CREATE, ALTER, ALTER_CONFIGS,
   DESCRIBE, DESCRIBE_CONFIGS on topics prefixed ``sg.``; DESCRIBE on the bus's groups (lag).
@@ -39,6 +40,7 @@ from sgbus.bus.parties import (
     UNASSIGNED_LEDGER_TOPIC,
     WATCHDOG_PARTY,
     check_party_id,
+    connector_dead_letter_topic,
     inbox_topic,
     outbox_topic,
 )
@@ -101,7 +103,7 @@ def party_grants(party: str) -> set[Grant]:
     return (
         writes(party, outbox_topic(party))
         | reads(party, inbox_topic(party))
-        | writes(party, DEAD_LETTER_TOPIC)
+        | writes(party, connector_dead_letter_topic(party))
         | group(party, f"{DEPARTMENT_GROUP_PREFIX}{party}", LITERAL)
         | group(party, party_prefix(party), PREFIXED)
         | transactions(party, party_prefix(party))
@@ -148,7 +150,7 @@ def operator_grants(parties: Iterable[str]) -> set[Grant]:
     out = reads(name, DEAD_LETTER_TOPIC) | reads(name, REPLAY_LEDGER_TOPIC)
     out |= group(name, name, PREFIXED)
     for party in parties:
-        out |= writes(name, outbox_topic(party))
+        out |= writes(name, outbox_topic(party)) | reads(name, connector_dead_letter_topic(party))
     return out
 
 

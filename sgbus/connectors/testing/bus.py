@@ -16,7 +16,7 @@ from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.deadletters import read_dead_letters
 from sgbus.bus.events import DeadLetter, Event
 from sgbus.bus.kafka_clients import make_admin
-from sgbus.bus.parties import inbox_topic
+from sgbus.bus.parties import connector_dead_letter_topic, inbox_topic
 from sgbus.bus.serde import Serde, serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
@@ -99,9 +99,10 @@ class ConformanceBus:
 
     def dead_letters(self, connector: str) -> list[DeadLetter]:
         """Dead letters the party's connector ``connector`` wrote."""
+        topics = [connector_dead_letter_topic(self.party)]
         return [
             d
-            for d in read_dead_letters(self.settings, self.serde)
+            for d in read_dead_letters(self.settings, self.serde, topics=topics)
             if d.service == f"connector:{connector}" and d.envelope.sender == self.party
         ]
 
