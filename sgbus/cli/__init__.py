@@ -41,6 +41,7 @@ def _register() -> None:
         credentials,
         deadletter,
         deadline,
+        digest,
         demo,
         department,
         docs,
