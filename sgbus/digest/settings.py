@@ -8,7 +8,7 @@ from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from sgbus.bus.settings import Settings, SettingsError
 
@@ -38,7 +38,7 @@ class DigestSettings(BaseSettings):
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_user: str | None = Field(default=None, description="SMTP login (with smtp_password)")
-    smtp_password: SecretStr | None = Field(default=None)
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password (secret)")
     smtp_from: str | None = Field(default=None, description="the From address of the e-mails")
     smtp_starttls: bool = Field(default=False, description="upgrade the connection (STARTTLS)")
     sms_url: str | None = Field(default=None, description="SMS gateway URL; unset: no SMS")
@@ -95,6 +95,20 @@ class DigestSettings(BaseSettings):
         if (self.smtp_user is None) != (self.smtp_password is None):
             raise ValueError("set SGBUS_DIGEST_SMTP_USER and SGBUS_DIGEST_SMTP_PASSWORD together")
         return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """As the bus's settings: arguments, the environment, then ``SGBUS_ENV_FILE``."""
+        return Settings.settings_customise_sources(
+            settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        )
 
     def store_url(self, settings: Settings) -> str:
         """The store to read: this setting, else the console's."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,10 @@ def test_bad_settings_are_named(
         load_digest_settings()
     assert message in str(raised.value)
     assert "hunter2" not in str(raised.value)
+
+
+def test_the_settings_file_is_read_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / "digest.env"
+    env.write_text("SGBUS_DIGEST_SEND_AT=07:45\nSGBUS_LOG_LEVEL=INFO\n", encoding="utf-8")
+    monkeypatch.setenv("SGBUS_ENV_FILE", str(env))
+    assert load_digest_settings().send_at == time(7, 45)
