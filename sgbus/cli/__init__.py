@@ -43,6 +43,7 @@ def _register() -> None:
         deadline,
         demo,
         department,
+        digest,
         docs,
         export,
         gateway,

@@ -28,12 +28,14 @@ def settings_groups() -> list[SettingsGroup]:
     """Every settings class of sgbus, in the order the page shows them."""
     from sgbus.bus.settings import Settings
     from sgbus.console.web.config import ConsoleSettings
+    from sgbus.digest.settings import DigestSettings
     from sgbus.gateway.serve import GatewaySettings
 
     return [
         SettingsGroup(Settings, "Bus, stack and services", "every command and service"),
         SettingsGroup(ConsoleSettings, "Web console", "`sgbus console run`"),
         SettingsGroup(GatewaySettings, "HTTP gateway", "`sgbus gateway run`"),
+        SettingsGroup(DigestSettings, "Notification digest", "`sgbus digest run|send`"),
     ]
 
 

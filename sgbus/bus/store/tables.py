@@ -263,3 +263,19 @@ connector_errants = Table(
     Column("replayed_at", UTCDateTime(), nullable=True),
 )
 Index("ix_connector_errants_connector", connector_errants.c.connector)
+
+# The notification digest's sent-log: a row is written (state "sending") before the message
+# goes out, so a restart never sends a day's digest twice to one recipient on one channel.
+# ``recipient`` is a directory username; ``detail`` never holds an address or a phone.
+digest_log = Table(
+    "digest_log",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("recipient", String(100), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("channel", String(8), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("detail", Text, nullable=True),
+)
