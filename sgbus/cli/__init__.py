@@ -46,6 +46,7 @@ def _register() -> None:
         docs,
         gateway,
         policy,
+        reconcile,
         report,
         schemas,
         smoke,
