@@ -79,7 +79,7 @@ def print_findings(console: Console, ctx: Context, findings: Findings, limit: in
 
 
 def _table(sheet: Sheet, limit: int) -> Table:
-    keep = [i for i in range(len(sheet.headers)) if i not in sheet.private]
+    keep = sheet.brief
     more = len(sheet.rows) - limit
     caption = f"… {more} more in the workbook" if more > 0 else None
     table = Table(title=f"{sheet.title} ({len(sheet.rows)})", caption=caption)
@@ -94,7 +94,7 @@ def _text(cell: Cell) -> str:
     if cell is None:
         return ""
     if isinstance(cell, datetime):
-        return cell.isoformat(sep=" ")
+        return f"{cell:%Y-%m-%d %H:%M}"
     if isinstance(cell, date):
         return cell.isoformat()
     return str(cell)

@@ -34,14 +34,14 @@ STATE_LABELS = {
 
 @dataclass(frozen=True)
 class Sheet:
-    """One category: its sheet name, column headers and rows; ``private`` columns (the
-    licensee) go to the workbook only, never to the terminal."""
+    """One category: its sheet name, column headers and rows. The terminal shows only the
+    ``brief`` columns (never the licensee's: those stay in the bureau's own workbook)."""
 
     key: str
     title: str
     headers: list[str]
     rows: list[list[Cell]]
-    private: frozenset[int] = frozenset()
+    brief: tuple[int, ...] = ()
 
 
 def local(moment: datetime | None) -> datetime | None:
@@ -64,7 +64,7 @@ def _decision_headers() -> list[str]:
     ]
 
 
-_LICENSEE = frozenset({7, 8})  # positions of licensee name and credit code above
+_BRIEF = (0, 1, 4)  # row, case key and decision date of the columns above
 
 
 def _decision_cells(d: Decision) -> list[Cell]:
@@ -117,7 +117,9 @@ def _sheet(
     items: Sequence[object],
     cells: Callable[..., list[Cell]],
 ) -> Sheet:
-    return Sheet(key, title, _decision_headers() + extra, [cells(i) for i in items], _LICENSEE)
+    headers = _decision_headers() + extra
+    brief = _BRIEF + tuple(range(len(headers) - len(extra), len(headers)))
+    return Sheet(key, title, headers, [cells(i) for i in items], brief)
 
 
 def sheets(findings: Findings, deadline_basis: str) -> list[Sheet]:
