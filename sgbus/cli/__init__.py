@@ -48,6 +48,7 @@ def _register() -> None:
         export,
         gateway,
         policy,
+        reconcile,
         report,
         schemas,
         smoke,
