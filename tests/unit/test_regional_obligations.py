@@ -111,3 +111,13 @@ def test_a_regions_own_holiday_moves_only_its_deadlines(tmp_path: Path) -> None:
     policy, cal = reloaded.rules_of("370784")  # type: ignore[misc]
     assert policy.name == "anqiu" and not cal.is_working_day(date(2026, 11, 4))
     assert reloaded.rules_of("440300") is None
+
+
+def test_a_regional_ingestor_travels_to_a_decode_worker() -> None:
+    """The watchdog's worker process gets the ingestor pickled: it must judge alike there."""
+    import pickle
+
+    ingestor = RegionalIngestor(load_regions("shandong"), default_calendar())
+    copy = pickle.loads(pickle.dumps(ingestor))
+    assert openings(copy, ANQIU) == openings(ingestor, ANQIU)
+    assert copy.for_region("371082") is not None and copy.policy_names.startswith("shandong (")
