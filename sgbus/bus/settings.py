@@ -158,9 +158,15 @@ class Settings(BaseSettings):
         default=-1, description="-1 keeps the audit log forever: it is the evidence"
     )
     # Routing and deadlines.
-    policy: str = Field(default="anqiu", description="policy preset name or path of a YAML policy")
+    policy: str = Field(
+        default="anqiu",
+        description="policy preset name, path of a YAML policy, or a policy map (the shipped"
+        " 'shandong' or a map YAML): a policy and catalogue per region code",
+    )
     catalogue: Path | None = Field(
-        default=None, description="matter catalogue (YAML or CSV); unset: the 威海 example"
+        default=None,
+        description="matter catalogue (YAML or CSV); unset: the 威海 example. Not with a policy"
+        " map, which names a catalogue per region",
     )
     calendar_overrides: list[Path] = Field(
         default_factory=list, description="operator calendar override files (YAML)"

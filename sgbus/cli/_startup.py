@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
+from sgbus.bus.regions import Regions, is_policy_map, load_regions
 from sgbus.bus.settings import Settings, get_settings
 from sgbus.cli._errors import user_errors
 from sgbus.runtime.startup import check_store_url, is_store, known_party
@@ -36,10 +37,22 @@ def settings() -> Settings:
 
 
 def catalogue(settings: Settings, path: Path | None = None) -> Catalogue:
-    """The catalogue given, else ``SGBUS_CATALOGUE``, else the 威海 example."""
+    """The catalogue given, else ``SGBUS_CATALOGUE``, else every region's parties when
+    ``SGBUS_POLICY`` names a policy map, else the 威海 example."""
     chosen = path or settings.catalogue
     with user_errors():
-        return load_catalogue(chosen) if chosen else example_catalogue()
+        if chosen:
+            return load_catalogue(chosen)
+        if is_policy_map(settings.policy):
+            return load_regions(settings.policy).catalogue
+        return example_catalogue()
+
+
+def regions(settings: Settings, policy: str | None = None) -> Regions:
+    """The regions of ``policy`` (default ``SGBUS_POLICY``): a policy map's, or one policy
+    with ``SGBUS_CATALOGUE`` for every region."""
+    with user_errors():
+        return load_regions(policy or settings.policy, settings.catalogue)
 
 
 def party(settings: Settings, party_id: str, cat: Catalogue | None = None) -> str:

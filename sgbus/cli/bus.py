@@ -15,12 +15,15 @@ from sgbus.bus.events import ApprovalResult, CaseAssignment, new_envelope
 from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.kafka_clients import make_admin
 from sgbus.bus.parties import WATCHDOG_PARTY, inbox_topic
+from sgbus.bus.regions import is_policy_map
 from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli import _startup, app
-from sgbus.consumers.router.directory import CatalogueDirectory
+from sgbus.cli._errors import user_errors
+from sgbus.consumers.router.directory import CatalogueDirectory, RegionalDirectory
 from sgbus.consumers.router.lookup import find_unassigned
+from sgbus.consumers.router.process import AssignmentDirectory
 from sgbus.consumers.router.service import GROUP_ID, Router
 from sgbus.monitoring.lag_sampler import serve_service_metrics
 from sgbus.producers.publisher import Publisher, PublishError
@@ -42,6 +45,14 @@ def catalogue_of(settings: Settings) -> Catalogue:
 def all_parties(catalogue: Catalogue) -> list[str]:
     """Every party with topics: the catalogue's parties and the watchdog."""
     return [*sorted(catalogue.parties_by_id), WATCHDOG_PARTY]
+
+
+def _directory(settings: Settings) -> AssignmentDirectory:
+    """Routing by region under a policy map; else the one configured catalogue, as always."""
+    if is_policy_map(settings.policy):
+        with user_errors():
+            return RegionalDirectory(_startup.regions(settings))
+    return CatalogueDirectory(catalogue_of(settings))
 
 
 @topics_app.command("apply")
@@ -66,7 +77,7 @@ def router_run(
     """Route events until SIGTERM/SIGINT."""
     settings = _startup.settings()
     configure_logging(settings.log_level, service="router")
-    directory = CatalogueDirectory(catalogue_of(settings))
+    directory = _directory(settings)
     stop = StopSignal().install()
     serde = serde_for(settings.acting_as(principals.ROUTER))
     router = Router(settings, serde, directory, instance, stop=stop)
@@ -88,12 +99,20 @@ def assign(
     to: Annotated[list[str], typer.Option("--to", help="department party id (repeatable)")],
     by: Annotated[str, typer.Option(help="who assigns (a role or name)")] = "oversight office",
     reason: Annotated[str | None, typer.Option(help="why this department")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="the case's region code, under a policy map: whose pool to search"),
+    ] = None,
 ) -> None:
     """Assign an approval result from the unassigned pool to department(s)."""
     settings = _startup.settings()
     catalogue = catalogue_of(settings)
     to = [_startup.party(settings, party, catalogue) for party in to]
-    oversight = CatalogueDirectory(catalogue).unassigned_pool()
+    directory = _directory(settings)
+    problem = directory.region_problem(region) if region is not None else None
+    if problem is not None:
+        _startup.fail(problem)
+    oversight = directory.unassigned_pool(region)
     settings = settings.acting_as(oversight)
     serde = serde_for(settings)
     with Progress(console=console, transient=True) as progress:

@@ -14,15 +14,43 @@ from sgbus.bus.calendar import (
     load_override,
     parse_instant,
 )
-from sgbus.bus.policy import load_policy
+from sgbus.bus.policy import Policy, load_policy
+from sgbus.bus.regions import Jurisdiction, is_policy_map, load_regions
 from sgbus.cli import app
 from sgbus.cli._errors import user_errors
+
+
+def policy_for_region(name: str, region: str | None) -> tuple[Policy, Jurisdiction | None]:
+    """The policy ``name`` (a preset or file) or, for a policy map, the one covering
+    ``region``, with the map's entry; a map without ``--region`` or not covering it is an
+    error."""
+    if not is_policy_map(name):
+        return load_policy(name), None
+    if region is None:
+        raise ValueError(f"{name!r} is a policy map: give --region CODE (e.g. 371000)")
+    regions = load_regions(name)
+    found = regions.resolve(region)
+    if found is None:
+        raise ValueError(
+            f"region {region!r} is not covered by policy map {name!r}"
+            f" (it covers {regions.coverage()})"
+        )
+    return found.policy, found
+
+
+def region_calendar_files(entry: Jurisdiction | None) -> list[Path]:
+    """The calendar override files of a map's entry (none outside a map)."""
+    return list(entry.calendar_files) if entry is not None else []
 
 
 @app.command()
 def deadline(
     policy: Annotated[
-        str, typer.Option(help="preset (weihai, zichuan, ankang, anqiu, yingkou) or YAML file")
+        str,
+        typer.Option(
+            help="preset (weihai, zichuan, ankang, anqiu, yingkou), policy YAML, or a policy map"
+            " (shandong, or a map YAML) with --region"
+        ),
     ],
     flow: Annotated[str, typer.Option(help="flow id, e.g. claim")],
     at: Annotated[
@@ -35,19 +63,20 @@ def deadline(
     promptly_days: Annotated[
         int | None, typer.Option(min=1, help="working days used where the source says only 及时")
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="the event's region code, with a policy map: whose rules apply"),
+    ] = None,
 ) -> None:
     """Print the deadline of FLOW for an event at AT as one JSON object."""
     with user_errors():
-        chosen = load_policy(policy)
+        chosen, entry = policy_for_region(policy, region)
         if promptly_days is not None:
             chosen = chosen.with_promptly_default(promptly_days)
         rule = chosen.rule(flow)
         anchor_at = parse_instant(at)
-        cal = (
-            WorkingCalendar([load_override(p) for p in calendar])
-            if calendar
-            else default_calendar()
-        )
+        files = [*(calendar or []), *region_calendar_files(entry)]
+        cal = WorkingCalendar([load_override(p) for p in files]) if files else default_calendar()
         due = chosen.deadline(flow, anchor_at, cal)
         reminder = chosen.reminder(flow, anchor_at, cal)
     out: dict[str, Any] = {

@@ -9,9 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sgbus.bus.policy import PRESETS, Policy, Rule, load_policy, load_policy_file, load_preset
+from sgbus.bus.policy import PRESETS, Policy, Rule, load_policy_file, load_preset
+from sgbus.bus.regions import SHIPPED_MAPS, Regions, is_policy_map, load_regions
 from sgbus.cli import app
 from sgbus.cli._errors import user_errors
+from sgbus.cli.deadline import policy_for_region
 
 policy_app = typer.Typer(
     help="Deadline policies: presets per seed city and operator files.", no_args_is_help=True
@@ -52,17 +54,44 @@ def policy_table(policy: Policy) -> Table:
     return table
 
 
+def map_table(regions: Regions) -> Table:
+    """One row per entry of a policy map: region, policy, catalogue, own calendar files."""
+    table = Table(
+        title=f"{regions.name}: {regions.title}",
+        caption="a region follows its county's entry, else its city's (4 digits + 00),"
+        " else its province's (2 digits + 0000); `policy show NAME --region CODE` shows one",
+    )
+    for column in ("region", "name", "policy", "catalogue", "calendar"):
+        table.add_column(column, overflow="fold")
+    for j in regions.jurisdictions:
+        cat = j.catalogue.name + (" (sample)" if j.catalogue.sample else "")
+        calendar = "\n".join(str(p) for p in j.calendar_files) or "national"
+        table.add_row(j.label, j.name, j.policy.name, cat, calendar)
+    return table
+
+
 @policy_app.command("show")
-def show(name: Annotated[str, typer.Argument(help="preset name or YAML file")]) -> None:
-    """Print a policy's rules as a table."""
+def show(
+    name: Annotated[str, typer.Argument(help="preset name, policy YAML, or policy map")],
+    region: Annotated[
+        str | None, typer.Option(help="with a policy map: show the policy of this region code")
+    ] = None,
+) -> None:
+    """Print a policy's rules as a table (a policy map's entries, or one region's rules)."""
     with user_errors():
-        policy = load_policy(name)
-    Console().print(policy_table(policy))
+        if region is None and is_policy_map(name):
+            Console().print(map_table(load_regions(name)))
+            return
+        policy, entry = policy_for_region(name, region)
+    table = policy_table(policy)
+    if entry is not None:
+        table.title = f"{table.title}\nregion {region} → entry {entry.label} {entry.name} of {name}"
+    Console().print(table)
 
 
 @policy_app.command("list")
 def list_presets() -> None:
-    """List the shipped presets."""
+    """List the shipped presets and policy maps."""
     table = Table(title="policy presets")
     for column in ("name", "title", "region", "flows"):
         table.add_column(column)
@@ -70,6 +99,13 @@ def list_presets() -> None:
         policy = load_preset(name)
         table.add_row(name, policy.title, policy.region or "-", str(len(policy.rules)))
     Console().print(table)
+    maps = Table(title="policy maps (one bus, several regions)")
+    for column in ("name", "title", "regions"):
+        maps.add_column(column)
+    for name in SHIPPED_MAPS:
+        regions = load_regions(name)
+        maps.add_row(name, regions.title, regions.coverage())
+    Console().print(maps)
 
 
 @policy_app.command("validate")

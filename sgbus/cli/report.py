@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from sgbus.bus.regions.codes import is_region_code, level_of
 from sgbus.cli import _startup, app
 from sgbus.monitoring.report import Format, make_report, write_report
 
@@ -32,18 +33,33 @@ def report_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="output file (default: sgbus-report-FROM-TO.EXT)")
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="only this region: a county (370302), a city with its counties (371000)"
+            " or a province (370000); default: everything on the bus"
+        ),
+    ] = None,
 ) -> None:
     """Per party and flow: received, claimed on time / late, auto-claimed, open, breaches,
     median claim time in working hours; charts of on-time rate and daily volume."""
     start, end = from_.date(), to.date()
     if end < start:
         raise typer.BadParameter(f"{end} is before --from {start}", param_hint="--to")
+    if region is not None and not is_region_code(region):
+        raise typer.BadParameter(
+            f"{region!r} is not a six-digit region code", param_hint="--region"
+        )
     url = _startup.watchdog_store(_startup.settings(), db, existing=True)
     engine = _startup.open_store(url, existing=True)
     parsed = make_url(url)
-    report = make_report(engine, start, end, now=datetime.now(UTC))
-    target = out or Path(f"sgbus-report-{start}-{end}.{fmt.value}")
-    write_report(report, fmt, target, source=parsed.render_as_string(hide_password=True))
+    report = make_report(engine, start, end, now=datetime.now(UTC), region=region)
+    suffix = f"-{region}" if region else ""
+    target = out or Path(f"sgbus-report-{start}-{end}{suffix}.{fmt.value}")
+    source = parsed.render_as_string(hide_password=True)
+    if region:
+        source += f" · {level_of(region)} {region}"
+    write_report(report, fmt, target, source=source)
     engine.dispose()
     t = report.total
     typer.echo(

@@ -21,12 +21,13 @@ from sqlalchemy import Engine, select, union
 from sgbus.bus.calendar import parse_instant
 from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.obligations.model import Obligation, State
-from sgbus.bus.policy import load_policy
+from sgbus.bus.obligations.regional import RegionalIngestor
+from sgbus.bus.regions import load_regions
 from sgbus.bus.settings import Settings
 from sgbus.bus.store.tables import obligations
 from sgbus.cli import _startup, app
 from sgbus.cli._errors import user_errors
-from sgbus.consumers.watchdog.calendars import apply_calendar, load_calendar
+from sgbus.consumers.watchdog.calendars import apply_calendars, load_calendar
 from sgbus.consumers.watchdog.clock import Clock
 from sgbus.consumers.watchdog.query import ObligationFilter, as_json, list_obligations, local
 from sgbus.consumers.watchdog.service import StepStats, WatchdogConfig
@@ -53,7 +54,10 @@ DbOption = Annotated[
     ),
 ]
 PolicyOption = Annotated[
-    str | None, typer.Option(help="policy preset or YAML file (default: SGBUS_POLICY)")
+    str | None,
+    typer.Option(
+        help="policy preset, policy YAML, or policy map (shandong or YAML) (default: SGBUS_POLICY)"
+    ),
 ]
 CalendarOption = Annotated[
     list[Path] | None,
@@ -153,7 +157,7 @@ def run(
     log.info(
         "watchdog started",
         instance=instance_id or str(os.getpid()),
-        policy=watchdog.ingestor.policy.name,
+        policy=watchdog.ingestor.policy_names,
         group=group,
         clock=watchdog.clock.now().isoformat(),
     )
@@ -197,10 +201,11 @@ def reload_calendar(
     settings = _startup.settings()
     url = _startup.watchdog_store(settings, db, existing=True)
     with user_errors():
-        chosen = load_policy(policy or settings.policy)
+        regions = load_regions(policy or settings.policy, settings.catalogue)
         cal = load_calendar(list(calendar or []) or list(settings.calendar_overrides))
+        rules = RegionalIngestor(regions, cal)
     engine = _startup.open_store(url, existing=True)
-    changes = apply_calendar(engine, chosen, cal)
+    changes = apply_calendars(engine, rules.rules_of)
     typer.echo(f"{len(changes)} provisional deadline(s) changed")
 
 

@@ -16,8 +16,11 @@ class FakeDirectory:
     def supervisors_of_matter(self, matter_code: str, region: str | None = None) -> Sequence[str]:
         return {"M1": ["wh-market", "wh-health", "wh-market"]}.get(matter_code, [])
 
-    def unassigned_pool(self) -> str:
+    def unassigned_pool(self, region: str | None = None) -> str:
         return "wh-oversight"
+
+    def region_problem(self, region: str) -> str | None:
+        return None if region.startswith("37") else f"region {region} not covered"
 
 
 def ev(**kw: object) -> RoutableEvent:
@@ -68,3 +71,11 @@ def test_unknown_sender_party_is_rejected() -> None:
 def test_non_catalogue_event_without_recipients_is_rejected() -> None:
     out = route("wh-market", ev(event_type="SupervisionAction", sender="wh-market"))
     assert isinstance(out, Reject) and out.reason is DeadLetterReason.NO_RECIPIENT
+
+
+def test_event_of_an_uncovered_region_is_rejected_with_the_reason() -> None:
+    out = route("wh-approval", ev(region="440300"))
+    assert out == Reject(DeadLetterReason.OTHER, "region 440300 not covered")
+    # also with explicit recipients: no rules cover the region, so nothing is delivered
+    out = route("wh-approval", ev(region="440300", recipients=["wh-health"]))
+    assert isinstance(out, Reject) and out.reason is DeadLetterReason.OTHER

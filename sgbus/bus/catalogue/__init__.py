@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from sgbus.bus.catalogue.loader import (
+    SHIPPED_CATALOGUES,
     example_catalogue,
     load_catalogue,
+    load_catalogue_ref,
     parse_catalogue_csv,
     parse_catalogue_yaml,
+    shipped_catalogue,
 )
 from sgbus.bus.catalogue.model import (
     Catalogue,
@@ -19,6 +22,7 @@ from sgbus.bus.catalogue.model import (
 )
 
 __all__ = [
+    "SHIPPED_CATALOGUES",
     "Catalogue",
     "Matter",
     "Party",
@@ -28,6 +32,8 @@ __all__ = [
     "UnknownParty",
     "example_catalogue",
     "load_catalogue",
+    "load_catalogue_ref",
     "parse_catalogue_csv",
     "parse_catalogue_yaml",
+    "shipped_catalogue",
 ]

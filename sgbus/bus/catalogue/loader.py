@@ -1,4 +1,4 @@
-"""Load catalogues: the shipped 威海 example, or an operator's YAML or CSV file.
+"""Load catalogues: the shipped ones (威海, and samples for 淄川 and 安丘), or an operator's file.
 
 CSV layout (UTF-8, header row required; a UTF-8 BOM from spreadsheet exports is accepted)::
 
@@ -31,6 +31,9 @@ from sgbus.bus.yamldoc import (
     validate_mapping,
 )
 
+#: Catalogues shipped with the package, by name: 威海's is real, the others are samples.
+SHIPPED_CATALOGUES = ("weihai", "zichuan", "anqiu")
+
 CSV_REQUIRED = ("code", "name", "mode", "departments", "region")
 CSV_OPTIONAL = ("department_names", "per_region", "source")
 
@@ -44,15 +47,33 @@ def parse_catalogue_yaml(text: str, source: str = "<catalogue>") -> Catalogue:
     return _validate_yaml(parse_yaml(text, source))
 
 
-@cache
 def example_catalogue() -> Catalogue:
     """威海's annexes 1–4, shipped with the package."""
+    return shipped_catalogue("weihai")
+
+
+@cache
+def shipped_catalogue(name: str) -> Catalogue:
+    """A catalogue shipped with the package (:data:`SHIPPED_CATALOGUES`)."""
+    if name not in SHIPPED_CATALOGUES:
+        shipped = ", ".join(SHIPPED_CATALOGUES)
+        raise LookupError(f"no shipped catalogue {name!r}; shipped: {shipped}")
     text = (
         resources.files("sgbus.bus.catalogue")
-        .joinpath("data", "weihai.yaml")
+        .joinpath("data", f"{name}.yaml")
         .read_text(encoding="utf-8")
     )
-    return parse_catalogue_yaml(text, "weihai.yaml")
+    return parse_catalogue_yaml(text, f"{name}.yaml")
+
+
+def load_catalogue_ref(ref: str, base: Path | None = None) -> Catalogue:
+    """A shipped catalogue by name, else a file by path (relative paths from ``base``)."""
+    if ref in SHIPPED_CATALOGUES:
+        return shipped_catalogue(ref)
+    path = Path(ref)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return load_catalogue(path)
 
 
 def load_catalogue(path: Path | str) -> Catalogue:

@@ -97,6 +97,10 @@ class Catalogue(BaseModel):
     approval: str | None = Field(default=None, description="party id of the approval bureau")
     oversight: str | None = Field(default=None, description="party id of the oversight office")
     source: str | None = None
+    sample: bool = Field(
+        default=False,
+        description="made up for demonstrations, not taken from the region's documents",
+    )
     parties: list[Party] = Field(min_length=1)
     matters: list[Matter] = Field(min_length=1)
 

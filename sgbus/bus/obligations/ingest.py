@@ -123,6 +123,23 @@ class Ingestor:
         """The same ingestor counting on another calendar (after an override reload)."""
         return Ingestor(self.policy, calendar, self.catalogue, self.skew_tolerance)
 
+    def policy_for(self, region: str) -> Policy | None:
+        """The policy events of ``region`` follow: this ingestor's, for every region."""
+        return self.policy
+
+    def calendar_for(self, region: str) -> WorkingCalendar:
+        """The calendar events of ``region`` count on: this ingestor's, for every region."""
+        return self.calendar
+
+    def rules_of(self, region: str) -> tuple[Policy, WorkingCalendar] | None:
+        """The policy and calendar obligations of ``region`` follow: this ingestor's."""
+        return self.policy, self.calendar
+
+    @property
+    def policy_names(self) -> str:
+        """The policy's name (a regional ingestor names every region's)."""
+        return self.policy.name
+
     def _time_of(self, record: AuditRecord) -> datetime:
         env = record.event.envelope
         return event_time(env.occurred_at, record.appended_at, self.skew_tolerance)

@@ -23,7 +23,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaException
 from sqlalchemy import Engine
 
-from sgbus.bus.obligations.ingest import Ingestor
+from sgbus.bus.obligations.regional import AnyIngestor
 from sgbus.bus.parties import AUDIT_TOPIC
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.store import migrate
@@ -31,7 +31,7 @@ from sgbus.console.readmodel.project import project
 from sgbus.console.readmodel.write import Projected, Written, write_batch
 from sgbus.consumers.stored_offsets import StoredPositions, subscribe_from_store
 from sgbus.consumers.watchdog.audit import decode_audit, raw_record
-from sgbus.consumers.watchdog.calendars import apply_calendar
+from sgbus.consumers.watchdog.calendars import apply_calendars
 from sgbus.consumers.watchdog.clock import Clock
 from sgbus.consumers.watchdog.ledger import sweep
 from sgbus.consumers.watchdog.progress import LocalProgress
@@ -65,7 +65,7 @@ class Projector:
         engine: Engine,
         consumer: Consumer,
         serde: Serde,
-        ingestor: Ingestor,
+        ingestor: AnyIngestor,
         clock: Clock,
         config: ProjectorConfig | None = None,
         stop: threading.Event | None = None,
@@ -107,7 +107,7 @@ class Projector:
         migrate(self.engine)
         # Provisional deadlines already stored follow the calendar this instance runs on, as
         # the watchdog's do after a reload.
-        apply_calendar(self.engine, self.ingestor.policy, self.ingestor.calendar)
+        apply_calendars(self.engine, self.ingestor.rules_of)
         return True
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> None:

@@ -52,8 +52,12 @@ class Directory(Protocol):
         """Departments that supervise a matter; empty when the catalogue does not map it."""
         ...
 
-    def unassigned_pool(self) -> str:
-        """Where approval results of unmapped matters go."""
+    def unassigned_pool(self, region: str | None = None) -> str:
+        """Where approval results of unmapped matters (of ``region``) go."""
+        ...
+
+    def region_problem(self, region: str) -> str | None:
+        """Why events of ``region`` cannot be routed (no rules cover it), or None."""
         ...
 
 
@@ -72,6 +76,9 @@ def decide(source_party: str, event: RoutableEvent, directory: Directory) -> Del
         return Reject(
             DeadLetterReason.UNKNOWN_PARTY, f"sender {source_party!r} is not a configured party"
         )
+    uncovered = directory.region_problem(event.region)
+    if uncovered is not None:
+        return Reject(DeadLetterReason.OTHER, uncovered)
     if event.recipients:
         unknown = sorted(set(event.recipients) - set(known))
         if unknown:
@@ -83,7 +90,7 @@ def decide(source_party: str, event: RoutableEvent, directory: Directory) -> Del
         supervisors = directory.supervisors_of_matter(event.matter_code, event.region)
         if supervisors:
             return Deliver(_unique(supervisors))
-        return Deliver((directory.unassigned_pool(),), unassigned=True)
+        return Deliver((directory.unassigned_pool(event.region),), unassigned=True)
     return Reject(DeadLetterReason.NO_RECIPIENT, f"{event.event_type} names no recipients")
 
 

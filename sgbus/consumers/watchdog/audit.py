@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,12 +71,18 @@ def decode_audit(serde: Serde, raw: RawRecord) -> AuditRecord:
 
 
 def outcome_messages(
-    outcomes: Sequence[Outcome], serde: Serde, calendar: WorkingCalendar, topic: str
+    outcomes: Sequence[Outcome],
+    serde: Serde,
+    calendar: WorkingCalendar | Callable[[str], WorkingCalendar],
+    topic: str,
 ) -> list[OutgoingMessage]:
-    """The outbox messages announcing ``outcomes``, keyed by case so they stay in its order."""
+    """The outbox messages announcing ``outcomes``, keyed by case so they stay in its order;
+    ``calendar`` is one calendar, or gives each region's (working days left in reminders)."""
     messages = []
     for outcome in outcomes:
-        event = outcome_event(outcome, calendar)
+        region = outcome.obligation.opening.region
+        cal = calendar if isinstance(calendar, WorkingCalendar) else calendar(region)
+        event = outcome_event(outcome, cal)
         etype = event_type_of(event)
         messages.append(
             OutgoingMessage(

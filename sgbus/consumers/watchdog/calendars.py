@@ -11,7 +11,12 @@ from sqlalchemy import Engine
 
 from sgbus.bus.calendar import CHINA_TZ, WorkingCalendar, default_calendar, load_override
 from sgbus.bus.policy import Policy
-from sgbus.consumers.watchdog.ledger import DeadlineChange, recompute_provisional
+from sgbus.consumers.watchdog.ledger import (
+    DeadlineChange,
+    RulesOf,
+    recompute_provisional,
+    recompute_provisional_by_region,
+)
 
 log = structlog.get_logger("sgbus.consumers.watchdog.calendars")
 
@@ -43,6 +48,17 @@ def apply_calendar(
     change (ids, flows and times only: no personal data)."""
     with engine.begin() as conn:
         changes, kept = recompute_provisional(conn, policy, calendar)
+    return _logged(changes, kept)
+
+
+def apply_calendars(engine: Engine, rules_of: RulesOf) -> list[DeadlineChange]:
+    """:func:`apply_calendar`, each obligation under its region's policy and calendar."""
+    with engine.begin() as conn:
+        changes, kept = recompute_provisional_by_region(conn, rules_of)
+    return _logged(changes, kept)
+
+
+def _logged(changes: list[DeadlineChange], kept: list[str]) -> list[DeadlineChange]:
     for c in changes:
         log.info(
             "deadline recomputed",

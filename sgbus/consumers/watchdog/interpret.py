@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sgbus.bus.events import DeadLetterReason, event_type_of
-from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Answer, Opening
+from sgbus.bus.obligations.regional import AnyIngestor
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.consumers.watchdog.audit import RawRecord, decode_audit
 from sgbus.consumers.watchdog.deadletters import reason_of
@@ -40,7 +40,9 @@ class Interpreted:
     """Why a rule that applied opened or answered nothing (never personal data)."""
 
 
-def interpret(records: Sequence[RawRecord], serde: Serde, ingestor: Ingestor) -> list[Interpreted]:
+def interpret(
+    records: Sequence[RawRecord], serde: Serde, ingestor: AnyIngestor
+) -> list[Interpreted]:
     """The meaning of each of ``records``, in order; an undecodable one says why.
 
     A registry that cannot be asked raises :class:`~sgbus.bus.serde.RegistryUnavailable` for

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import structlog
 
 from sgbus.bus.calendar import WorkingCalendar
-from sgbus.bus.obligations.ingest import Ingestor
+from sgbus.bus.obligations.regional import AnyIngestor
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.consumers.watchdog.audit import RawRecord
 from sgbus.consumers.watchdog.interpret import Interpreted, interpret
@@ -62,7 +62,7 @@ class Interpreter(Protocol):
 class InlineInterpreter:
     """Interprets in the caller's thread, at submit time."""
 
-    def __init__(self, serde: Serde, ingestor: Ingestor) -> None:
+    def __init__(self, serde: Serde, ingestor: AnyIngestor) -> None:
         self.serde = serde
         self.ingestor = ingestor
 
@@ -92,7 +92,9 @@ class InlineInterpreter:
 class WorkerInterpreter:
     """Interprets in one worker process; falls back to the caller's thread if it dies."""
 
-    def __init__(self, registry: dict[str, Any] | None, serde: Serde, ingestor: Ingestor) -> None:
+    def __init__(
+        self, registry: dict[str, Any] | None, serde: Serde, ingestor: AnyIngestor
+    ) -> None:
         # The worker builds its own registry client from this (URL and credentials).
         self._registry = registry
         self._inline = InlineInterpreter(serde, ingestor)
@@ -150,7 +152,7 @@ class WorkerInterpreter:
 _worker: InlineInterpreter | None = None
 
 
-def _worker_start(registry: dict[str, Any] | None, ingestor: Ingestor, parent: int) -> None:
+def _worker_start(registry: dict[str, Any] | None, ingestor: AnyIngestor, parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the service ends it when it stops

@@ -7,7 +7,7 @@ events written to the outbox and the consumed offsets commit together or not at 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -167,6 +167,10 @@ class DeadlineChange:
     provisional_after: bool
 
 
+#: The policy and calendar obligations of a region follow; None for a region no rules cover.
+RulesOf = Callable[[str], tuple[Policy, WorkingCalendar] | None]
+
+
 def recompute_provisional(
     conn: Connection, policy: Policy, calendar: WorkingCalendar
 ) -> tuple[list[DeadlineChange], list[str]]:
@@ -175,6 +179,13 @@ def recompute_provisional(
     Returns the changes made and the obligations left alone, with why (flow no longer in the
     policy, or a period counted backwards opened before its anchor was stored).
     """
+    return recompute_provisional_by_region(conn, lambda _region: (policy, calendar))
+
+
+def recompute_provisional_by_region(
+    conn: Connection, rules_of: RulesOf
+) -> tuple[list[DeadlineChange], list[str]]:
+    """:func:`recompute_provisional`, each obligation under the rules of its own region."""
     q = select(obligations).where(
         obligations.c.state == State.OPEN.value, obligations.c.provisional.is_(True)
     )
@@ -186,6 +197,11 @@ def recompute_provisional(
     for row in conn.execute(q).all():
         ob = from_row(row)
         o = ob.opening
+        rules = rules_of(o.region)
+        if rules is None:
+            kept.append(f"{ob.id} ({o.flow}): region {o.region} is covered by no rules")
+            continue
+        policy, calendar = rules
         rule = policy.rules_by_flow.get(o.flow)
         # Forward periods open at their anchor (see the ingest module): for rows stored before
         # the anchor was, opened_at is it. A period counted backwards needs the stored anchor.

@@ -36,8 +36,8 @@ from sqlalchemy import Engine
 
 from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.deadletter_payload import DROP, PayloadPolicy
-from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.obligations.model import Outcome, State
+from sgbus.bus.obligations.regional import AnyIngestor
 from sgbus.bus.parties import AUDIT_TOPIC, WATCHDOG_PARTY, outbox_topic
 from sgbus.bus.serde import Serde
 from sgbus.bus.store import migrate
@@ -50,7 +50,7 @@ from sgbus.consumers.stored_offsets import (
 )
 from sgbus.consumers.watchdog.audit import RawRecord, outcome_messages, raw_record
 from sgbus.consumers.watchdog.batch_apply import apply_interpreted
-from sgbus.consumers.watchdog.calendars import apply_calendar
+from sgbus.consumers.watchdog.calendars import apply_calendars
 from sgbus.consumers.watchdog.clock import Clock
 from sgbus.consumers.watchdog.deadletters import dead_letters_for
 from sgbus.consumers.watchdog.interpret import Interpreted
@@ -131,7 +131,7 @@ class Watchdog:
         admin: AdminClient,
         serde: Serde,
         clock: Clock,
-        ingestor: Ingestor,
+        ingestor: AnyIngestor,
         config: WatchdogConfig,
         load_calendar: Callable[[], WorkingCalendar] | None = None,
         interpreter: Interpreter | None = None,
@@ -167,7 +167,7 @@ class Watchdog:
 
     @property
     def calendar(self) -> WorkingCalendar:
-        """The working calendar deadlines are computed on."""
+        """The national working calendar (a region's may add its own override files)."""
         return self.ingestor.calendar
 
     def start(self) -> None:
@@ -382,7 +382,8 @@ class Watchdog:
                 metrics.record_discharged(o.debtor, o.flow)
             # Late answers too: the delay histogram shows how late, not only who was on time.
             if ob.answered_at >= o.opened_at:
-                worked = self.calendar.working_time_between(o.opened_at, ob.answered_at)
+                cal = self.ingestor.calendar_for(o.region)
+                worked = cal.working_time_between(o.opened_at, ob.answered_at)
                 metrics.observe_answer_delay(o.debtor, o.flow, worked.total_seconds() / 3600)
 
     # -- deadlines ------------------------------------------------------------------------
@@ -424,7 +425,9 @@ class Watchdog:
             stats.relayed += self._relay_pending()
 
     def _messages(self, outcomes: Sequence[Outcome]) -> list[Any]:
-        return outcome_messages(outcomes, self.serde, self.calendar, self.config.outbox_topic)
+        return outcome_messages(
+            outcomes, self.serde, self.ingestor.calendar_for, self.config.outbox_topic
+        )
 
     def _reload_calendar(self) -> None:
         if self._load_calendar is None:
@@ -439,7 +442,7 @@ class Watchdog:
             return
         self.ingestor = self.ingestor.with_calendar(calendar)
         self.interpreter.use_calendar(calendar)
-        apply_calendar(self.engine, self.ingestor.policy, calendar)
+        apply_calendars(self.engine, self.ingestor.rules_of)
         self._reload_requested = False  # only now: a store that failed is recomputed next step
 
     # -- publishing -------------------------------------------------------------------------

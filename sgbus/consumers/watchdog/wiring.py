@@ -11,8 +11,8 @@ from sgbus.bus import principals
 from sgbus.bus.catalogue import Catalogue, example_catalogue, load_catalogue
 from sgbus.bus.deadletter_payload import payload_policy
 from sgbus.bus.kafka_clients import make_admin, make_consumer
-from sgbus.bus.obligations.ingest import Ingestor, policy_problems
-from sgbus.bus.policy import load_policy
+from sgbus.bus.obligations.regional import RegionalIngestor, regional_problems
+from sgbus.bus.regions import Regions, load_regions
 from sgbus.bus.security import registry_client_config
 from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
@@ -52,15 +52,19 @@ def catalogue_of(settings: Settings, path: Path | None) -> Catalogue:
     return load_catalogue(chosen) if chosen else example_catalogue()
 
 
-def build_ingestor(settings: Settings, opts: RunOptions) -> Ingestor:
-    """Policy, calendar and catalogue, checked against each other."""
-    policy = load_policy(opts.policy or settings.policy)
-    catalogue = catalogue_of(settings, opts.catalogue)
-    problems = policy_problems(policy, catalogue)
+def regions_of(settings: Settings, opts: RunOptions) -> Regions:
+    """The policy (or policy map) and catalogue chosen, else those in settings."""
+    return load_regions(opts.policy or settings.policy, opts.catalogue or settings.catalogue)
+
+
+def build_ingestor(settings: Settings, opts: RunOptions) -> RegionalIngestor:
+    """Policies, calendars and catalogues of every region, checked against each other."""
+    regions = regions_of(settings, opts)
+    problems = regional_problems(regions)
     if problems:
         raise PolicyNotApplicable("; ".join(problems))
     calendar = load_calendar(_calendar_paths(settings, opts))
-    return Ingestor(policy, calendar, catalogue, skew_tolerance(settings, opts))
+    return RegionalIngestor(regions, calendar, skew_tolerance(settings, opts))
 
 
 def skew_tolerance(settings: Settings, opts: RunOptions) -> timedelta | None:

@@ -26,10 +26,12 @@ class Format(StrEnum):
     XLSX = "xlsx"
 
 
-def make_report(engine: Engine, start: date, end: date, now: datetime) -> Report:
-    """Read the period's obligations and aggregate them."""
+def make_report(
+    engine: Engine, start: date, end: date, now: datetime, region: str | None = None
+) -> Report:
+    """Read the period's obligations (of ``region`` only, if given) and aggregate them."""
     with engine.connect() as conn:
-        facts = load_facts(conn, start, end)
+        facts = load_facts(conn, start, end, region)
     return build_report(facts, start, end, generated_at=now)
 
 
