@@ -277,3 +277,35 @@ def test_the_inbox_ddl_names_every_column_the_bridge_writes() -> None:
     for column in ("event_id", "claim_deadline", "claimed_at", "claimed_by", "claim_event_id"):
         assert column in text
     assert "CREATE TABLE dept_inbox" in text
+
+
+def test_under_a_province_map_each_item_gets_its_own_citys_claim_deadline(
+    tmp_path: Path,
+) -> None:
+    from sgbus.bus.calendar import default_calendar
+    from sgbus.bus.policy import load_policy
+
+    errant = Errant()
+    ctx = ConnectorContext(
+        "sql",
+        PARTY,
+        Settings(policy="shandong"),
+        threading.Event(),
+        errant,  # type: ignore[arg-type]
+    )
+    sink = SqlInboxSink(config(tmp_path), ctx)
+    sink.open()
+
+    def in_region(seed: int, region: str) -> ApprovalResult:
+        event = result(seed)
+        env = event.envelope.model_copy(update={"region": region})
+        return event.model_copy(update={"envelope": env})
+
+    weihai, anqiu, zichuan = result(1), in_region(2, "370784"), in_region(3, "370302")
+    sink.put([inbox_record(weihai), inbox_record(anqiu, 1), inbox_record(zichuan, 2)])
+    with sink.db.engine.connect() as conn:
+        due = dict(conn.execute(select(sink.table.c.event_id, sink.table.c.claim_deadline)).all())
+    for event, preset in ((weihai, "weihai"), (anqiu, "anqiu")):
+        expected = load_policy(preset).deadline("claim", AT, default_calendar()).due_at
+        assert due[str(event.envelope.event_id)] == expected, preset
+    assert due[str(zichuan.envelope.event_id)] is None  # 淄川's rules set no claim period

@@ -10,15 +10,16 @@ from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError
 
-from sgbus.bus.calendar import default_calendar
+from sgbus.bus.calendar import WorkingCalendar
 from sgbus.bus.events import Event
-from sgbus.bus.policy import load_policy
+from sgbus.bus.regions.configured import load_regions
 from sgbus.connectors.api import ConnectorContext, InboxRecord, Sink
 from sgbus.connectors.sql.config import SqlConfig
 from sgbus.connectors.sql.db import DepartmentDb, OnTable, insert_ignore
 from sgbus.connectors.sql.flatten import inbox_row
 from sgbus.connectors.sql.tables import INBOX, inbox_table
 from sgbus.consumers.department.store import CLAIMABLE
+from sgbus.consumers.watchdog.calendars import load_calendar
 
 
 class SqlInboxSink(OnTable, Sink[SqlConfig]):
@@ -28,8 +29,10 @@ class SqlInboxSink(OnTable, Sink[SqlConfig]):
         super().__init__(config, context)
         self.table = inbox_table(config.table or INBOX)
         self.db = DepartmentDb(config.url.get_secret_value(), self.table, config.create_table)
-        self._policy = load_policy(context.settings.policy)
-        self._calendar = default_calendar()
+        settings = context.settings
+        self._regions = load_regions(settings.policy, settings.catalogue)
+        self._overrides = list(settings.calendar_overrides)
+        self._calendars: dict[str, WorkingCalendar] = {}
 
     def put(self, records: Sequence[InboxRecord]) -> None:
         """Insert the batch's new items in one transaction (durable when it returns). When the
@@ -53,8 +56,17 @@ class SqlInboxSink(OnTable, Sink[SqlConfig]):
                 self.context.errant.report_inbox(record, reason)
 
     def _claim_deadline(self, event: Event) -> datetime | None:
-        """When the party must claim ``event`` under the bus's policy (claimable items)."""
-        if event.envelope.event_type not in CLAIMABLE:
+        """When the party must claim ``event`` under its region's policy and calendar (for
+        claimable items of a region the bus covers)."""
+        where = self._regions.resolve(event.envelope.region)
+        if event.envelope.event_type not in CLAIMABLE or where is None:
             return None
-        due = self._policy.deadline("claim", event.envelope.occurred_at, self._calendar)
+        if "claim" not in where.policy.rules_by_flow:
+            return None  # a city whose rules set no claim period
+        if where.label not in self._calendars:
+            files = [*self._overrides, *where.calendar_files]
+            self._calendars[where.label] = load_calendar(files)
+        due = where.policy.deadline(
+            "claim", event.envelope.occurred_at, self._calendars[where.label]
+        )
         return due.due_at
