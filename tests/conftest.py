@@ -1,9 +1,10 @@
 """Shared fixtures. ``stack`` gives every integration test the same broker and registry.
 
 Markers follow from the fixtures a test uses, so they cannot drift from what it needs: a test
-using ``stack``, ``postgres_server`` or ``prometheus`` (directly or through other fixtures) is
-``integration``, plus ``postgres`` or ``prometheus``. Tests that start processes of their own
-carry ``integration`` by hand. ``-m "not integration"`` is the fast suite.
+using ``stack``, ``postgres_server``, ``mariadb_server`` or ``prometheus`` (directly or through
+other fixtures) is ``integration``, plus ``postgres``, ``mariadb`` or ``prometheus``. Tests that
+start processes of their own carry ``integration`` by hand. ``-m "not integration"`` is the fast
+suite.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from sgbus.stack.testing import StackEndpoints, session_stack
 _MARKERS_BY_FIXTURE = {
     "stack": ("integration",),
     "postgres_server": ("integration", "postgres"),
+    "mariadb_server": ("integration", "mariadb"),
     "prometheus": ("integration", "prometheus"),
 }
 
 pytest_plugins = [
     "tests.fixtures.postgres",
+    "tests.fixtures.mariadb",
     "tests.fixtures.stores",
     "tests.fixtures.prometheus",
     "tests.fixtures.browser",
