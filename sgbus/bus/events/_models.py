@@ -546,6 +546,8 @@ class DisputeRuling(Event):
     SCHEMA_VERSION: ClassVar[int] = 1
 
     dispute_event_id: uuid.UUID = Field(description='争议事件编号 — ResponsibilityDispute decided.')
+    item_event_id: uuid.UUID = Field(description='事项事件编号 — Event id of the item disputed, as the disputing department received it (ResponsibilityDispute.item_event_id).')
+    item_event_type: str = Field(description='事项事件类型 — Record name of that event, e.g. ApprovalResult, ItemTransfer.')
     disputed_by: str = Field(description='争议提出方 — Party id of the department that raised the dispute.')
     assigned_to: str = Field(description='承办单位 — Party id of the department that is to handle the item.')
     reason: str = Field(description='裁定理由 — Grounds of the decision.')
