@@ -27,6 +27,7 @@ from sgbus.bus.events import (
     CaseTransferDecision,
     Claim,
     ConsultationReply,
+    DisputeRuling,
     Event,
     LicenceChangeDecision,
     MeetingAgenda,
@@ -58,6 +59,7 @@ class Flow(StrEnum):
     TRANSFER_DECISION = "transfer-decision"
     MEETING_AGENDA = "meeting-agenda"
     MEETING_MINUTES = "meeting-minutes"
+    DISPUTE_RULING = "dispute-ruling"
 
 
 def _known_event_type(name: str) -> str:
@@ -125,6 +127,7 @@ FLOW_ANSWERS: dict[Flow, frozenset[str]] = {
     Flow.TRANSFER_DECISION: _names(CaseTransferDecision),
     Flow.MEETING_AGENDA: _names(MeetingAgenda),
     Flow.MEETING_MINUTES: _names(MeetingMinutes),
+    Flow.DISPUTE_RULING: _names(DisputeRuling),
 }
 
 _CLAIM = event_type_of(Claim)
@@ -160,6 +163,11 @@ class Rule(BaseModel):
     remind_before_working_days: int | None = Field(default=None, ge=1, le=60)
     at_expiry: ExpiryAction
     escalate_to: Role | None = None
+    escalate_to_party: str | None = Field(
+        default=None,
+        pattern=PARTY_ID_PATTERN,
+        description="a party id to escalate to instead of a role, e.g. the 机构编制部门",
+    )
     source: str = Field(min_length=3, description="document and article, e.g. 'x.txt 第十八条(一)'")
     note: str | None = None
 
@@ -167,8 +175,13 @@ class Rule(BaseModel):
     def _consistent(self) -> Self:
         self._check_period()
         self._check_events()
-        if self.at_expiry is ExpiryAction.ESCALATE and self.escalate_to is None:
-            raise ValueError("at_expiry 'escalate' needs escalate_to (e.g. oversight)")
+        escalates = self.escalate_to is not None or self.escalate_to_party is not None
+        if self.at_expiry is ExpiryAction.ESCALATE and not escalates:
+            raise ValueError(
+                "at_expiry 'escalate' needs escalate_to (e.g. oversight) or escalate_to_party"
+            )
+        if self.escalate_to is not None and self.escalate_to_party is not None:
+            raise ValueError("give escalate_to or escalate_to_party, not both")
         if self.at_expiry is ExpiryAction.AUTO_CLAIM and self.answer != _CLAIM:
             raise ValueError("at_expiry 'auto-claim' is only for rules answered by a Claim")
         if self.debtor == self.creditor:
@@ -214,6 +227,13 @@ class Policy(BaseModel):
     source: str = Field(min_length=3)
     promptly_working_days: int = Field(
         default=3, ge=1, le=60, description="operator default where the source says only 及时"
+    )
+    lenient_consultation_answers: bool = Field(
+        default=False,
+        description=(
+            "count a consultation answer other than 同意/有条件同意/不同意, or a 不同意 without a"
+            " reason, as consent; otherwise such an answer does not answer the letter"
+        ),
     )
     rules: list[Rule] = Field(min_length=1)
 
