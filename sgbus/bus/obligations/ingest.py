@@ -106,7 +106,7 @@ class Ingestor:
         """How far ``occurred_at`` may lie from the append time (:func:`event_time`)."""
         self._requests: dict[str, list[Rule]] = {}
         self._answers: dict[str, list[Rule]] = {}
-        for rule in policy.rules:
+        for rule in policy.effective_rules:
             self._requests.setdefault(rule.request, []).append(rule)
             if rule.answer != rule.request:
                 self._answers.setdefault(rule.answer, []).append(rule)

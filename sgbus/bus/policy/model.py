@@ -216,6 +216,27 @@ class Rule(BaseModel):
         return self.working_days if self.working_days is not None else promptly_working_days
 
 
+#: Rules a policy has unless it gives its own. The seed texts set no period for the oversight
+#: office to decide a dispute of responsibility (争议); 济南's 2023 协同联动规定 has the parties
+#: negotiate, then the 机构编制部门 decide. The bus gives the office 3 working days, then
+#: escalates (to the office itself unless a policy's own rule names a party).
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule(
+        flow=Flow.DISPUTE_RULING,
+        request="ResponsibilityDispute",
+        answer="DisputeRuling",
+        debtor=Role.OVERSIGHT,
+        creditor=Role.SENDER,
+        working_days=3,
+        at_expiry=ExpiryAction.ESCALATE,
+        escalate_to=Role.OVERSIGHT,
+        source="sgbus default (济南 2023 协同联动规定 职责争议)",
+        note="operator default: a dispute-ruling rule of the policy changes the period or names"
+        " escalate_to_party",
+    ),
+)
+
+
 class Policy(BaseModel):
     """A named set of rules, at most one per flow."""
 
@@ -254,9 +275,15 @@ class Policy(BaseModel):
     # A cached_property lives in the instance __dict__: far cheaper to read per event than a
     # pydantic private attribute.
     @cached_property
+    def effective_rules(self) -> list[Rule]:
+        """The policy's rules, then the :data:`DEFAULT_RULES` of flows it has no rule for."""
+        own = {rule.flow for rule in self.rules}
+        return [*self.rules, *(r for r in DEFAULT_RULES if r.flow not in own)]
+
+    @cached_property
     def rules_by_flow(self) -> dict[str, Rule]:
-        """Rules indexed by flow id."""
-        return {rule.flow.value: rule for rule in self.rules}
+        """Rules indexed by flow id (defaults included)."""
+        return {rule.flow.value: rule for rule in self.effective_rules}
 
     @property
     def flows(self) -> list[Flow]:
