@@ -34,6 +34,7 @@ def _register() -> None:
     # Command modules register themselves on import; keep this list the one place to add one.
     from sgbus.cli import (  # noqa: F401
         acls,
+        actions,
         bus,
         catalogue,
         connector,

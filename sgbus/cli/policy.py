@@ -41,9 +41,11 @@ def policy_table(policy: Policy) -> Table:
     )
     for column in ("flow", "obligation", "period", "at expiry", "source"):
         table.add_column(column, overflow="fold", no_wrap=column == "flow")
-    for rule in policy.rules:
+    for rule in policy.effective_rules:
         expiry = rule.at_expiry.value + (
-            f"\n→ {rule.escalate_to.value}" if rule.escalate_to else ""
+            f"\n→ {rule.escalate_to_party or (rule.escalate_to.value if rule.escalate_to else '')}"
+            if rule.escalate_to or rule.escalate_to_party
+            else ""
         )
         owes = f"{rule.debtor.value} owes {rule.creditor.value}\n{rule.answer}"
         if rule.answer != rule.request:

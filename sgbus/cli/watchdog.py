@@ -261,6 +261,8 @@ _STATE_STYLE = {
     State.DISCHARGED: "green",
     State.BREACHED: "bold red",
     State.AUTO_RESOLVED: "cyan",
+    State.SUSPENDED: "magenta",
+    State.TRANSFERRED: "blue",
 }
 
 
@@ -272,6 +274,12 @@ def _table(rows: list[Obligation], now: datetime) -> Table:
         o = ob.opening
         late = ob.state is State.OPEN and o.due_at <= now
         due = local(o.due_at) + (" ≈" if o.provisional else "") + (" !" if late else "")
+        if ob.state is State.SUSPENDED:
+            due += f"\n⏸ since {local(ob.suspended_at)}"
+        if o.original_due_at is not None:
+            due += f"\n(first {local(o.original_due_at)}, from {o.handed_over_from})"
+        if ob.urgings:
+            due += f"\n督办 ×{len(ob.urgings)}"
         table.add_row(
             o.case_key,
             o.flow,
@@ -282,5 +290,7 @@ def _table(rows: list[Obligation], now: datetime) -> Table:
             local(ob.answered_at),
             o.source,
         )
-    table.caption = "≈ provisional calendar year   ! past due, not yet swept"
+    table.caption = (
+        "≈ provisional calendar year   ! past due, not yet swept   ⏸ clock stopped (dispute)"
+    )
     return table

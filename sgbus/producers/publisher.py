@@ -25,13 +25,24 @@ from typing import Any, Self
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from sgbus.bus import headers as h
+from sgbus.bus.actions import (
+    build_consultation_reply,
+    build_dispute,
+    build_ruling,
+    build_transfer,
+    build_urging,
+)
 from sgbus.bus.claims import build_claim
-from sgbus.bus.events import Event, event_type_of
+from sgbus.bus.events import ConsultationPosition, Event, ResponsibilityDispute, event_type_of
 from sgbus.bus.kafka_clients import make_producer
 from sgbus.bus.parties import check_party_id, outbox_topic
 from sgbus.bus.serde import Serde, serde_for
 from sgbus.bus.settings import Settings, get_settings
 from sgbus.bus.validation import check_event
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 class PublishError(RuntimeError):
@@ -134,6 +145,74 @@ class Publisher:
         derived from the item, so a repeated claim is recognisably the same event."""
         return self.publish(
             build_claim(item, self.party, datetime.datetime.now(datetime.UTC), officer=officer)
+        )
+
+    # -- officers' actions (see sgbus.bus.actions for what each event says) -----------------
+
+    def transfer(self, item: Event, to: str, reason: str, *, officer: str | None = None) -> Receipt:
+        """Pass ``item``, received by this party, on to department ``to`` (转办)."""
+        return self.publish(build_transfer(item, self.party, to, reason, _now(), officer=officer))
+
+    def dispute(
+        self,
+        item: Event,
+        reason: str,
+        *,
+        proposed_party: str | None = None,
+        officer: str | None = None,
+    ) -> Receipt:
+        """Dispute that ``item`` is this party's responsibility (争议): it goes to the oversight
+        office's pool and this party's claim clock stops until the office rules."""
+        event = build_dispute(
+            item, self.party, reason, _now(), proposed_party=proposed_party, officer=officer
+        )
+        return self.publish(event)
+
+    def rule(
+        self, dispute: ResponsibilityDispute, assigned_to: str, reason: str, decided_by: str
+    ) -> Receipt:
+        """As the oversight office, decide ``dispute``: the item goes to ``assigned_to``."""
+        return self.publish(
+            build_ruling(dispute, self.party, assigned_to, reason, decided_by, _now())
+        )
+
+    def urge(
+        self,
+        *,
+        urged_party: str,
+        item_event_id: str,
+        item_event_type: str,
+        region: str,
+        case_key: str,
+        message: str,
+        obligation_id: str | None = None,
+    ) -> Receipt:
+        """As the oversight office, urge ``urged_party`` on an item (督办)."""
+        return self.publish(
+            build_urging(
+                oversight=self.party,
+                urged_party=urged_party,
+                item_event_id=item_event_id,
+                item_event_type=item_event_type,
+                region=region,
+                case_key=case_key,
+                message=message,
+                at=_now(),
+                obligation_id=obligation_id,
+            )
+        )
+
+    def answer_consultation(
+        self,
+        letter: Event,
+        position: ConsultationPosition | str,
+        text: str | None = None,
+        *,
+        officer: str | None = None,
+    ) -> Receipt:
+        """Answer a 函询: 同意, 有条件同意 (with its conditions) or 不同意 (with its reason)."""
+        return self.publish(
+            build_consultation_reply(letter, self.party, position, text, _now(), officer=officer)
         )
 
     def close(self) -> None:

@@ -43,7 +43,7 @@ def test_every_dead_letter_reason_and_flow_is_a_label_value() -> None:
     assert labels.reason("VALIDATION_FAILED") == "validation-failed"  # the contract's code
     assert labels.reason("validation-failed") == "validation-failed"  # or its label form
     assert labels.reason_label(DeadLetterReason.SENDER_NOT_OWNER) == "sender-not-owner"
-    assert len(labels.FLOW_IDS) == 14
+    assert len(labels.FLOW_IDS) == 15
     assert labels.event_type("AutoClaim") == "AutoClaim"
     assert labels.event_type("ApprovalResults") == labels.OTHER  # near misses too
 

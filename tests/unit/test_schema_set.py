@@ -42,6 +42,10 @@ EXPECTED_EVENTS = sorted(
         "Escalation",
         "DeadLetter",
         "RejectionNotice",
+        "ItemTransfer",
+        "ResponsibilityDispute",
+        "DisputeRuling",
+        "Urging",
     ]
 )
 

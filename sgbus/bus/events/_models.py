@@ -11,7 +11,7 @@ from pydantic import Field
 
 from sgbus.bus.events._base import Int32, Int64, Record, UtcMillis
 
-__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'RejectionNotice', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
+__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'DisputeRuling', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'ItemTransfer', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'RejectionNotice', 'ResponsibilityDispute', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'Urging', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
 
 
 class ApprovalOutcome(StrEnum):
@@ -539,6 +539,22 @@ class DeemedConsent(Event):
     deemed_at: UtcMillis = Field(description='视为同意时间 — When consent was deemed, UTC.')
 
 
+class DisputeRuling(Event):
+    """争议裁定 — The oversight office decides a dispute of responsibility by assigning the item: back to the disputing department (its clock restarts) or to another (which gets its own claim obligation)."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.DisputeRuling'
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    dispute_event_id: uuid.UUID = Field(description='争议事件编号 — ResponsibilityDispute decided.')
+    item_event_id: uuid.UUID = Field(description='事项事件编号 — Event id of the item disputed, as the disputing department received it (ResponsibilityDispute.item_event_id).')
+    item_event_type: str = Field(description='事项事件类型 — Record name of that event, e.g. ApprovalResult, ItemTransfer.')
+    disputed_by: str = Field(description='争议提出方 — Party id of the department that raised the dispute.')
+    assigned_to: str = Field(description='承办单位 — Party id of the department that is to handle the item.')
+    reason: str = Field(description='裁定理由 — Grounds of the decision.')
+    decided_by: str = Field(description='裁定人 — Person or role at the oversight office who decided (a role, not personal data).')
+    decided_at: UtcMillis = Field(description='裁定时间 — When the dispute was decided, UTC.')
+
+
 class Escalation(Event):
     """上报 — An obligation escalated to the oversight office (营口 第二十一条, 安康 第七条)."""
 
@@ -549,6 +565,20 @@ class Escalation(Event):
     escalated_to: str = Field(description='上报对象 — Party id escalated to.')
     level: Int32 = Field(description='上报层级 — 1 for the first escalation, then 2, 3…')
     reason: str = Field(description='上报原因 — Why.')
+
+
+class ItemTransfer(Event):
+    """转办 — A department passes an item it received, and its claim obligation, to another department, with a reason; its own claim obligation ends as transferred (not a breach), the receiver's is counted from the transfer."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.ItemTransfer'
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    item_event_id: uuid.UUID = Field(description='事项事件编号 — Event id of the item as this party received it: the approval result, supervision action or verification task itself, or the ItemTransfer or DisputeRuling that passed it on.')
+    item_event_type: str = Field(description='事项事件类型 — Record name of that event, e.g. ApprovalResult, ItemTransfer.')
+    transferred_to: str = Field(description='转办对象 — Party id of the department that receives the item.')
+    reason: str = Field(description='转办理由 — Why the item belongs to the receiver.')
+    officer: ContactPerson | None = Field(default=None, description='经办人 — Officer who acted.')
+    transferred_at: UtcMillis = Field(description='转办时间 — When the item was passed on, UTC.')
 
 
 class LicenceChangeDecision(Event):
@@ -688,6 +718,20 @@ class RejectionNotice(Event):
     original_offset: Int64 = Field(description='原偏移量 — Offset it was read at.')
 
 
+class ResponsibilityDispute(Event):
+    """职责争议 — A department disputes that an item is its responsibility; the item goes to the oversight office's pool and the department's claim clock stops until the office rules (济南 2023 协同联动规定)."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.ResponsibilityDispute'
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    item_event_id: uuid.UUID = Field(description='事项事件编号 — Event id of the item as this party received it: the approval result, supervision action or verification task itself, or the ItemTransfer or DisputeRuling that passed it on.')
+    item_event_type: str = Field(description='事项事件类型 — Record name of that event, e.g. ApprovalResult, ItemTransfer.')
+    reason: str = Field(description='争议理由 — Why the department holds the item is not its own.')
+    proposed_party: str | None = Field(default=None, description='建议承办单位 — Party id the department believes responsible, if any.')
+    officer: ContactPerson | None = Field(default=None, description='经办人 — Officer who acted.')
+    disputed_at: UtcMillis = Field(description='提出争议时间 — When the dispute was raised, UTC.')
+
+
 class SpecialReviewOpinion(Event):
     """特别程序意见 — A department's opinion or result on a technical step (F7)."""
 
@@ -757,6 +801,20 @@ class SupervisionAction(Event):
     evidence: list[Attachment] = Field(default_factory=list, description='证据材料 — Evidence and the decision document, by reference.')
 
 
+class Urging(Event):
+    """督办 — The oversight office urges a department on an overdue or at-risk item; recorded and counted in the 通报."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.Urging'
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    item_event_id: uuid.UUID = Field(description='事项事件编号 — Event id of the item as this party received it: the approval result, supervision action or verification task itself, or the ItemTransfer or DisputeRuling that passed it on.')
+    item_event_type: str = Field(description='事项事件类型 — Record name of that event, e.g. ApprovalResult, ItemTransfer.')
+    urged_party: str = Field(description='被督办单位 — Party id of the department urged.')
+    obligation_id: str | None = Field(default=None, description='督办义务 — Id of the obligation urged on, as the watchdog gave it.')
+    message: str = Field(description='督办意见 — What the department is asked to do, and by when.')
+    urged_at: UtcMillis = Field(description='督办时间 — When the urging was issued, UTC.')
+
+
 class VerificationResult(Event):
     """核查结果 — Result of an on-site commitment verification (F6; 安丘 第二十二条)."""
 
@@ -800,7 +858,9 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     'ConsultationReply': ConsultationReply,
     'DeadLetter': DeadLetter,
     'DeemedConsent': DeemedConsent,
+    'DisputeRuling': DisputeRuling,
     'Escalation': Escalation,
+    'ItemTransfer': ItemTransfer,
     'LicenceChangeDecision': LicenceChangeDecision,
     'LicenceChangeRequest': LicenceChangeRequest,
     'MeetingAgenda': MeetingAgenda,
@@ -810,10 +870,12 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     'PolicyChangeNotice': PolicyChangeNotice,
     'PolicyChangeReceipt': PolicyChangeReceipt,
     'RejectionNotice': RejectionNotice,
+    'ResponsibilityDispute': ResponsibilityDispute,
     'SpecialReviewOpinion': SpecialReviewOpinion,
     'SpecialReviewRequest': SpecialReviewRequest,
     'StatusReport': StatusReport,
     'SupervisionAction': SupervisionAction,
+    'Urging': Urging,
     'VerificationResult': VerificationResult,
     'VerificationTask': VerificationTask,
 }

@@ -40,7 +40,8 @@ from enum import Enum
 
 from sgbus.bus.calendar import OutOfCalendar, WorkingCalendar
 from sgbus.bus.catalogue import Catalogue, PartyKind
-from sgbus.bus.events import EVENT_CLASSES, Event, event_type_of
+from sgbus.bus.events import EVENT_CLASSES, ConsultationReply, Event, event_type_of
+from sgbus.bus.obligations.actions import ItemAction, Verdict, consultation_verdict, item_action
 from sgbus.bus.obligations.fields import (
     anchor_field,
     anchor_instant,
@@ -82,6 +83,8 @@ class Ingested:
 
     openings: list[Opening] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
+    actions: list[ItemAction] = field(default_factory=list)
+    """Officers' actions on obligations already held (transfer, dispute, ruling, urging)."""
     skipped: list[str] = field(default_factory=list)
     """Why a rule that applied to the event opened or answered nothing (never personal data)."""
 
@@ -103,7 +106,7 @@ class Ingestor:
         """How far ``occurred_at`` may lie from the append time (:func:`event_time`)."""
         self._requests: dict[str, list[Rule]] = {}
         self._answers: dict[str, list[Rule]] = {}
-        for rule in policy.rules:
+        for rule in policy.effective_rules:
             self._requests.setdefault(rule.request, []).append(rule)
             if rule.answer != rule.request:
                 self._answers.setdefault(rule.answer, []).append(rule)
@@ -117,6 +120,9 @@ class Ingestor:
                 self._open(rule, etype, record, out)
         for rule in self._answers.get(etype, ()):
             self._answer(rule, etype, record, out)
+        action = item_action(record.event, self._time_of(record))
+        if action is not None:
+            out.actions.append(action)
         return out
 
     def with_calendar(self, calendar: WorkingCalendar) -> Ingestor:
@@ -154,7 +160,7 @@ class Ingestor:
         if not debtors or not creditors:
             out.skipped.append(f"{flow}: no {'debtor' if not debtors else 'creditor'} party")
             return
-        escalate = self._parties(rule.escalate_to, record, debtor=False) if rule.escalate_to else ()
+        escalate = self._escalation(rule, record)
         occurred_at = self._time_of(record)
         anchor_at = anchor_instant(record.event, etype, rule.anchor) or occurred_at
         try:
@@ -189,6 +195,13 @@ class Ingestor:
             out.openings.append(opening)
             if rule.request == rule.answer:
                 out.answers.append(Answer(flow, request_id, debtor, request_id, occurred_at))
+
+    def _escalation(self, rule: Rule, record: AuditRecord) -> tuple[str, ...]:
+        if rule.escalate_to_party is not None:
+            return (rule.escalate_to_party,)
+        if rule.escalate_to is None:
+            return ()
+        return self._parties(rule.escalate_to, record, debtor=False)
 
     def _parties(self, role: Role | None, record: AuditRecord, *, debtor: bool) -> tuple[str, ...]:
         env = record.event.envelope
@@ -228,6 +241,13 @@ class Ingestor:
             return  # a claim of another kind of request
         if not matches(event, rule.match, missing_ok=True):
             return
+        if isinstance(event, ConsultationReply) and not event.deemed:
+            lenient = self.policy.lenient_consultation_answers
+            if consultation_verdict(event, lenient) is Verdict.NOT_AN_ANSWER:
+                out.skipped.append(
+                    f"{rule.flow.value}: reply is not 同意/有条件同意/不同意 with a reason"
+                )
+                return
         request_id = answered_request_id(event, etype)
         if request_id is None:
             out.skipped.append(f"{rule.flow.value}: {etype} names no request it answers")
@@ -260,6 +280,11 @@ def policy_problems(policy: Policy, catalogue: Catalogue) -> list[str]:
         if rule.anchor is not Anchor.REQUEST_TIME and anchor_field(request, rule.anchor) is None:
             problems.append(f"{where}: {request} carries no {rule.anchor.value}")
         problems += [f"{where}: {p}" for p in _match_problems(request, rule.match)]
+        party = rule.escalate_to_party
+        if party is not None and party not in catalogue.parties_by_id:
+            problems.append(
+                f"{where}: escalate_to_party {party!r} is not in catalogue {catalogue.name!r}"
+            )
         for role in (rule.debtor, rule.creditor, rule.escalate_to):
             if role in (Role.APPROVAL, Role.OVERSIGHT) and not getattr(catalogue, role.value):
                 problems.append(

@@ -11,7 +11,7 @@ whenever the watchdog happens to notice (a sweep after downtime records the same
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sgbus.bus.obligations.model import (
     Answer,
@@ -44,6 +44,9 @@ def answer(ob: Obligation, ans: Answer) -> tuple[Obligation, list[Outcome]]:
     if ob.answer_event_id is not None:
         return ob, []  # the first answer counts; duplicates and second answers change nothing
     recorded = replace(ob, answer_event_id=ans.answer_event_id, answered_at=ans.answered_at)
+    if ob.state is State.SUSPENDED:
+        # The clock is stopped, so the answer is in time: the debtor took the item after all.
+        return _close(replace(recorded, suspended_at=None), State.DISCHARGED, ans.answered_at), []
     if ob.state is not State.OPEN:
         return recorded, []
     if ans.answered_at >= ob.opening.due_at:
@@ -96,3 +99,110 @@ def _remind_if_due(ob: Obligation, now: datetime) -> tuple[Obligation, list[Outc
 
 def _outcome(ob: Obligation, kind: OutcomeKind, at: datetime) -> Outcome:
     return Outcome(outcome_id(ob.id, kind), kind, ob, at)
+
+
+# -- officers' actions: transfer (转办), dispute (争议), ruling, urging (督办) -------------------
+
+
+def transfer_out(ob: Obligation, at: datetime) -> tuple[Obligation, list[Outcome]]:
+    """The debtor passed the item on at ``at`` (转办, or a ruling gave it to another party).
+
+    In time (or while the clock is stopped) the obligation ends as TRANSFERRED, which is not a
+    breach. Past the deadline, the deadline had already passed: it expires as it would have
+    (a late transfer does not undo a breach). A final obligation does not change."""
+    if ob.state is State.SUSPENDED:
+        return _close(replace(ob, suspended_at=None), State.TRANSFERRED, at), []
+    if ob.state is not State.OPEN:
+        return ob, []
+    if at >= ob.opening.due_at:
+        return expire(ob)
+    reminded, outcomes = _remind_if_due(ob, at)
+    return _close(reminded, State.TRANSFERRED, at), outcomes
+
+
+def suspend(ob: Obligation, at: datetime) -> tuple[Obligation, list[Outcome]]:
+    """The debtor disputes the item at ``at``: the clock stops until a ruling.
+
+    A dispute raised after the deadline comes too late: the obligation expires as it would
+    have. Only an open obligation is suspended; any other is returned unchanged."""
+    if ob.state is not State.OPEN:
+        return ob, []
+    if at >= ob.opening.due_at:
+        return expire(ob)
+    reminded, outcomes = _remind_if_due(ob, at)
+    return (
+        replace(
+            reminded,
+            state=State.SUSPENDED,
+            suspended_at=at,
+            transitions=(*reminded.transitions, (State.SUSPENDED.value, at)),
+        ),
+        outcomes,
+    )
+
+
+def resume(ob: Obligation, at: datetime) -> tuple[Obligation, list[Outcome]]:
+    """The ruling gave the item back to the debtor at ``at``: the clock runs again.
+
+    The deadline (and a reminder not yet sent) move later by exactly how long the clock was
+    stopped, so the debtor keeps the time it had left when it disputed."""
+    if ob.state is not State.SUSPENDED or ob.suspended_at is None:
+        return ob, []
+    paused = max(at - ob.suspended_at, timedelta(0))  # a ruling dated before the dispute
+    o = ob.opening
+    remind_at = o.remind_at
+    if remind_at is not None and ob.reminded_at is None:
+        remind_at = remind_at + paused
+    opening = replace(o, due_at=o.due_at + paused, remind_at=remind_at)
+    return (
+        replace(
+            ob,
+            opening=opening,
+            state=State.OPEN,
+            suspended_at=None,
+            transitions=(*ob.transitions, (State.OPEN.value, at)),
+        ),
+        [],
+    )
+
+
+def urge(ob: Obligation, event_id: str, at: datetime) -> Obligation:
+    """Record an urging (督办) on ``ob``, once per urging event, whatever its state."""
+    if any(e == event_id for e, _ in ob.urgings):
+        return ob
+    return replace(ob, urgings=(*ob.urgings, (event_id, at)))
+
+
+def handover_opening(
+    before: Obligation,
+    *,
+    request_event_id: str,
+    request_event_type: str,
+    receiver: str,
+    at: datetime,
+    due_at: datetime,
+    remind_at: datetime | None,
+    provisional: bool,
+) -> Opening:
+    """The receiver's own obligation when ``before``'s item is handed over to it at ``at``:
+    same flow, creditor and expiry action, counted from the handover (``due_at`` and
+    ``remind_at`` computed by the caller under the policy), with the first debtor's deadline
+    recorded beside it. The receiver answers it by claiming the handover event."""
+    o = before.opening
+    return replace(
+        o,
+        request_event_id=request_event_id,
+        request_event_type=request_event_type,
+        debtor=receiver,
+        opened_at=at,
+        due_at=due_at,
+        remind_at=remind_at,
+        provisional=provisional,
+        anchor_at=at,
+        original_due_at=o.original_due_at or o.due_at,
+        handed_over_from=o.debtor,
+    )
+
+
+def _close(ob: Obligation, state: State, at: datetime) -> Obligation:
+    return replace(ob, state=state, closed_at=at, transitions=(*ob.transitions, (state.value, at)))

@@ -20,12 +20,19 @@ _NS = uuid.UUID("6f1d2b1e-5b8a-4c55-9a53-2f0e6c1a9d42")
 
 
 class State(StrEnum):
-    """Life of an obligation. Every state but OPEN is final."""
+    """Life of an obligation. Every state but OPEN and SUSPENDED is final."""
 
     OPEN = "open"
     DISCHARGED = "discharged"  # answered on time
     BREACHED = "breached"  # deadline passed without an answer
     AUTO_RESOLVED = "auto-resolved"  # the system answered for the debtor (auto-claim, consent)
+    SUSPENDED = "suspended"  # clock stopped: the debtor disputes the item (争议), not yet ruled
+    TRANSFERRED = "transferred"  # passed on in time (转办, or a ruling): not a breach
+
+    @property
+    def final(self) -> bool:
+        """Whether nothing can change this state any more."""
+        return self not in (State.OPEN, State.SUSPENDED)
 
 
 class OutcomeKind(StrEnum):
@@ -82,6 +89,11 @@ class Opening:
     """The instant the period counts from (for a period counted backwards, the meeting);
     kept so that a calendar change can recompute the deadline. None on obligations opened
     before it was stored."""
+    original_due_at: datetime | None = None
+    """For an obligation handed over (转办, a dispute ruled to another department): the first
+    debtor's deadline, recorded beside this one's. None for an obligation of the first debtor."""
+    handed_over_from: str | None = None
+    """The debtor this obligation was handed over from, if any."""
 
     @cached_property
     def id(self) -> str:
@@ -116,6 +128,10 @@ class Obligation:
     answer_event_id: str | None = None
     answered_at: datetime | None = None
     transitions: tuple[tuple[str, datetime], ...] = field(default=())
+    suspended_at: datetime | None = None
+    """When the clock stopped, while SUSPENDED."""
+    urgings: tuple[tuple[str, datetime], ...] = field(default=())
+    """Urgings (督办) received: event id and time, each once."""
 
     @property
     def id(self) -> str:

@@ -27,6 +27,7 @@ from sgbus.bus.events import (
     CaseTransferDecision,
     Claim,
     ConsultationReply,
+    DisputeRuling,
     Event,
     LicenceChangeDecision,
     MeetingAgenda,
@@ -58,6 +59,7 @@ class Flow(StrEnum):
     TRANSFER_DECISION = "transfer-decision"
     MEETING_AGENDA = "meeting-agenda"
     MEETING_MINUTES = "meeting-minutes"
+    DISPUTE_RULING = "dispute-ruling"
 
 
 def _known_event_type(name: str) -> str:
@@ -125,6 +127,7 @@ FLOW_ANSWERS: dict[Flow, frozenset[str]] = {
     Flow.TRANSFER_DECISION: _names(CaseTransferDecision),
     Flow.MEETING_AGENDA: _names(MeetingAgenda),
     Flow.MEETING_MINUTES: _names(MeetingMinutes),
+    Flow.DISPUTE_RULING: _names(DisputeRuling),
 }
 
 _CLAIM = event_type_of(Claim)
@@ -160,6 +163,11 @@ class Rule(BaseModel):
     remind_before_working_days: int | None = Field(default=None, ge=1, le=60)
     at_expiry: ExpiryAction
     escalate_to: Role | None = None
+    escalate_to_party: str | None = Field(
+        default=None,
+        pattern=PARTY_ID_PATTERN,
+        description="a party id to escalate to instead of a role, e.g. the 机构编制部门",
+    )
     source: str = Field(
         min_length=3,
         description="document title and article, e.g. '《安丘市…实施办法》第十八条(一)'",
@@ -170,8 +178,13 @@ class Rule(BaseModel):
     def _consistent(self) -> Self:
         self._check_period()
         self._check_events()
-        if self.at_expiry is ExpiryAction.ESCALATE and self.escalate_to is None:
-            raise ValueError("at_expiry 'escalate' needs escalate_to (e.g. oversight)")
+        escalates = self.escalate_to is not None or self.escalate_to_party is not None
+        if self.at_expiry is ExpiryAction.ESCALATE and not escalates:
+            raise ValueError(
+                "at_expiry 'escalate' needs escalate_to (e.g. oversight) or escalate_to_party"
+            )
+        if self.escalate_to is not None and self.escalate_to_party is not None:
+            raise ValueError("give escalate_to or escalate_to_party, not both")
         if self.at_expiry is ExpiryAction.AUTO_CLAIM and self.answer != _CLAIM:
             raise ValueError("at_expiry 'auto-claim' is only for rules answered by a Claim")
         if self.debtor == self.creditor:
@@ -206,6 +219,27 @@ class Rule(BaseModel):
         return self.working_days if self.working_days is not None else promptly_working_days
 
 
+#: Rules a policy has unless it gives its own. The seed texts set no period for the oversight
+#: office to decide a dispute of responsibility (争议); 济南's 2023 协同联动规定 has the parties
+#: negotiate, then the 机构编制部门 decide. The bus gives the office 3 working days, then
+#: escalates (to the office itself unless a policy's own rule names a party).
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule(
+        flow=Flow.DISPUTE_RULING,
+        request="ResponsibilityDispute",
+        answer="DisputeRuling",
+        debtor=Role.OVERSIGHT,
+        creditor=Role.SENDER,
+        working_days=3,
+        at_expiry=ExpiryAction.ESCALATE,
+        escalate_to=Role.OVERSIGHT,
+        source="sgbus default (济南 2023 协同联动规定 职责争议)",
+        note="operator default: a dispute-ruling rule of the policy changes the period or names"
+        " escalate_to_party",
+    ),
+)
+
+
 class Policy(BaseModel):
     """A named set of rules, at most one per flow."""
 
@@ -217,6 +251,13 @@ class Policy(BaseModel):
     source: str = Field(min_length=3)
     promptly_working_days: int = Field(
         default=3, ge=1, le=60, description="operator default where the source says only 及时"
+    )
+    lenient_consultation_answers: bool = Field(
+        default=False,
+        description=(
+            "count a consultation answer other than 同意/有条件同意/不同意, or a 不同意 without a"
+            " reason, as consent; otherwise such an answer does not answer the letter"
+        ),
     )
     rules: list[Rule] = Field(min_length=1)
 
@@ -237,9 +278,15 @@ class Policy(BaseModel):
     # A cached_property lives in the instance __dict__: far cheaper to read per event than a
     # pydantic private attribute.
     @cached_property
+    def effective_rules(self) -> list[Rule]:
+        """The policy's rules, then the :data:`DEFAULT_RULES` of flows it has no rule for."""
+        own = {rule.flow for rule in self.rules}
+        return [*self.rules, *(r for r in DEFAULT_RULES if r.flow not in own)]
+
+    @cached_property
     def rules_by_flow(self) -> dict[str, Rule]:
-        """Rules indexed by flow id."""
-        return {rule.flow.value: rule for rule in self.rules}
+        """Rules indexed by flow id (defaults included)."""
+        return {rule.flow.value: rule for rule in self.effective_rules}
 
     @property
     def flows(self) -> list[Flow]:

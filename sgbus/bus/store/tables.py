@@ -117,6 +117,12 @@ obligations = Table(
     Column("answered_at", UTCDateTime(), nullable=True),
     Column("transitions", Text, nullable=False),
     Column("next_check_at", UTCDateTime(), nullable=True),
+    # Officers' actions (migration 0009): a handed-over obligation keeps the first deadline and
+    # the debtor it came from; a disputed one when its clock stopped; urgings as JSON.
+    Column("original_due_at", UTCDateTime(), nullable=True),
+    Column("handed_over_from", String(48), nullable=True),
+    Column("suspended_at", UTCDateTime(), nullable=True),
+    Column("urgings", Text, nullable=True),
 )
 Index("ix_obligations_next_check", obligations.c.next_check_at)
 Index("ix_obligations_debtor_state", obligations.c.debtor, obligations.c.state)

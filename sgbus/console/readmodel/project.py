@@ -35,7 +35,10 @@ from sgbus.bus.obligations.model import Opening
 from sgbus.console.labels import event_label, flow_label
 
 #: Event types a party claims (签收) on receipt; the department service uses the same set.
-CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})
+# An item handed over (转办, a dispute ruled to another department) is claimed like the item.
+CLAIMABLE = frozenset(
+    {"ApprovalResult", "SupervisionAction", "VerificationTask", "ItemTransfer", "DisputeRuling"}
+)
 #: Event types that are never items of work: answers, outcomes and notices about other events.
 NOTICES = frozenset(
     {

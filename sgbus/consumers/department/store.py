@@ -18,7 +18,10 @@ from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import inbox_items
 
 # Events that a recipient must claim (签收); everything else is stored for the record only.
-CLAIMABLE = frozenset({"ApprovalResult", "SupervisionAction", "VerificationTask"})
+# An item handed over (转办, a dispute ruled to another department) is claimed like the item.
+CLAIMABLE = frozenset(
+    {"ApprovalResult", "SupervisionAction", "VerificationTask", "ItemTransfer", "DisputeRuling"}
+)
 
 
 class ClaimState(StrEnum):

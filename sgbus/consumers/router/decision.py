@@ -23,6 +23,8 @@ class RoutableEvent:
     case_key: str
     region: str
     matter_code: str | None = None
+    default_recipients: tuple[str, ...] = ()
+    """Where an officer's action goes when it lists no recipients (see router.actions)."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,14 @@ def decide(source_party: str, event: RoutableEvent, directory: Directory) -> Del
     uncovered = directory.region_problem(event.region)
     if uncovered is not None:
         return Reject(DeadLetterReason.OTHER, uncovered)
-    if event.recipients:
-        unknown = sorted(set(event.recipients) - set(known))
+    recipients = event.recipients or event.default_recipients
+    if recipients:
+        unknown = sorted(set(recipients) - set(known))
         if unknown:
             return Reject(
                 DeadLetterReason.UNKNOWN_PARTY, f"unknown recipient(s): {', '.join(unknown)}"
             )
-        return Deliver(_unique(event.recipients))
+        return Deliver(_unique(recipients))
     if event.event_type in CATALOGUE_ROUTED and event.matter_code:
         supervisors = directory.supervisors_of_matter(event.matter_code, event.region)
         if supervisors:

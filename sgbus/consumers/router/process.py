@@ -30,6 +30,7 @@ from sgbus.bus.events import (
 from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC, inbox_topic
 from sgbus.bus.serde import DecodeError, Serde
 from sgbus.bus.validation import validate_event
+from sgbus.consumers.router.actions import action_refusal, default_recipients
 from sgbus.consumers.router.decision import (
     Deliver,
     Directory,
@@ -123,14 +124,19 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory, pool: Po
         return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if isinstance(event, CaseAssignment):
         return _assign(rec, match.group(1), event, serde, directory, pool)
-    decision = decide(match.group(1), routable(event), directory)
+    refused = action_refusal(match.group(1), event, directory)
+    if refused is not None:
+        reason, detail, paths = refused
+        return _reject(serde, rec, reason, detail, event, directory, paths)
+    decision = decide(match.group(1), routable(event, directory), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
     return _deliver(rec, event, decision)
 
 
-def routable(event: Event) -> RoutableEvent:
-    """The facts :func:`decide` needs from a decoded event."""
+def routable(event: Event, directory: AssignmentDirectory | None = None) -> RoutableEvent:
+    """The facts :func:`decide` needs from a decoded event (with ``directory``, where an
+    officer's action without recipients goes)."""
     env = event.envelope
     return RoutableEvent(
         event_id=str(env.event_id),
@@ -140,6 +146,7 @@ def routable(event: Event) -> RoutableEvent:
         case_key=env.case_key,
         region=env.region,
         matter_code=event.matter.code if isinstance(event, ApprovalResult) else None,
+        default_recipients=default_recipients(event, directory) if directory else (),
     )
 
 

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
+from sgbus.bus.obligations.actions import ItemAction
 from sgbus.bus.obligations.model import Answer, Opening, Outcome
 from sgbus.bus.store.offsets import next_offsets_of, save_offsets
 from sgbus.bus.store.outbox import OutgoingMessage, enqueue
 from sgbus.bus.store.tables import consumer_offsets
 from sgbus.consumers.watchdog.interpret import Interpreted
+from sgbus.consumers.watchdog.item_actions import ActionsResult, DeadlineOf, apply_actions
 from sgbus.consumers.watchdog.ledger import BatchResult, apply_batch
 
 TopicPartition = tuple[str, int]
@@ -33,6 +35,8 @@ class Applied:
     """The records applied now (not those already applied before)."""
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     """Offsets stored for the group, to mirror to Kafka for lag monitoring."""
+    actions: ActionsResult = field(default_factory=ActionsResult)
+    """Officers' actions applied, and those that named no obligation."""
 
 
 def apply_interpreted(
@@ -43,21 +47,31 @@ def apply_interpreted(
     ends: dict[TopicPartition, int],
     messages: Callable[[Sequence[Outcome]], list[OutgoingMessage]],
     dead_letters: Callable[[Sequence[Interpreted]], list[OutgoingMessage]] | None = None,
+    deadline_of: DeadlineOf | None = None,
 ) -> Applied:
     """Apply ``items`` (and the end-of-partition offsets ``ends``) not applied before.
 
     ``dead_letters`` gives the outbox rows setting aside the fresh items that could not be
-    read; without it such an item is an error (never passed silently).
+    read; without it such an item is an error (never passed silently). ``deadline_of`` counts
+    the period of an obligation handed over by an officer's action; without it an action is an
+    error too.
     """
     parts = {i.partition for i in items} | {p for _, p in ends}
     stored = stored_offsets(conn, group_id, topic, parts)
     fresh = [i for i in items if i.offset >= stored.get(i.partition, 0)]
     openings: list[Opening] = []
     answers: list[Answer] = []
+    actions: list[ItemAction] = []
     for item in fresh:
         openings += item.openings
         answers += item.answers
+        actions += item.actions
     result = apply_batch(conn, openings, answers)
+    done = ActionsResult()
+    if actions:
+        if deadline_of is None:
+            raise ValueError(f"{len(actions)} officer action(s) and no way to count deadlines")
+        done = apply_actions(conn, actions, deadline_of, result)
     enqueue(conn, messages(result.outcomes))
     unread = [i for i in fresh if i.dead_letter is not None]
     if unread:
@@ -67,7 +81,7 @@ def apply_interpreted(
     nexts = advance_offsets(next_offsets_of((i.topic, i.partition, i.offset) for i in fresh), ends)
     nexts = {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)}
     save_offsets(conn, group_id, nexts)
-    return Applied(result, fresh, nexts)
+    return Applied(result, fresh, nexts, done)
 
 
 def stored_offsets(

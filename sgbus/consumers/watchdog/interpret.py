@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sgbus.bus.events import DeadLetterReason, event_type_of
+from sgbus.bus.obligations.actions import ItemAction
 from sgbus.bus.obligations.model import Answer, Opening
 from sgbus.bus.obligations.regional import AnyIngestor
 from sgbus.bus.serde import DecodeError, Serde
@@ -29,6 +30,7 @@ class Interpreted:
     offset: int
     openings: tuple[Opening, ...] = ()
     answers: tuple[Answer, ...] = ()
+    actions: tuple[ItemAction, ...] = ()
     sender: str | None = None
     """The event's sender; None when the record could not be decoded."""
     event_type: str | None = None
@@ -77,6 +79,7 @@ def interpret(
                 raw.offset,
                 tuple(got.openings),
                 tuple(got.answers),
+                tuple(got.actions),
                 audit.event.envelope.sender,
                 event_type_of(audit.event),
                 skipped=tuple(got.skipped),

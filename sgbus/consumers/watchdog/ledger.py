@@ -237,6 +237,11 @@ def recompute_provisional_by_region(
     return changes, kept
 
 
+def save_changed(conn: Connection, obs: Sequence[Obligation]) -> None:
+    """Write the state, history and deadline of ``obs`` (changed by an officer's action)."""
+    _save_all(conn, obs, _MUTABLE | _DEADLINE)
+
+
 def _save_all(
     conn: Connection, obs: Sequence[Obligation], columns: frozenset[str] | None = None
 ) -> None:
@@ -258,6 +263,8 @@ _MUTABLE = frozenset(
         "answered_at",
         "transitions",
         "next_check_at",
+        "suspended_at",
+        "urgings",
     }
 )
 _DEADLINE = frozenset({"due_at", "remind_at", "provisional"})
@@ -302,6 +309,14 @@ def to_row(ob: Obligation) -> dict[str, Any]:
         # offset the instants arrived with.
         "transitions": json.dumps([[s, t.astimezone(UTC).isoformat()] for s, t in ob.transitions]),
         "next_check_at": next_check_at(ob),
+        "original_due_at": o.original_due_at,
+        "handed_over_from": o.handed_over_from,
+        "suspended_at": ob.suspended_at,
+        "urgings": (
+            json.dumps([[e, t.astimezone(UTC).isoformat()] for e, t in ob.urgings])
+            if ob.urgings
+            else None
+        ),
     }
 
 
@@ -323,6 +338,8 @@ def from_row(r: Any) -> Obligation:
         escalate_to=r.escalate_to,
         source=r.source,
         anchor_at=r.anchor_at,
+        original_due_at=r.original_due_at,
+        handed_over_from=r.handed_over_from,
     )
     return Obligation(
         opening=opening,
@@ -332,4 +349,6 @@ def from_row(r: Any) -> Obligation:
         answer_event_id=r.answer_event_id,
         answered_at=r.answered_at,
         transitions=tuple((s, datetime.fromisoformat(t)) for s, t in json.loads(r.transitions)),
+        suspended_at=r.suspended_at,
+        urgings=tuple((e, datetime.fromisoformat(t)) for e, t in json.loads(r.urgings or "[]")),
     )

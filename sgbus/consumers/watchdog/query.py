@@ -84,4 +84,8 @@ def as_json(ob: Obligation) -> dict[str, Any]:
         "answer_event_id": ob.answer_event_id,
         "answered_at": iso(ob.answered_at),
         "transitions": [[s, iso(t)] for s, t in ob.transitions],
+        "suspended_at": iso(ob.suspended_at),
+        "original_due_at": iso(o.original_due_at),
+        "handed_over_from": o.handed_over_from,
+        "urgings": [[e, iso(t)] for e, t in ob.urgings],
     }

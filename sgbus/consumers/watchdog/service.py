@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -34,7 +34,7 @@ from confluent_kafka import Consumer, KafkaException
 from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine
 
-from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.calendar import Deadline, WorkingCalendar
 from sgbus.bus.deadletter_payload import DROP, PayloadPolicy
 from sgbus.bus.obligations.model import Outcome, State
 from sgbus.bus.obligations.regional import AnyIngestor
@@ -333,12 +333,15 @@ class Watchdog:
                 batch.ends,
                 self._messages,
                 dead_letters_for(self.serde, batch.records, self._payload),
+                self._deadline_of,
             )
         self._unapplied.pop(0)
         stats.consumed += len(applied.records)
         for item in applied.records:
             self._report(item, stats)
         self._count(applied.result, stats)
+        for why in applied.actions.skipped:
+            log.warning("officer action changed no obligation", why=why)
         try:
             mirror_to_kafka(self.consumer, applied.next_offsets)
         except KafkaException as exc:  # only for lag metrics: the store has the offsets
@@ -423,6 +426,13 @@ class Watchdog:
             if not outcomes:
                 return
             stats.relayed += self._relay_pending()
+
+    def _deadline_of(
+        self, flow: str, region: str, at: datetime
+    ) -> tuple[Deadline, Deadline | None]:
+        """The period of ``flow`` counted from ``at``, for an obligation handed over."""
+        policy = self.ingestor.policy
+        return policy.deadline(flow, at, self.calendar), policy.reminder(flow, at, self.calendar)
 
     def _messages(self, outcomes: Sequence[Outcome]) -> list[Any]:
         return outcome_messages(
