@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from sgbus.bus.claims import build_claim
 from sgbus.bus.events import Event
 from sgbus.connectors.sql.tables import inbox_table, outbox_table
 from sgbus.connectors.testing import SinkConformance
@@ -167,6 +168,105 @@ class TestSqlOutboxConformance(SourceConformance):
     @pytest.fixture
     def source(self, stack: StackEndpoints, tmp_path: Path) -> Iterator[SqliteOutbox]:
         system = SqliteOutbox(stack, tmp_path)
+        try:
+            yield system
+        finally:
+            system.process.stop()
+            system.close()
+
+
+class SqliteClaims:
+    """A department's system that records claims in its ``sgbus_inbox``."""
+
+    metrics_name = "sql-claims"
+
+    def __init__(self, stack: StackEndpoints, workdir: Path) -> None:
+        self.bus = ConformanceBus.fresh(stack, "conf-sql-claims")
+        self.party = self.bus.party
+        self.workdir = workdir
+        self.url = f"sqlite:///{workdir / 'department.db'}"
+        self.engine = create_engine(self.url, connect_args={"timeout": 30})
+        self.table = inbox_table()
+        self.table.metadata.create_all(self.engine)
+        (self.metrics_port,) = free_ports(1)
+        self.config = {
+            "party": self.party,
+            "url": self.url,
+            "batch_size": 10,
+            **quick_settings(workdir, self.metrics_port),
+        }
+        self.process: ServiceProcess = ConnectorProcess(
+            "sql-claims", self.config, workdir, self.bus.environment()
+        )
+        self._items = ApprovalResults("weihai-approval")
+        self._claimed: dict[str, Event] = {}
+
+    def events(self, n: int) -> list[Event]:
+        """The claims the department will record (their items kept to offer)."""
+        claims: list[Event] = []
+        for item in self._items.make(n):
+            claim = build_claim(item, self.party, item.envelope.occurred_at, officer="王五")
+            self._claimed[str(claim.envelope.event_id)] = item
+            claims.append(claim)
+        return claims
+
+    def offer(self, events: Sequence[Event]) -> None:
+        with self.engine.begin() as conn:
+            for claim in events:
+                item = self._claimed[str(claim.envelope.event_id)]
+                conn.execute(
+                    insert(self.table).values(
+                        event_id=str(item.envelope.event_id),
+                        event_type="ApprovalResult",
+                        case_key=item.envelope.case_key,
+                        payload=item.model_dump_json(),
+                        received_at=item.envelope.occurred_at,
+                        claimed_at=claim.envelope.occurred_at,
+                        claimed_by="王五",
+                    )
+                )
+
+    def offer_invalid(self) -> None:
+        """A claim recorded on an item that is not claimed (a notice)."""
+        (item,) = self._items.make(1)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(self.table).values(
+                    event_id=str(item.envelope.event_id),
+                    event_type="RejectionNotice",
+                    case_key=item.envelope.case_key,
+                    payload="{}",
+                    received_at=item.envelope.occurred_at,
+                    claimed_at=item.envelope.occurred_at,
+                )
+            )
+
+    def refusals(self) -> list[str]:
+        c = self.table.c
+        with self.engine.connect() as conn:
+            return [
+                r[0] for r in conn.execute(select(c.claim_error).where(c.claim_error.is_not(None)))
+            ]
+
+    def broken_configurations(self) -> Iterable[tuple[ServiceProcess, str]]:
+        for i, (key, value) in enumerate([("url", "nope"), ("batch_size", 0)]):
+            workdir = self.workdir / f"bad{i}"
+            workdir.mkdir()
+            yield (
+                ConnectorProcess(
+                    "sql-claims", {**self.config, key: value}, workdir, self.bus.environment()
+                ),
+                key,
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class TestSqlClaimsConformance(SourceConformance):
+    @pytest.fixture
+    def source(self, stack: StackEndpoints, tmp_path: Path) -> Iterator[SqliteClaims]:
+        system = SqliteClaims(stack, tmp_path)
         try:
             yield system
         finally:

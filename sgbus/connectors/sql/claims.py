@@ -49,7 +49,11 @@ class SqlClaimSource(OnTable, Source[SqlConfig]):
             claim = build_claim(item, self.context.party, row.claimed_at, officer=officer)
             ref = f"{self.table.name} item {row.event_id}"
             records.append(SourceRecord(claim, self.table.name, row.event_id, ref))
-        self._mark_error(refused)
+        if refused:  # dead-lettered first, then marked, as every refused record
+            for event_id, reason in refused:
+                self.context.errant.report_unreadable(f"{self.table.name} item {event_id}", reason)
+            self.context.errant.flush()
+            self._mark_error(refused)
         return records
 
     def committed(self, records: Sequence[SourceRecord], receipts: Sequence[Receipt]) -> None:
