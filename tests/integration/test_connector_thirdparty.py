@@ -5,6 +5,7 @@ class, collected here so that it runs on this session's stack."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,5 +39,6 @@ def test_the_installed_connector_is_found_through_its_entry_point() -> None:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "COLUMNS": "200"},  # a table wide enough not to wrap the origin
     ).stdout
     assert "sgbus-folder-sink" in listing
