@@ -39,7 +39,15 @@ class SqlInboxSink(OnTable, Sink[SqlConfig]):
         database refuses the batch for its content (a constraint, a value too long), the items
         are inserted one by one and those it refuses are dead-lettered."""
         now = datetime.now(UTC)
-        rows = [inbox_row(r, now, self._claim_deadline) for r in records]
+        rows, kept = [], []
+        for record in records:
+            try:
+                rows.append(inbox_row(record, now, self._claim_deadline))
+            except ValueError as exc:  # e.g. a year the calendar cannot count in
+                self.context.errant.report_inbox(record, f"not flattened: {type(exc).__name__}")
+                continue
+            kept.append(record)
+        records = kept
         try:
             with self.db.engine.begin() as conn:
                 insert_ignore(conn, self.table, rows)
