@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy import Engine, Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from sgbus.bus.claims import build_claim
@@ -98,18 +98,18 @@ class TestSqlInboxConformance(SinkConformance):
         yield {**good, "table": "sgbus inbox; drop"}, "table"
 
 
-class SqliteOutbox:
-    """A department with a SQLite database, inserting rows into ``sgbus_outbox``."""
+class _SqliteDepartment:
+    """A department with a SQLite database holding ``table``, and a source connector on it."""
 
-    metrics_name = "sql-outbox"
+    metrics_name: str
 
-    def __init__(self, stack: StackEndpoints, workdir: Path) -> None:
-        self.bus = ConformanceBus.fresh(stack, "conf-sql-outbox")
+    def __init__(self, stack: StackEndpoints, workdir: Path, table: Table) -> None:
+        self.bus = ConformanceBus.fresh(stack, f"conf-{self.metrics_name}")
         self.party = self.bus.party
         self.workdir = workdir
         self.url = f"sqlite:///{workdir / 'department.db'}"
         self.engine = create_engine(self.url, connect_args={"timeout": 30})
-        self.table = outbox_table()
+        self.table = table
         self.table.metadata.create_all(self.engine)
         (self.metrics_port,) = free_ports(1)
         self.config = {
@@ -119,8 +119,27 @@ class SqliteOutbox:
             "batch_size": 10,
         }
         self.process: ServiceProcess = ConnectorProcess(
-            "sql-outbox", self.config, workdir, self.bus.environment()
+            self.metrics_name, self.config, workdir, self.bus.environment()
         )
+
+    def broken_configurations(self) -> Iterable[tuple[ServiceProcess, str]]:
+        for i, (key, value) in enumerate([("url", "nope"), ("batch_size", 0)]):
+            workdir = self.workdir / f"bad{i}"
+            workdir.mkdir()
+            config = {**self.config, key: value}
+            yield ConnectorProcess(self.metrics_name, config, workdir, self.bus.environment()), key
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class SqliteOutbox(_SqliteDepartment):
+    """A department with a SQLite database, inserting rows into ``sgbus_outbox``."""
+
+    metrics_name = "sql-outbox"
+
+    def __init__(self, stack: StackEndpoints, workdir: Path) -> None:
+        super().__init__(stack, workdir, outbox_table())
         self._results = ApprovalResults(self.party)
 
     def events(self, n: int) -> list[Event]:
@@ -149,20 +168,6 @@ class SqliteOutbox:
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(select(c.reason).where(c.status == "rejected"))]
 
-    def broken_configurations(self) -> Iterable[tuple[ServiceProcess, str]]:
-        for i, (key, value) in enumerate([("url", "nope"), ("batch_size", 0)]):
-            workdir = self.workdir / f"bad{i}"
-            workdir.mkdir()
-            yield (
-                ConnectorProcess(
-                    "sql-outbox", {**self.config, key: value}, workdir, self.bus.environment()
-                ),
-                key,
-            )
-
-    def close(self) -> None:
-        self.engine.dispose()
-
 
 class TestSqlOutboxConformance(SourceConformance):
     @pytest.fixture
@@ -175,29 +180,13 @@ class TestSqlOutboxConformance(SourceConformance):
             system.close()
 
 
-class SqliteClaims:
+class SqliteClaims(_SqliteDepartment):
     """A department's system that records claims in its ``sgbus_inbox``."""
 
     metrics_name = "sql-claims"
 
     def __init__(self, stack: StackEndpoints, workdir: Path) -> None:
-        self.bus = ConformanceBus.fresh(stack, "conf-sql-claims")
-        self.party = self.bus.party
-        self.workdir = workdir
-        self.url = f"sqlite:///{workdir / 'department.db'}"
-        self.engine = create_engine(self.url, connect_args={"timeout": 30})
-        self.table = inbox_table()
-        self.table.metadata.create_all(self.engine)
-        (self.metrics_port,) = free_ports(1)
-        self.config = {
-            "party": self.party,
-            "url": self.url,
-            "batch_size": 10,
-            **quick_settings(workdir, self.metrics_port),
-        }
-        self.process: ServiceProcess = ConnectorProcess(
-            "sql-claims", self.config, workdir, self.bus.environment()
-        )
+        super().__init__(stack, workdir, inbox_table())
         self._items = ApprovalResults("weihai-approval")
         self._claimed: dict[str, Event] = {}
 
@@ -247,20 +236,6 @@ class SqliteClaims:
             return [
                 r[0] for r in conn.execute(select(c.claim_error).where(c.claim_error.is_not(None)))
             ]
-
-    def broken_configurations(self) -> Iterable[tuple[ServiceProcess, str]]:
-        for i, (key, value) in enumerate([("url", "nope"), ("batch_size", 0)]):
-            workdir = self.workdir / f"bad{i}"
-            workdir.mkdir()
-            yield (
-                ConnectorProcess(
-                    "sql-claims", {**self.config, key: value}, workdir, self.bus.environment()
-                ),
-                key,
-            )
-
-    def close(self) -> None:
-        self.engine.dispose()
 
 
 class TestSqlClaimsConformance(SourceConformance):
