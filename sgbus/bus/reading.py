@@ -11,6 +11,7 @@ from confluent_kafka import (
     OFFSET_BEGINNING,
     TIMESTAMP_NOT_AVAILABLE,
     Consumer,
+    KafkaException,
     Message,
     TopicPartition,
 )
@@ -18,6 +19,8 @@ from confluent_kafka import (
 from sgbus.bus.headers import header_map
 from sgbus.bus.kafka_clients import make_consumer
 from sgbus.bus.settings import Settings
+from sgbus.runtime.backoff import Backoff
+from sgbus.runtime.faults import is_transient
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,10 @@ def read_to_end(settings: Settings, topics: Iterable[str], timeout_s: float = 60
     """Every committed record of ``topics`` up to their end as of the call (missing topics
     are skipped). Raises TimeoutError if the end is not reached in time."""
     consumer = make_consumer(settings, reader_group(settings))
+    deadline = time.monotonic() + timeout_s
     try:
-        ends = _ends(consumer, topics)
+        ends = _ends(consumer, topics, deadline)
         consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in ends])
-        deadline = time.monotonic() + timeout_s
         while ends:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"end of {sorted({t for t, _ in ends})} not reached")
@@ -74,14 +77,29 @@ def timestamp_ms(m: Message) -> int | None:
     return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
 
 
-def _ends(consumer: Consumer, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+def _ends(
+    consumer: Consumer, topics: Iterable[str], deadline: float
+) -> dict[tuple[str, int], int]:
     meta = consumer.list_topics(timeout=30).topics
     ends = {}
     for topic in topics:
         if topic not in meta:
             continue
         for p in meta[topic].partitions:
-            _low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)
+            high = _high_watermark(consumer, TopicPartition(topic, p), deadline)
             if high > 0:
                 ends[(topic, p)] = high
     return ends
+
+
+def _high_watermark(consumer: Consumer, tp: TopicPartition, deadline: float) -> int:
+    # A broker that has just started or failed over answers "not leader" or "load in
+    # progress" for a few seconds: that is waited out, up to the read's own deadline.
+    backoff = Backoff(initial_s=0.2, maximum_s=2.0)
+    while True:
+        try:
+            return int(consumer.get_watermark_offsets(tp, timeout=30)[1])
+        except KafkaException as exc:
+            if not is_transient(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(backoff.next_delay())
