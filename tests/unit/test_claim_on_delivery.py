@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,19 +14,24 @@ from pydantic import ValidationError
 from sgbus.bus import headers as h
 from sgbus.bus.calendar import default_calendar
 from sgbus.bus.catalogue import example_catalogue
-from sgbus.bus.claims import build_claim, claim_event_id
+from sgbus.bus.claims import build_claim, build_delivery_claim, claim_event_id
 from sgbus.bus.events import CaseAssignment, Claim, ClaimMode, new_envelope
 from sgbus.bus.obligations.ingest import Ingestor
 from sgbus.bus.policy import PRESETS, ClaimingMode, Policy, load_preset
 from sgbus.bus.regions.regime import single
 from sgbus.bus.serde import Serde, build_serde
+from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.validation import validate_event
+from sgbus.consumers.department.apply import Department, apply_batch
+from sgbus.consumers.department.intake import Batch, Position, Received
+from sgbus.consumers.department.store import find_items
 from sgbus.consumers.router.delivery_claims import RegionClaimModes
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.pool import no_pool
 from sgbus.consumers.router.process import route_record
 from sgbus.consumers.router.records import InRecord
 from sgbus.demo.synthetic import approval_result
+from tests.department_events import approval
 from tests.watchdog_kit import Scene, at, audit, city_catalogue
 
 SOURCE = "《某市审管联动协同规定》第八条 (推送即认领)"
@@ -227,3 +233,32 @@ def test_the_same_push_under_the_explicit_preset_opens_the_claim_obligation() ->
 def test_claim_ids_do_not_depend_on_who_records_them() -> None:
     item = uuid.uuid4()
     assert claim_event_id(item, "weihai-drc") == claim_event_id(str(item), "weihai-drc")
+
+
+# -- the department's store -----------------------------------------------------------------
+
+
+def test_a_department_records_the_claim_made_on_delivery_and_claims_no_more(
+    tmp_path: Path, serde: Serde
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'dept.db'}")
+    migrate(engine)
+    party = "wh-market"
+    item = approval(1, party)
+    claim = build_delivery_claim(item, party, T0)
+    batch = Batch(
+        [
+            Received(Position("sg.wh-market.inbox", 0, n), event, serde.encode(event, "t"))
+            for n, event in enumerate((item, claim))
+        ]
+    )
+    dept = Department(party, "g", "sg.wh-market.outbox", serde, claim_on_receipt=True)
+    with engine.begin() as conn:
+        applied = apply_batch(conn, dept, batch, T0)
+        rows = {r["event_id"]: r for r in find_items(conn, party)}
+    # Claimed on delivery: the integrated system makes no claim of its own.
+    assert applied.claimed_on_delivery == 1 and applied.claims == []
+    row = rows[str(item.envelope.event_id)]
+    assert row["claim_state"] == "claimed" and row["claim_mode"] == "ON_DELIVERY"
+    assert row["claim_event_id"] == str(claim.envelope.event_id)
+    engine.dispose()
