@@ -19,6 +19,9 @@ _CLAIM_NS = uuid.UUID("0b7f6c3e-8d1a-4f0e-9c57-3a2d41e5b6f8")
 #: Note carried by claims the party's own system makes on receipt (mode INTEGRATED).
 INTEGRATED_NOTE = "integrated: claimed on receipt by the department's own system"
 
+#: Note carried by claims the router records on delivery (mode ON_DELIVERY).
+ON_DELIVERY_NOTE = "on delivery: the policy counts the push as the claim (推送即认领)"
+
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
@@ -59,6 +62,18 @@ def build_claim(
         officer=ContactPerson(name=officer) if officer else None,
         claimed_at=at,
         note=INTEGRATED_NOTE if integrated else None,
+    )
+
+
+def build_delivery_claim(cause: Event, party: str, at: datetime) -> Claim:
+    """The claim of ``cause`` the router records for ``party`` as it delivers it, where the
+    policy counts the push as the claim. Addressed to the sender and to ``party`` itself (its
+    store learns the item is claimed); its id is the one any later claim by ``party`` has."""
+    claim = build_claim(cause, party, at)
+    recipients = list(dict.fromkeys([cause.envelope.sender, party]))
+    envelope = claim.envelope.model_copy(update={"recipients": recipients})
+    return claim.model_copy(
+        update={"envelope": envelope, "mode": ClaimMode.ON_DELIVERY, "note": ON_DELIVERY_NOTE}
     )
 
 

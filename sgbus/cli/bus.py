@@ -21,6 +21,7 @@ from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli import _startup, app
 from sgbus.cli._errors import user_errors
+from sgbus.consumers.router.delivery_claims import RegionClaimModes
 from sgbus.consumers.router.directory import CatalogueDirectory, RegionalDirectory
 from sgbus.consumers.router.lookup import find_unassigned
 from sgbus.consumers.router.process import AssignmentDirectory
@@ -80,7 +81,8 @@ def router_run(
     directory = _directory(settings)
     stop = StopSignal().install()
     serde = serde_for(settings.acting_as(principals.ROUTER))
-    router = Router(settings, serde, directory, instance, stop=stop)
+    modes = RegionClaimModes(_startup.regions(settings))
+    router = Router(settings, serde, directory, instance, stop=stop, modes=modes)
     monitoring = serve_service_metrics(settings, "router", GROUP_ID, router.lag_reader())
     tune_for_service()
     try:
@@ -89,7 +91,8 @@ def router_run(
         if monitoring is not None:
             monitoring.close()
     console.print(
-        f"routed {stats.routed}, dead-lettered {stats.dead_lettered}, aborts {stats.aborts}"
+        f"routed {stats.routed}, dead-lettered {stats.dead_lettered}, aborts {stats.aborts},"
+        f" claims on delivery {stats.claims_on_delivery}"
     )
 
 

@@ -31,12 +31,20 @@ def _period(rule: Rule, policy: Policy) -> str:
     return text
 
 
+def _claiming(policy: Policy) -> str:
+    """How departments claim approval results under ``policy``, with its source."""
+    if policy.claims_on_delivery:
+        return f"claim on delivery (推送即认领, {policy.claim_mode_source})"
+    return "explicit claim (认领)"
+
+
 def policy_table(policy: Policy) -> Table:
     """One row per rule: who owes what, by when, and what happens at expiry."""
     table = Table(
         title=f"{policy.name}: {policy.title}",
         caption=f"region {policy.region or '-'};"
         f" 及时 = {policy.promptly_working_days} WD by default;"
+        f" {_claiming(policy)};"
         " WD = working days, the day of the event not counted",
     )
     for column in ("flow", "obligation", "period", "at expiry", "source"):

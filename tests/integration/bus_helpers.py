@@ -15,6 +15,7 @@ from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli.bus import all_parties
+from sgbus.consumers.router.delivery_claims import ClaimModes
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.process import AssignmentDirectory
 from sgbus.consumers.router.service import Router, RouterStats
@@ -49,9 +50,13 @@ def results(n: int, seed: int, matters: list[str], base_serial: int) -> list[App
 
 @contextmanager
 def running_router(
-    settings: Settings, instance: str = "test", directory: AssignmentDirectory | None = None
+    settings: Settings,
+    instance: str = "test",
+    directory: AssignmentDirectory | None = None,
+    modes: ClaimModes | None = None,
 ) -> Iterator[RouterStats]:
-    """A router in a background thread for the block (on the example catalogue by default)."""
+    """A router in a background thread for the block (on the example catalogue by default;
+    ``modes`` says which regions claim on delivery, by default none)."""
     stop = threading.Event()
     router = Router(
         settings,
@@ -59,6 +64,7 @@ def running_router(
         directory or CatalogueDirectory(CATALOGUE),
         instance,
         stop=stop,
+        modes=modes,
     )
     thread = threading.Thread(target=router.run, daemon=True)
     thread.start()

@@ -214,6 +214,7 @@ def test_non_resident_documents_are_not_checked_as_resident_ids() -> None:
         ("ConsultationReply", {"deemed": True, "position": "DISAGREE"}, "position"),
         ("ConsultationReply", {"reply": None}, "reply"),
         ("Claim", {"mode": "AUTOMATIC"}, "officer"),
+        ("Claim", {"mode": "ON_DELIVERY"}, "officer"),
         ("CaseTransferDecision", {"acceptance": "NOT_ACCEPTED"}, "case_filed"),
         ("VerificationResult", {"outcome": "FALSE_COMMITMENT", "follow_up": None}, "follow_up"),
         ("StatusReport", {"period_end": datetime.date(2026, 3, 31)}, "period_end"),
@@ -240,3 +241,45 @@ def test_validation_accepts_a_model_built_in_code() -> None:
     assert isinstance(event, ApprovalResult)
     check_event(event)
     assert event_class("ApprovalResult") is ApprovalResult
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"url": "ftp://files.weihai.gov.example/a.pdf"},
+            "must be an absolute http:// or https:// URL with a host and without blanks",
+        ),
+        ({"url": "https://user:pw@files.example/a.pdf"}, "must be an absolute http:// or https://"),
+        ({"url": "https:///a.pdf"}, "must be an absolute http:// or https://"),
+        ({"url": "https://files.example/a b.pdf"}, "must be an absolute http:// or https://"),
+        ({"sha256": "3F1B" * 16}, "must be 64 lower-case hex digits"),
+        ({"sha256": "3f1b" * 15}, "must be 64 lower-case hex digits"),
+        ({"size_bytes": -1}, "must not be negative"),
+        ({"media_type": "pdf"}, "must be a media type such as application/pdf"),
+        ({"title": " "}, "must not be blank"),
+    ],
+)
+def test_material_references_are_checked(changes: dict[str, Any], message: str) -> None:
+    fields = {f"material_references__0__{k}": v for k, v in changes.items()}
+    issues = _issues(_with(golden_event("ApprovalResult"), **fields))
+    (path,) = issues
+    assert path == f"material_references[0].{next(iter(changes))}"
+    assert issues[path].startswith(message)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://10.1.2.3:8080/dzzz?id=7", "HTTPS://zzk.example/a.ofd#p1", "https://zzk.example"],
+)
+def test_plain_web_urls_pass(url: str) -> None:
+    event = _with(golden_event("ApprovalResult"), material_references__0__url=url)
+    assert _issues(event) == {}
+
+
+def test_an_approval_result_without_material_references_is_fine() -> None:
+    # Senders built on ApprovalResult v1 know no such field: it defaults to none.
+    data = golden_event("ApprovalResult").model_dump(mode="json")
+    del data["material_references"]
+    event = ApprovalResult.model_validate(data)
+    assert event.material_references == [] and _issues(event) == {}

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from sgbus.bus.events._base import Int32, Int64, Record, UtcMillis
 
-__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'DisputeRuling', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'ItemTransfer', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'RejectionNotice', 'ResponsibilityDispute', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'Urging', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
+__all__ = ['EVENT_CLASSES', 'ActionItem', 'AgendaItem', 'ApprovalOutcome', 'ApprovalResult', 'Attachment', 'AutoClaim', 'CaseAssignment', 'CaseTransfer', 'CaseTransferDecision', 'ChangeDecisionOutcome', 'Claim', 'ClaimMode', 'ConsultationLetter', 'ConsultationPosition', 'ConsultationReply', 'ConsultationTopic', 'ContactPerson', 'DeadLetter', 'DeadLetterReason', 'DeemedConsent', 'DisputeRuling', 'Envelope', 'Escalation', 'Event', 'IdDocumentType', 'ItemTransfer', 'KafkaHeader', 'LegalBasis', 'LicenceCategory', 'LicenceChangeAction', 'LicenceChangeDecision', 'LicenceChangeRequest', 'LicenceDecisionKind', 'LicenceEffect', 'Licensee', 'LicenseeKind', 'MaterialKind', 'MaterialReference', 'Matter', 'MeetingAgenda', 'MeetingMinutes', 'ObligationBreach', 'ObligationRef', 'ObligationReminder', 'Organisation', 'PartyStatus', 'PolicyChangeKind', 'PolicyChangeNotice', 'PolicyChangeReceipt', 'RejectionNotice', 'ResponsibilityDispute', 'ReviewConclusion', 'SpecialReviewMode', 'SpecialReviewOpinion', 'SpecialReviewRequest', 'SpecialReviewStep', 'StatusReport', 'SubmittedMaterial', 'SupervisionAction', 'SupervisionActionKind', 'TransferAcceptance', 'Urging', 'VerificationOutcome', 'VerificationResult', 'VerificationTask']
 
 
 class ApprovalOutcome(StrEnum):
@@ -33,12 +33,13 @@ class ChangeDecisionOutcome(StrEnum):
 
 
 class ClaimMode(StrEnum):
-    """认领方式 — How an event was claimed (安丘 第十八条(一)). Symbols: MANUAL=人工认领 (a liaison officer); AUTOMATIC=逾期由系统自动认领 (the watchdog at expiry); INTEGRATED=对接系统收到即认领 (the department's own system, on receipt); UNKNOWN=未识别 (a symbol this reader does not know yet)."""
+    """认领方式 — How an event was claimed (安丘 第十八条(一)). Symbols: MANUAL=人工认领 (a liaison officer); AUTOMATIC=逾期由系统自动认领 (the watchdog at expiry); INTEGRATED=对接系统收到即认领 (the department's own system, on receipt); ON_DELIVERY=推送即认领 (the router, on delivery to the department's inbox, where the policy counts the push as the claim: 济南 推送即认领, 晋城 推送完成即视为接收); UNKNOWN=未识别 (a symbol this reader does not know yet)."""
 
     MANUAL = 'MANUAL'
     AUTOMATIC = 'AUTOMATIC'
     UNKNOWN = 'UNKNOWN'
     INTEGRATED = 'INTEGRATED'
+    ON_DELIVERY = 'ON_DELIVERY'
 
 
 class ConsultationPosition(StrEnum):
@@ -138,6 +139,16 @@ class LicenseeKind(StrEnum):
     LEGAL_PERSON = 'LEGAL_PERSON'
     INDIVIDUAL_BUSINESS = 'INDIVIDUAL_BUSINESS'
     NATURAL_PERSON = 'NATURAL_PERSON'
+    UNKNOWN = 'UNKNOWN'
+
+
+class MaterialKind(StrEnum):
+    """材料类别 — What a referenced document is. Symbols: APPLICATION_MATERIAL=申请材料 (what the applicant submitted); ELECTRONIC_LICENCE=电子证照 (the licence issued, in its electronic form); DECISION_DOCUMENT=决定文书 (the licence decision document); OTHER=其他材料; UNKNOWN=未识别 (a symbol this reader does not know yet)."""
+
+    APPLICATION_MATERIAL = 'APPLICATION_MATERIAL'
+    ELECTRONIC_LICENCE = 'ELECTRONIC_LICENCE'
+    DECISION_DOCUMENT = 'DECISION_DOCUMENT'
+    OTHER = 'OTHER'
     UNKNOWN = 'UNKNOWN'
 
 
@@ -319,6 +330,19 @@ class Licensee(Record):
     address: str | None = Field(default=None, description='地址 — Address (registered or residential).')
 
 
+class MaterialReference(Record):
+    """材料引用 — A material or 电子证照 of an approval result, by reference: where a department fetches it over HTTP(S), and the digest that proves it got the very document; never the bytes."""
+
+    AVRO_NAME: ClassVar[str] = 'sgbus.events.MaterialReference'
+
+    kind: MaterialKind = Field(description='材料类别 — 申请材料, 电子证照, 决定文书 or 其他.')
+    title: str = Field(description='材料名称 — Human-readable title, e.g. 食品经营许可证（电子证照）.')
+    url: str = Field(description='地址 — Absolute http: or https: URL the department fetches the document from.')
+    sha256: str = Field(description="摘要 — SHA-256 of the document's bytes, 64 lower-case hex digits.")
+    media_type: str = Field(description='媒体类型 — IANA media type, e.g. application/pdf or application/ofd.')
+    size_bytes: Int64 = Field(description='大小 — Size of the document in bytes.')
+
+
 class Matter(Record):
     """事项 — A licensing matter of the catalogue."""
 
@@ -384,7 +408,7 @@ class ApprovalResult(Event):
     """审批结果 — A licence decision pushed by the approval bureau to the supervising departments (F1; 安丘 第十八条(二), 营口 第八条, 双公示 行政许可)."""
 
     AVRO_NAME: ClassVar[str] = 'sgbus.events.ApprovalResult'
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     matter: Matter = Field(description='事项 — The licensing matter (事项名称 and code).')
     decision_kind: LicenceDecisionKind = Field(description='许可决定类型 — 设立, 延续, 变更 or 注销.')
@@ -407,6 +431,7 @@ class ApprovalResult(Event):
     commitment_based: bool = Field(default=False, description='告知承诺 — True if decided under 告知承诺 (commitment instead of prior proof; a VerificationTask may follow).')
     related_document_number: str | None = Field(default=None, description='原决定文书号 — For 延续/变更/注销: number of the decision this one renews, changes or cancels.')
     attachments: list[Attachment] = Field(default_factory=list, description='附件 — Attachments, by reference; never inline.')
+    material_references: list[MaterialReference] = Field(default_factory=list, description="材料与电子证照 — The result's materials and 电子证照, each by kind, title, http(s) URL, SHA-256, media type and size; never the bytes.")
     remarks: str | None = Field(default=None, description='备注 — Remarks.')
 
 
@@ -471,13 +496,13 @@ class Claim(Event):
     """认领 — A party confirms receipt of an event it must act on (F2, F4, F6; 安丘 第十八条(一), 营口 第十七条 签收)."""
 
     AVRO_NAME: ClassVar[str] = 'sgbus.events.Claim'
-    SCHEMA_VERSION: ClassVar[int] = 2
+    SCHEMA_VERSION: ClassVar[int] = 3
 
     claimed_event_id: uuid.UUID = Field(description='被认领事件编号 — Event id of the event claimed.')
     claimed_event_type: str = Field(description='被认领事件类型 — Record name of the event claimed, e.g. ApprovalResult, SupervisionAction, VerificationTask.')
-    mode: ClaimMode = Field(description='认领方式 — Manual, or automatic at expiry.')
+    mode: ClaimMode = Field(description="认领方式 — Manual, by the department's own system on receipt, on delivery where the policy counts the push as the claim, or automatic at expiry.")
     claimed_by: str = Field(description='认领方 — Party id that claims (for automatic claims: on whose behalf).')
-    officer: ContactPerson | None = Field(default=None, description='经办人 — Officer who claimed; null for automatic claims.')
+    officer: ContactPerson | None = Field(default=None, description='经办人 — Officer who claimed; null for automatic, integrated and on-delivery claims.')
     claimed_at: UtcMillis = Field(description='认领时间 — When the claim was made, UTC.')
     note: str | None = Field(default=None, description='备注 — Remarks.')
 

@@ -13,6 +13,7 @@ from sgbus.bus.policy.loader import (
 from sgbus.bus.policy.model import (
     FLOW_ANSWERS,
     Anchor,
+    ClaimingMode,
     EventTypeName,
     ExpiryAction,
     Flow,
@@ -26,6 +27,7 @@ __all__ = [
     "FLOW_ANSWERS",
     "PRESETS",
     "Anchor",
+    "ClaimingMode",
     "EventTypeName",
     "ExpiryAction",
     "Flow",

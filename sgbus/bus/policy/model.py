@@ -106,6 +106,20 @@ class ExpiryAction(StrEnum):
     ESCALATE = "escalate"  # handed to escalate_to for action
 
 
+class ClaimingMode(StrEnum):
+    """How a department claims (认领) the approval results pushed to it.
+
+    ``explicit``: the department claims within the ``claim`` rule's period, and the watchdog
+    holds it to that (安丘 第十八条(一), 聊城). ``on-delivery``: the push is the claim (济南
+    推送即认领, 晋城 "推送完成即视为接收"): the router records a Claim of mode ``ON_DELIVERY`` on
+    the department's behalf as it delivers, so no claim obligation exists; the obligations
+    that follow the claim (verification, feedback) are tracked as always.
+    """
+
+    EXPLICIT = "explicit"
+    ON_DELIVERY = "on-delivery"
+
+
 def _names(*classes: type[Event]) -> frozenset[str]:
     return frozenset(event_type_of(cls) for cls in classes)
 
@@ -259,7 +273,43 @@ class Policy(BaseModel):
             " reason, as consent; otherwise such an answer does not answer the letter"
         ),
     )
+    claim_mode: ClaimingMode = Field(
+        default=ClaimingMode.EXPLICIT,
+        description=(
+            "explicit: departments claim approval results within the claim rule's period;"
+            " on-delivery: delivery to the department's inbox is the claim (推送即认领), recorded"
+            " by the router as a Claim of mode ON_DELIVERY, and the policy has no claim rule"
+        ),
+    )
+    claim_mode_source: str | None = Field(
+        default=None,
+        min_length=3,
+        description="document title and article that makes the push the claim (on-delivery)",
+    )
     rules: list[Rule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _claim_mode_consistent(self) -> Self:
+        if self.claim_mode is ClaimingMode.EXPLICIT:
+            if self.claim_mode_source is not None:
+                raise ValueError("claim_mode_source is only for claim_mode: on-delivery")
+            return self
+        if self.claim_mode_source is None:
+            raise ValueError(
+                "claim_mode: on-delivery needs claim_mode_source (the document and article"
+                " that counts the push as the claim)"
+            )
+        if any(rule.flow is Flow.CLAIM for rule in self.rules):
+            raise ValueError(
+                "claim_mode: on-delivery makes the push the claim, so there is nothing to claim"
+                " later: remove the 'claim' rule"
+            )
+        return self
+
+    @property
+    def claims_on_delivery(self) -> bool:
+        """Whether delivering an approval result to a department is its claim."""
+        return self.claim_mode is ClaimingMode.ON_DELIVERY
 
     @model_validator(mode="after")
     def _one_rule_per_flow(self) -> Self:

@@ -15,6 +15,7 @@ from sgbus.bus.validation.codes import (
     sha256_problem,
     uri_problem,
     uscc_problem,
+    web_url_problem,
 )
 
 FLOW_IDS = frozenset(
@@ -108,6 +109,7 @@ CHECKS: dict[str, Check] = {
     "sha256": _simple(sha256_problem),
     "media_type": _simple(media_type_problem),
     "uri": _simple(uri_problem),
+    "web_url": _simple(web_url_problem),
     "flow": lambda v, f, p: None if v in FLOW_IDS else f"{v!r} is not a known flow id",
     "non_negative": lambda v, f, p: "must not be negative" if v < 0 else None,
     "positive": lambda v, f, p: "must be at least 1" if v < 1 else None,

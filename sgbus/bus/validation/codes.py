@@ -62,6 +62,8 @@ _MEDIA_TYPE = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;.*)?$"
 )
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+# A host without user info (no credentials in a URL on the bus), then a path, query or fragment.
+_WEB_URL = re.compile(r"^https?://[^/?#\s@]+(?:[/?#]\S*)?$", re.IGNORECASE)
 _MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^(\+?86[- ]?)?(0\d{2,3}[- ]?)?[2-9]\d{6,7}([- ]?(转|ext\.?|x)?\d{1,6})?$")
 _SERVICE = re.compile(r"^(95\d{3,6}|1[0-2]\d{3}|400[- ]?\d{3}[- ]?\d{4})$")
@@ -147,3 +149,10 @@ def media_type_problem(value: str) -> str | None:
 def uri_problem(value: str) -> str | None:
     """``None`` for an absolute URI with a scheme and no blanks."""
     return None if _URI.fullmatch(value) else "must be an absolute URI (scheme:...) without blanks"
+
+
+def web_url_problem(value: str) -> str | None:
+    """``None`` for an absolute ``http:`` or ``https:`` URL with a host and no blanks."""
+    if _WEB_URL.fullmatch(value):
+        return None
+    return "must be an absolute http:// or https:// URL with a host and without blanks"

@@ -92,9 +92,13 @@ def _consultation_reply(d: dict[str, Any]) -> Iterator[Problem]:
         yield "reply", "a reply that is not deemed needs its text"
 
 
+#: Claims made by a system, not by a person: the watchdog at expiry, the router on delivery.
+_NO_OFFICER = frozenset({"AUTOMATIC", "ON_DELIVERY"})
+
+
 def _claim(d: dict[str, Any]) -> Iterator[Problem]:
-    if str(d["mode"]) == "AUTOMATIC" and d.get("officer") is not None:
-        yield "officer", "an automatic claim has no officer"
+    if str(d["mode"]) in _NO_OFFICER and d.get("officer") is not None:
+        yield "officer", f"a claim of mode {d['mode']} has no officer"
 
 
 def _transfer_decision(d: dict[str, Any]) -> Iterator[Problem]:

@@ -1,7 +1,8 @@
 """An event as rows of Chinese label and value, for the item page. Pure.
 
 Labels come from the contracts' field descriptions; enum symbols are shown by their Chinese
-name; nested records become groups; attachments keep their address so the page can link it.
+name; nested records become groups; attachments and material references keep their address so
+the page can link it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from sgbus.console.labels import field_label, symbol_labels
 
 #: The envelope's fields are shown in their own section; these are not useful to an officer.
 _HIDDEN = frozenset({"envelope", "original_value", "schema_version"})
+
+#: Fields holding a document's address (Attachment.uri, MaterialReference.url): shown as a link
+#: when it is a web address (never another scheme, e.g. javascript:).
+_LINKED = frozenset({"uri", "url"})
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,8 @@ def _row(name: str, label: str, annotation: Any, value: Any) -> FieldRow:
     if record is not None and isinstance(value, list):
         groups = [rows_of(record, v, hidden=frozenset()) for v in value if isinstance(v, dict)]
         return FieldRow(name, label, text=None if groups else "—", children=groups)
-    link = (
-        value if name == "uri" and isinstance(value, str) and value.startswith("https://") else None
-    )
+    web = isinstance(value, str) and value.lower().startswith(("https://", "http://"))
+    link = value if name in _LINKED and web else None
     return FieldRow(name, label, text=_text(annotation, value), link=link)
 
 

@@ -24,6 +24,7 @@ from sgbus.consumers.department.intake import (
     Received,
     auto_claim_notice,
     claim_message,
+    delivery_claim,
     integrated_claims,
     to_item,
 )
@@ -57,6 +58,7 @@ class Applied:
     new: list[InboxItem]
     claims: list[Claim]
     auto_claimed: int
+    claimed_on_delivery: int = 0
 
 
 def apply_batch(conn: Connection, dept: Department, batch: Batch, now: datetime) -> Applied:
@@ -64,11 +66,39 @@ def apply_batch(conn: Connection, dept: Department, batch: Batch, now: datetime)
     watchdog's auto-claims and the undecodable records, and save the next offsets."""
     by_id = {str(r.event.envelope.event_id): r for r in batch.received}
     new = store_items(conn, dept.party, [to_item(r, now) for r in batch.received])
-    claims = claim_on_receipt(conn, dept, new, by_id, now) if dept.claim_on_receipt else []
+    pushed = record_delivery_claims(conn, dept.party, new, by_id)
+    # An item the router claimed on delivery in this batch needs no claim of our own.
+    unclaimed = [item for item in new if item.event_id not in pushed]
+    claims = claim_on_receipt(conn, dept, unclaimed, by_id, now) if dept.claim_on_receipt else []
     auto = record_auto_claims(conn, dept.party, new, by_id)
     record_rejected(conn, dept.party, batch.undecodable, now)
     save_offsets(conn, dept.group, next_offsets_of(batch.positions()))
-    return Applied(new, claims, auto)
+    return Applied(new, claims, auto, len(pushed))
+
+
+def record_delivery_claims(
+    conn: Connection, party: str, new: list[InboxItem], by_id: dict[str, Received]
+) -> set[str]:
+    """Record the claims the router made for the party on delivery (推送即认领); return the
+    ids of the items they claimed."""
+    claimed: set[str] = set()
+    for item in new:
+        claim = delivery_claim(by_id[item.event_id].event, party)
+        if claim is None:
+            continue
+        item_id = str(claim.claimed_event_id)
+        if mark_claimed(
+            conn,
+            item_id,
+            ClaimMode.ON_DELIVERY,
+            party,
+            claim.claimed_at,
+            str(claim.envelope.event_id),
+        ):
+            claimed.add(item_id)
+        else:
+            log.info("claim on delivery for an item not pending here", item=item_id)
+    return claimed
 
 
 def claim_on_receipt(

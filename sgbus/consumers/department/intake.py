@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sgbus.bus import headers as h
 from sgbus.bus.claims import build_claim, child_traceparent
-from sgbus.bus.events import AutoClaim, Claim, Event, event_type_of
+from sgbus.bus.events import AutoClaim, Claim, ClaimMode, Event, event_type_of
 from sgbus.bus.store.outbox import OutgoingMessage
 from sgbus.consumers.department.store import CLAIMABLE, InboxItem
 
@@ -95,6 +95,18 @@ def auto_claim_notice(event: Event, party: str) -> AutoClaimNotice | None:
         auto_claim_event_id=str(event.envelope.event_id),
         at=event.claimed_at,
     )
+
+
+def delivery_claim(event: Event, party: str) -> Claim | None:
+    """``event`` if it is the claim the router recorded for ``party`` on delivering an item
+    (推送即认领, mode ON_DELIVERY); None for anything else."""
+    if (
+        isinstance(event, Claim)
+        and event.mode is ClaimMode.ON_DELIVERY
+        and event.claimed_by == party
+    ):
+        return event
+    return None
 
 
 def integrated_claims(

@@ -38,6 +38,12 @@ from sgbus.consumers.router.decision import (
     RoutableEvent,
     decide,
 )
+from sgbus.consumers.router.delivery_claims import (
+    ClaimModes,
+    ExplicitClaims,
+    claim_records,
+    delivery_claims,
+)
 from sgbus.consumers.router.notices import field_paths, notice_record, rejection_notice
 from sgbus.consumers.router.pool import PoolCheck, no_pool
 from sgbus.consumers.router.records import InRecord, OutRecord
@@ -70,6 +76,8 @@ class Routed:
     notified: str | None = None  # the party told of the rejection
     replay_dropped: bool = False  # a replay of an event already delivered
     unassigned: bool = False  # an approval result routed to the unassigned pool
+    #: Parties whose claim the router recorded on delivery (推送即认领).
+    claimed_on_delivery: tuple[str, ...] = ()
     #: A rejection's dead letter, payload not sealed yet (:func:`route_record` writes it).
     dead_letter: DeadLetter | None = None
 
@@ -81,13 +89,16 @@ def route_record(
     replays: ReplayCheck | None = None,
     pool: PoolCheck | None = None,
     payload: PayloadPolicy = DROP,
+    modes: ClaimModes | None = None,
 ) -> Routed:
     """Everything to write for one consumed record; ``replays`` decides about replayed dead
     letters (without it every replay counts as new), ``pool`` remembers the unassigned pool
     (without it nothing was pooled before), ``payload`` how a dead letter keeps the refused
-    payload (without it, not at all)."""
+    payload (without it, not at all), ``modes`` which regions claim on delivery (without it,
+    none)."""
     pool = no_pool() if pool is None else pool
-    routed = _route(rec, serde, directory, pool)
+    at = _Routing(serde, directory, pool, modes or ExplicitClaims())
+    routed = _route(rec, at)
     if routed.dead_letter is not None:
         return _set_aside(routed, rec.key, serde, payload)
     dead_letter_id = replay_of(rec.headers)
@@ -106,7 +117,18 @@ def _once(routed: Routed, event_id: str, dead_letter_id: str, replays: ReplayChe
     return replace(routed, out=[*routed.out, replays.deliver(event_id, dead_letter_id)])
 
 
-def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory, pool: PoolCheck) -> Routed:
+@dataclass(frozen=True)
+class _Routing:
+    """What routing a record consults besides the record."""
+
+    serde: Serde
+    directory: AssignmentDirectory
+    pool: PoolCheck
+    modes: ClaimModes
+
+
+def _route(rec: InRecord, at: _Routing) -> Routed:
+    serde, directory = at.serde, at.directory
     match = _OUTBOX.match(rec.topic)
     if not match:
         return _reject(serde, rec, _DLR.OTHER, f"{rec.topic} is not an outbox", None, directory)
@@ -123,7 +145,7 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory, pool: Po
         paths = field_paths(issues)
         return _reject(serde, rec, _DLR.VALIDATION_FAILED, detail, event, directory, paths)
     if isinstance(event, CaseAssignment):
-        return _assign(rec, match.group(1), event, serde, directory, pool)
+        return _assign(rec, match.group(1), event, at)
     refused = action_refusal(match.group(1), event, directory)
     if refused is not None:
         reason, detail, paths = refused
@@ -131,7 +153,7 @@ def _route(rec: InRecord, serde: Serde, directory: AssignmentDirectory, pool: Po
     decision = decide(match.group(1), routable(event, directory), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
-    return _deliver(rec, event, decision)
+    return _deliver(rec, event, decision, at)
 
 
 def routable(event: Event, directory: AssignmentDirectory | None = None) -> RoutableEvent:
@@ -150,7 +172,7 @@ def routable(event: Event, directory: AssignmentDirectory | None = None) -> Rout
     )
 
 
-def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
+def _deliver(rec: InRecord, event: Event, decision: Deliver, at: _Routing) -> Routed:
     assert rec.value is not None
     key = rec.key if rec.key is not None else event.envelope.case_key.encode()
     event_id = str(event.envelope.event_id)
@@ -163,10 +185,15 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
     if decision.unassigned:
         # On the pool's inbox copy too: `sgbus assign` finds pooled results there.
         base[h.UNASSIGNED] = "1"
-    at = rec.timestamp_ms
-    out = [OutRecord(inbox_topic(p), key, rec.value, base, at) for p in decision.parties]
+    ts = rec.timestamp_ms
+    out = [OutRecord(inbox_topic(p), key, rec.value, base, ts) for p in decision.parties]
     audit = {**base, h.DELIVERED_TO: h.format_parties(decision.parties)}
-    out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit, at))
+    out.append(OutRecord(AUDIT_TOPIC, key, rec.value, audit, ts))
+    # After the audit copy of the push, on the same key: the watchdog reads push, then claim.
+    parties = () if decision.unassigned else decision.parties
+    claims = delivery_claims(event, parties, ts, at.modes)
+    for claim in claims:
+        out += claim_records(claim, rec, key, at.serde)
     return Routed(
         out,
         event_type_of(event),
@@ -174,6 +201,7 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
         decision.parties,
         event_id=event_id,
         unassigned=decision.unassigned and isinstance(event, ApprovalResult),
+        claimed_on_delivery=tuple(c.claimed_by for c in claims),
     )
 
 
@@ -207,15 +235,9 @@ def assignment_refusal(
     return None
 
 
-def _assign(
-    rec: InRecord,
-    source: str,
-    event: CaseAssignment,
-    serde: Serde,
-    directory: AssignmentDirectory,
-    pool: PoolCheck,
-) -> Routed:
+def _assign(rec: InRecord, source: str, event: CaseAssignment, at: _Routing) -> Routed:
     """Deliver the assigned original to the chosen departments; audit both records."""
+    serde, directory, pool = at.serde, at.directory, at.pool
     decision = decide(source, routable(event), directory)
     if isinstance(decision, Reject):
         return _reject(serde, rec, decision.reason, decision.detail, event, directory)
@@ -245,7 +267,7 @@ def _assign(
         {h.ASSIGNED_BY: str(event.envelope.event_id)},
         rec.timestamp_ms,
     )
-    routed = _deliver(assigned, original, Deliver(tuple(event.assigned_to)))
+    routed = _deliver(assigned, original, Deliver(tuple(event.assigned_to)), at)
     own_id = str(event.envelope.event_id)
     own_audit = OutRecord(
         AUDIT_TOPIC,
@@ -266,6 +288,7 @@ def _assign(
         source,
         routed.delivered_to,
         event_id=own_id,
+        claimed_on_delivery=routed.claimed_on_delivery,
     )
 
 

@@ -30,6 +30,7 @@ from sgbus.bus.parties import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from sgbus.bus.reading import timestamp_ms
 from sgbus.bus.serde import Serde
 from sgbus.bus.settings import Settings
+from sgbus.consumers.router.delivery_claims import ClaimModes
 from sgbus.consumers.router.pool import PoolLedger, read_pool
 from sgbus.consumers.router.process import AssignmentDirectory, Routed, route_record
 from sgbus.consumers.router.records import InRecord
@@ -49,7 +50,7 @@ SERVICE = "router"
 GROUP_ID = "sgbus-router"
 OUTBOX_PATTERN = r"^sg\..+\.outbox$"
 #: Events the router writes itself; their schema ids are resolved before the first batch.
-ROUTER_OWN_EVENTS: tuple[str, ...] = ("DeadLetter", "RejectionNotice")
+ROUTER_OWN_EVENTS: tuple[str, ...] = ("DeadLetter", "RejectionNotice", "Claim")
 
 
 @dataclass
@@ -61,6 +62,7 @@ class RouterStats:
     dead_lettered: int = 0
     aborts: int = 0
     replays_dropped: int = 0
+    claims_on_delivery: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
@@ -80,10 +82,12 @@ class Router:
         batch_size: int = 500,
         *,
         stop: threading.Event | None = None,
+        modes: ClaimModes | None = None,
     ) -> None:
         settings = settings.acting_as(principals.ROUTER)
         self._serde = serde
         self._directory = directory
+        self._modes = modes
         self._stop = stop if stop is not None else StopSignal()
         instance = instance or socket.gethostname()
         # A short session lets the group hand a killed instance's partitions to the others
@@ -167,7 +171,15 @@ class Router:
         self._pending = records
         replays, pool = self._replays.batch(), self._pool.batch()
         results = [
-            route_record(_in_record(m), self._serde, self._directory, replays, pool, self._payload)
+            route_record(
+                _in_record(m),
+                self._serde,
+                self._directory,
+                replays,
+                pool,
+                self._payload,
+                self._modes,
+            )
             for m in records
         ]
         try:
@@ -206,6 +218,7 @@ class Router:
                 self.stats.replays_dropped += 1
                 continue
             self.stats.routed += 1
+            self.stats.claims_on_delivery += len(r.claimed_on_delivery)
             metrics.record_event_in(SERVICE, r.sender or "other", r.event_type or "other")
             for party in r.delivered_to:
                 metrics.record_event_out(SERVICE, party, r.event_type or "other")
