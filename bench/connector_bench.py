@@ -3,6 +3,11 @@ inbox to the target (sinks) and from the source to the broker (sources), each co
 own process, as it runs in production.
 
     .venv/bin/python bench/connector_bench.py               # 3,000 records, 3 runs each
+    .venv/bin/python bench/connector_bench.py --db postgresql --only sdk,sql-inbox,sql-outbox
+
+``--db postgresql`` puts the SQL bridge's tables in a throw-away PostgreSQL server from the
+machine's binaries (a fresh database per run, ``fsync=off`` as in the tests); ``sdk`` is the
+publisher SDK's ``publish_many`` of the same events, the rate the SQL bridge is compared with.
 
 Sinks: the party's inbox is filled first, then the connector is started and timed from its
 first delivery to its last (start-up excluded). Sources: the records are put in place (rows in
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -37,6 +43,7 @@ from sgbus.connectors.testing.process import ConnectorProcess
 from sgbus.connectors.testing.receiver import WebhookReceiver
 from sgbus.connectors.testing.watch import OutboxWatcher
 from sgbus.connectors.webhook.signing import new_secret
+from sgbus.producers.publisher import Publisher
 from sgbus.stack.local import LocalStack
 from sgbus.stack.testing import StackEndpoints, endpoints_of, throwaway_stack_config
 from tests.integration.bus_helpers import results
@@ -59,6 +66,53 @@ def timed(progress: Callable[[], int], n: int, proc: ConnectorProcess) -> float:
         time.sleep(0.05)
 
 
+class Targets:
+    """Where the SQL bridge's tables live: a SQLite file per run, or a fresh database per run
+    on one PostgreSQL server."""
+
+    def __init__(self, db: str) -> None:
+        self.server = None
+        if db == "postgresql":
+            from tests.fixtures.postgres import PrivateServer
+
+            self.server = PrivateServer()
+            self.server.start()
+
+    def url(self, tmp: Path) -> str:
+        """A new, empty database for one run."""
+        if self.server is None:
+            return f"sqlite:///{tmp / 'dept.db'}"
+        import psycopg
+
+        name = f"bench_{tmp.name.replace('-', '_')}"
+        dsn = self.server.url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.server.url.rsplit("/", 1)[0] + f"/{name}"
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.remove()
+
+
+TARGETS: Targets
+
+
+def sdk_run(stack: StackEndpoints, tmp: Path, kind: str, n: int) -> tuple[float, float]:
+    """The publisher SDK in this process: ``publish_many`` of n approval results."""
+    bus = ConformanceBus.fresh(stack, "bench-sdk")
+    events = [
+        e.model_copy(update={"envelope": e.envelope.model_copy(update={"sender": bus.party})})
+        for e in results(n, seed=9, matters=["WH-A1-001"], base_serial=9_000_000)
+    ]
+    with Publisher(bus.party, bus.settings) as publisher:
+        publisher.publish_many(events[:10])  # connect and fetch the schema id first
+        start = time.monotonic()
+        publisher.publish_many(events[10:])
+        seconds = time.monotonic() - start
+    return (n - 10) / seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def sink_run(stack: StackEndpoints, tmp: Path, kind: str, n: int) -> tuple[float, float]:
     bus = ConformanceBus.fresh(stack, f"bench-{kind}")
     bus.feed(n)
@@ -69,7 +123,7 @@ def sink_run(stack: StackEndpoints, tmp: Path, kind: str, n: int) -> tuple[float
         config |= {"url": receiver.url, "secret": receiver.secret}
         progress: Callable[[], int] = lambda: len(receiver.stored)  # noqa: E731
     else:
-        url = f"sqlite:///{tmp / 'dept.db'}"
+        url = TARGETS.url(tmp)
         config |= {"url": url}
         engine, table = create_engine(url), inbox_table()
         table.metadata.create_all(engine)
@@ -98,7 +152,7 @@ def source_run(stack: StackEndpoints, tmp: Path, kind: str, n: int) -> tuple[flo
     config: dict[str, Any] = {"party": bus.party, "batch_size": 500, "poll_interval_s": 0.1,
                               "state_db": f"sqlite:///{tmp / 'state.db'}"}  # fmt: skip
     if kind == "sql-outbox":
-        url = f"sqlite:///{tmp / 'dept.db'}"
+        url = TARGETS.url(tmp)
         engine, table = create_engine(url), outbox_table()
         table.metadata.create_all(engine)
         with engine.begin() as conn:
@@ -137,7 +191,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--only", default=",".join(RUNS), help="comma-separated, of: " + ", ".join(RUNS)
+    )
     args = parser.parse_args()
+    global TARGETS
+    TARGETS = Targets(args.db)
     with tempfile.TemporaryDirectory() as tmp:
         home = Settings().home.expanduser()
         stack = LocalStack(throwaway_stack_config(home, Path(tmp) / "stack"))
@@ -145,8 +205,8 @@ def main() -> None:
         try:
             endpoints = endpoints_of(stack, info, "bench")
             os.environ.update(endpoints.environment())
-            for kind, run in (("webhook", sink_run), ("sql-inbox", sink_run),
-                              ("sql-outbox", source_run), ("file-drop", source_run)):  # fmt: skip
+            for kind in args.only.split(","):
+                run = RUNS[kind]
                 rates, peaks = [], []
                 for i in range(args.runs):
                     work = Path(tmp) / f"{kind}-{i}"
@@ -162,7 +222,16 @@ def main() -> None:
                 )
         finally:
             stack.down()
+            TARGETS.close()
 
+
+RUNS: dict[str, Callable[[StackEndpoints, Path, str, int], tuple[float, float]]] = {
+    "sdk": sdk_run,
+    "webhook": sink_run,
+    "sql-inbox": sink_run,
+    "sql-outbox": source_run,
+    "file-drop": source_run,
+}
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,7 @@ from sgbus.bus.obligations.ingest import AuditRecord, Ingestor
 from sgbus.bus.policy import load_policy
 from sgbus.bus.store import make_engine, migrate
 from sgbus.console.readmodel.project import project
+from sgbus.console.readmodel.service import deadline_of
 from sgbus.console.readmodel.write import Projected, write_batch
 from sgbus.console.runtime import Console
 from sgbus.console.web.app import create_app
@@ -78,11 +79,10 @@ def feed(console: Console, *records: AuditRecord, first_offset: int = 0) -> None
     for i, record in enumerate(records):
         got = ingestor.ingest(record)
         projection = project(record, got.openings, record.event.envelope.occurred_at, b"raw")
-        batch.append(
-            Projected(0, first_offset + i, projection, tuple(got.openings), tuple(got.answers))
-        )
+        opened = (tuple(got.openings), tuple(got.answers), tuple(got.actions))
+        batch.append(Projected(0, first_offset + i, projection, *opened))
     with console.engine.begin() as conn:
-        write_batch(conn, "sgbus-console", "sg.audit", batch, {})
+        write_batch(conn, "sgbus-console", "sg.audit", batch, {}, deadline_of(ingestor))
 
 
 def client_for(console: Console) -> TestClient:

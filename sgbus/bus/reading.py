@@ -77,9 +77,7 @@ def timestamp_ms(m: Message) -> int | None:
     return ms if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else None
 
 
-def _ends(
-    consumer: Consumer, topics: Iterable[str], deadline: float
-) -> dict[tuple[str, int], int]:
+def _ends(consumer: Consumer, topics: Iterable[str], deadline: float) -> dict[tuple[str, int], int]:
     meta = consumer.list_topics(timeout=30).topics
     ends = {}
     for topic in topics:

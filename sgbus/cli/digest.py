@@ -73,7 +73,8 @@ def send(
         bool, typer.Option("--dry-run", help="print what each recipient would get; send nothing")
     ] = False,
 ) -> None:
-    """Compose and send one day's digest once (never twice to anyone: see the sent-log)."""
+    """Compose and send one day's digest, and the breach notices due to department heads,
+    once (never twice to anyone: see the sent-log)."""
     if not now and at is None:
         _startup.fail("say --now (or --at INSTANT) to send a digest outside `sgbus digest run`")
     settings, digest = _settings()
@@ -89,9 +90,11 @@ def send(
         typer.echo(f"{day} is not a working day: no digest.")
         return
     if dry_run:
-        _print_plan(compose_day(service.engine, day, instant, service.names, digest), digest)
+        notices = [m for _, m in service.breach_notices()]
+        messages = compose_day(service.engine, day, instant, service.names, digest)
+        _print_plan([*messages, *notices], digest)
         return
-    _print_outcomes(service.send_day(day))
+    _print_outcomes(service.send_day(day) + service.notify_breaches())
 
 
 def _print_plan(messages: list[Message], digest: DigestSettings) -> None:

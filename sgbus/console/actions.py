@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sgbus.bus import actions as bus_actions
 from sgbus.bus.claims import build_claim
 from sgbus.bus.events import (
     ApprovalResult,
@@ -21,12 +22,16 @@ from sgbus.bus.events import (
     ConsultationPosition,
     ConsultationReply,
     ContactPerson,
+    DisputeRuling,
     Event,
+    ItemTransfer,
     LegalBasis,
     LicenceEffect,
     Organisation,
+    ResponsibilityDispute,
     SupervisionAction,
     SupervisionActionKind,
+    Urging,
     VerificationOutcome,
     VerificationResult,
     VerificationTask,
@@ -71,24 +76,24 @@ def consultation_reply(
     text: str | None,
     now: datetime,
 ) -> ConsultationReply:
-    """The party's reply to a 函询, before consent would be deemed."""
+    """The party's reply to a 函询, before consent would be deemed: 同意, 有条件同意 (with its
+    conditions) or 不同意 (with its reason). Built as the CLI and the SDK build it, so the same
+    answer from any front end is the same event."""
     if not isinstance(letter, ConsultationLetter):
         raise ActionRefused("只能答复函询")
+    if position is ConsultationPosition.UNKNOWN:
+        raise ActionRefused("请选择答复意见:同意、有条件同意或不同意")
     if position is not ConsultationPosition.AGREE and not (text or "").strip():
-        raise ActionRefused("不同意或提出意见时须填写答复内容")
-    return ConsultationReply(
-        envelope=reply_envelope(
-            letter,
-            ConsultationReply,
-            sender=officer.party,
-            event_id=answer_id(letter, officer.party, "reply"),
-            occurred_at=now,
-        ),
-        letter_event_id=letter.envelope.event_id,
-        position=position,
-        reply=(text or "").strip() or None,
-        officer=officer.person(),
-    )
+        what = (
+            "所附条件" if position is ConsultationPosition.AGREE_WITH_COMMENTS else "不同意的理由"
+        )
+        raise ActionRefused(f"有条件同意或不同意时须填写答复内容({what})")
+    try:
+        return bus_actions.build_consultation_reply(
+            letter, officer.party, position, text, now, officer=officer.name
+        )
+    except bus_actions.ActionError:
+        raise ActionRefused("答复意见不完整") from None
 
 
 def verification_result(
@@ -199,4 +204,75 @@ def assignment(
         assigned_by=officer.name,
         original_value=original_value,
         reason=(reason or "").strip() or None,
+    )
+
+
+def _required(text: str, what: str) -> str:
+    """``text`` with its whitespace tidied; refused in Chinese when empty."""
+    tidy = " ".join(text.split())
+    if not tidy:
+        raise ActionRefused(f"须填写{what}")
+    return tidy
+
+
+def transfer(item: Event, officer: Officer, to: str, reason: str, now: datetime) -> ItemTransfer:
+    """The officer's party passes ``item`` on to department ``to`` (转办), with a reason."""
+    if to == officer.party:
+        raise ActionRefused("不能转办给本部门")
+    why = _required(reason, "转办理由")
+    return bus_actions.build_transfer(item, officer.party, to, why, now, officer=officer.name)
+
+
+def dispute(item: Event, officer: Officer, reason: str, now: datetime) -> ResponsibilityDispute:
+    """The officer's party disputes that ``item`` is its responsibility (争议); it goes to the
+    oversight office's pool and the party's claim clock stops until a ruling."""
+    why = _required(reason, "争议理由")
+    return bus_actions.build_dispute(item, officer.party, why, now, officer=officer.name)
+
+
+def ruling(
+    disputed: Event, officer: Officer, assigned_to: str, reason: str, now: datetime
+) -> DisputeRuling:
+    """The oversight office's ruling (争议裁定): the item goes back to the disputing department
+    or to ``assigned_to``. One ruling per dispute: its id is the dispute's and the office's."""
+    if not isinstance(disputed, ResponsibilityDispute):
+        raise ActionRefused("只能对职责争议作出裁定")
+    why = _required(reason, "裁定理由")
+    return bus_actions.build_ruling(disputed, officer.party, assigned_to, why, officer.name, now)
+
+
+@dataclass(frozen=True)
+class UrgedItem:
+    """The item an urging is about, as the read model lists it."""
+
+    event_id: str
+    event_type: str
+    party: str
+    region: str
+    case_key: str
+    obligation_id: str | None
+
+
+def urging(item: UrgedItem, officer: Officer, message: str, form_id: str, now: datetime) -> Urging:
+    """The oversight office urges ``item.party`` on an item (督办). Several urgings of one item
+    are several events; one form sent twice (``form_id``, fixed when the page was drawn) is
+    one, its id derived from the item, the urged party and the form."""
+    note = _required(message, "督办意见")
+    if item.party == officer.party:
+        raise ActionRefused("不能督办本单位")
+    event = bus_actions.build_urging(
+        oversight=officer.party,
+        urged_party=item.party,
+        item_event_id=item.event_id,
+        item_event_type=item.event_type,
+        region=item.region,
+        case_key=item.case_key,
+        message=note,
+        at=now,
+        obligation_id=item.obligation_id,
+    )
+    what = f"urging|{item.party}|{form_id}"
+    event_id = bus_actions.action_id(item.event_id, officer.party, what)
+    return event.model_copy(
+        update={"envelope": event.envelope.model_copy(update={"event_id": event_id})}
     )

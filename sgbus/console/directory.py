@@ -14,7 +14,9 @@ from sqlalchemy import Connection, delete, select
 from sgbus.bus.store.tables import console_officers
 from sgbus.bus.store.upsert import upsert
 
-ROLES = ("officer", "oversight", "admin")
+#: ``head`` (负责人) is reached, never logs in: the digest tells them of their department's
+#: breaches (天津's escalation to the department head).
+ROLES = ("officer", "oversight", "admin", "head")
 _PHONE = re.compile(r"^[0-9+\-() ]{5,32}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")

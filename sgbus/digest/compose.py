@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sgbus.bus.calendar import CHINA_TZ
 from sgbus.bus.catalogue.names import display_name
+from sgbus.console.labels import flow_label
 
 TITLE = "【审管联动】"
 LOGIN_HINT = "详情请登录审管联动平台查看。"
@@ -23,6 +24,7 @@ class Kind(StrEnum):
 
     OFFICER = "officer"  # a liaison officer's own party's work
     OVERSIGHT = "oversight"  # the oversight office's per-department counts
+    BREACH = "breach"  # a department head's notice of one breach (天津's escalation)
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,33 @@ class Message:
     kind: Kind
     subject: str
     body: str
+    about: str | None = None
+    """What one message of its kind is about (a breach notice: the obligation's id), so that
+    each breach is notified once and a day's digest once."""
 
     @property
     def text(self) -> str:
         """The whole message as one text (the SMS)."""
         return f"{self.subject}\n{self.body}"
+
+    @property
+    def log_kind(self) -> str:
+        """The sent-log's kind: the kind, and what the message is about if it says."""
+        return f"{self.kind.value}:{self.about}" if self.about else self.kind.value
+
+
+@dataclass(frozen=True)
+class Breach:
+    """An obligation whose deadline passed unanswered, as its department head reads it."""
+
+    obligation_id: str
+    party: str
+    name: str
+    flow: str
+    case_key: str
+    matter: str | None
+    due_at: datetime
+    breached_at: datetime
 
 
 def plan(
@@ -104,6 +128,31 @@ def plan(
             if send_empty or not mine.empty:
                 out.append(Message(r, Kind.OFFICER, *officer_message_parts(day, mine)))
     return out
+
+
+def breach_messages(breaches: Iterable[Breach], recipients: Iterable[Recipient]) -> list[Message]:
+    """One notice per breach to each head (负责人) of the department in breach; a department
+    with no head in the directory gets none (its officers still see it in the digest)."""
+    heads: dict[str, list[Recipient]] = {}
+    for r in recipients:
+        if r.role == "head":
+            heads.setdefault(r.party, []).append(r)
+    return [
+        Message(r, Kind.BREACH, *breach_message_parts(b), about=b.obligation_id)
+        for b in breaches
+        for r in heads.get(b.party, ())
+    ]
+
+
+def breach_message_parts(b: Breach) -> tuple[str, str]:
+    """Subject and body of a department head's breach notice."""
+    matter = f"({b.matter})" if b.matter else ""
+    subject = f"{TITLE}{b.name} 逾期未办理提醒"
+    body = (
+        f"事项 {b.case_key}{matter}的{flow_label(b.flow)},期限 {deadline_text(b.due_at)},"
+        f"逾期未办理,已记录在案。请督促尽快办理。\n{LOGIN_HINT}"
+    )
+    return subject, body
 
 
 def officer_message_parts(day: date, work: PartyWork) -> tuple[str, str]:

@@ -9,13 +9,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, select
 
 from sgbus.bus.calendar.timeutil import china_midnight
-from sgbus.bus.store.tables import console_items
+from sgbus.bus.obligations.model import State
+from sgbus.bus.store.tables import console_items, obligations
 from sgbus.console import directory
 from sgbus.console.readmodel.queries import ItemFilter, ItemRow, Tab, list_items, tab_counts
-from sgbus.digest.compose import Entry, PartyWork, Recipient, pick_entries
+from sgbus.digest.compose import Breach, Entry, PartyWork, Recipient, pick_entries
 
 _PAGE = 500
-ROLES = frozenset({"officer", "oversight"})
+ROLES = frozenset({"officer", "oversight", "head"})
 
 
 def parties_with_items(conn: Connection) -> list[str]:
@@ -78,9 +79,26 @@ def all_work(
 
 
 def recipients(conn: Connection) -> list[Recipient]:
-    """The directory's liaison and oversight officers, by party then name."""
+    """The directory's liaison officers, oversight officers and department heads, by party
+    then name."""
     return [
         Recipient(e.username, e.party, e.role, e.email or None, e.phone or None)
         for e in directory.entries(conn)
         if e.role in ROLES
+    ]
+
+
+def breaches(conn: Connection, names: Mapping[str, str], since: datetime) -> list[Breach]:
+    """The obligations breached at or after ``since`` (the console's sweep records them), in
+    the order they were breached."""
+    o, i = obligations.c, console_items.c
+    q = (
+        select(o.id, o.debtor, o.flow, o.case_key, i.matter_name, o.due_at, o.closed_at)
+        .outerjoin(console_items, i.obligation_id == o.id)
+        .where(o.state == State.BREACHED.value, o.closed_at >= since)
+        .order_by(o.closed_at, o.id)
+    )
+    return [
+        Breach(oid, debtor, names.get(debtor, debtor), flow, case, matter, due, closed)
+        for oid, debtor, flow, case, matter, due, closed in conn.execute(q)
     ]

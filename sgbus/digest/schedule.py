@@ -32,3 +32,14 @@ def next_send(now: datetime, at: time, calendar: WorkingCalendar) -> datetime:
     while not calendar.is_working_day(day):
         day += timedelta(days=1)
     return send_time(day, at)
+
+
+def breach_window(now: datetime, at: time, calendar: WorkingCalendar) -> datetime | None:
+    """Since when breaches are notified at ``now``: None outside a working day's hours from
+    the send time on (no messages at night, at weekends or on holidays); else the previous
+    working day's send time, so a breach recorded overnight or over a holiday is told on the
+    next working morning, and a service restarted late does not go back further."""
+    today = due_today(now, at, calendar)
+    if today is None:
+        return None
+    return send_time(calendar.subtract_working_days(today, 1), at)

@@ -15,11 +15,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.calendar.timeutil import china_date
 from sgbus.digest import sentlog
 from sgbus.digest.channels import Channel, DeliveryFailed
-from sgbus.digest.compose import Message, plan
-from sgbus.digest.gather import all_work, recipients
-from sgbus.digest.schedule import due_today, next_send
+from sgbus.digest.compose import Message, breach_messages, plan
+from sgbus.digest.gather import all_work, breaches, recipients
+from sgbus.digest.schedule import breach_window, due_today, next_send
 from sgbus.digest.settings import DigestSettings
 
 log = structlog.get_logger("sgbus.digest")
@@ -76,7 +77,11 @@ def deliver(
         for ch in reachable:
             out.append(
                 _send_once(
-                    engine, sentlog.Key(day, m.recipient.username, m.kind, ch.name), m, ch, clock
+                    engine,
+                    sentlog.Key(day, m.recipient.username, m.log_kind, ch.name),
+                    m,
+                    ch,
+                    clock,
                 )
             )
     return out
@@ -123,20 +128,49 @@ class DigestService:
         log.info("digest done", day=day.isoformat(), messages=len(messages), **counts)
         return outcomes
 
+    def breach_notices(self) -> list[tuple[date, Message]]:
+        """The breach notices due now, each with the day it counts against in the sent-log:
+        the heads' of the departments in breach, for the breaches recorded since
+        :func:`breach_window` (none outside working days' hours)."""
+        since = breach_window(self.clock(), self.settings.send_at, self.calendar)
+        if since is None:
+            return []
+        with self.engine.connect() as conn:
+            found = breaches(conn, self.names, since)
+            people = recipients(conn)
+        day_of = {b.obligation_id: china_date(b.breached_at) for b in found}
+        return [(day_of[m.about or ""], m) for m in breach_messages(found, people)]
+
+    def notify_breaches(self) -> list[Outcome]:
+        """Send the breach notices due now, each at most once (the sent-log)."""
+        outcomes: list[Outcome] = []
+        for day, m in self.breach_notices():
+            outcomes += deliver(self.engine, day, [m], self.channels, self.clock)
+        sent = sum(1 for o in outcomes if o.state == sentlog.SENT)
+        if sent:
+            log.info("breach notices sent", sent=sent)
+        return outcomes
+
     def run(self, stop: threading.Event) -> None:
-        """Wait for each working day's send time and send; a store error is retried a minute
-        later (the sent-log keeps what already went out from going again)."""
+        """Wait for each working day's send time and send; meanwhile, notify department heads
+        of breaches every ``breach_check_s``. A store error is retried a minute later (the
+        sent-log keeps what already went out from going again)."""
         done: date | None = None
         while not stop.is_set():
             now = self.clock()
             day = due_today(now, self.settings.send_at, self.calendar)
-            if day is not None and day != done:
-                try:
+            try:
+                if day is not None and day != done:
                     self.send_day(day)
                     done = day
-                except SQLAlchemyError as exc:
-                    log.error("digest failed, retrying", error=type(exc).__name__)
-                    stop.wait(60)
-                    continue
+                if self.settings.breach_check_s:
+                    self.notify_breaches()
+            except SQLAlchemyError as exc:
+                log.error("digest failed, retrying", error=type(exc).__name__)
+                stop.wait(60)
+                continue
             wake = next_send(self.clock(), self.settings.send_at, self.calendar)
-            stop.wait(min(MAX_SLEEP_S, max(1.0, (wake - self.clock()).total_seconds())))
+            stop.wait(min(self._longest_sleep(), max(1.0, (wake - self.clock()).total_seconds())))
+
+    def _longest_sleep(self) -> float:
+        return min(MAX_SLEEP_S, self.settings.breach_check_s or MAX_SLEEP_S)

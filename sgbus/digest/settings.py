@@ -58,6 +58,13 @@ class DigestSettings(BaseSettings):
     )
     sms_backoff_s: float = Field(default=1.0, gt=0, le=60, description="first retry delay")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="per request or session")
+    breach_check_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="how often, on working days from the send time on, to look for new"
+        " breaches to notify department heads (负责人) of; 0: never",
+    )
 
     @field_validator("send_at", mode="before")
     @classmethod

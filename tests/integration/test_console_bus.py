@@ -5,18 +5,31 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer
 
+from sgbus.bus.headers import EVENT_ID
+from sgbus.bus.parties import inbox_topic
 from sgbus.bus.settings import Settings
 from sgbus.console import actions
-from sgbus.console.readmodel.queries import ItemFilter, Tab, get_item, list_items, pooled_value
+from sgbus.console.readmodel.queries import (
+    ItemDetail,
+    ItemFilter,
+    Tab,
+    get_item,
+    list_items,
+    pooled_value,
+)
 from sgbus.console.runtime import Console, build_console, decode_payload
 from sgbus.producers.publisher import Publisher
+from sgbus.stack.testing import StackEndpoints
 from tests.integration.bus_helpers import CATALOGUE, bus_settings, results, running_router
+from tests.kafka_conf import client_conf
 
 pytestmark = pytest.mark.integration
 MATTER = "WH-A1-001"
@@ -109,3 +122,69 @@ def test_the_centre_assigns_a_pooled_result(console: Console) -> None:
         return mine is not None and pool is not None and pool.row.done
 
     eventually(assigned)
+
+
+def inbox_has(bootstrap: str, party: str, event_id: str, timeout_s: float = 90) -> bool:
+    """Whether an event with ``event_id`` reaches ``party``'s inbox (read from the start)."""
+    consumer = Consumer(
+        client_conf(
+            bootstrap,
+            **{
+                "group.id": f"test-inbox-{uuid.uuid4().hex[:8]}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+            },
+        )
+    )
+    consumer.subscribe([inbox_topic(party)])
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            for m in consumer.consume(500, 0.5):
+                headers = dict(m.headers() or [])
+                if m.error() is None and headers.get(EVENT_ID) == event_id.encode():
+                    return True
+        return False
+    finally:
+        consumer.close()
+
+
+def test_a_transfer_from_the_console_reaches_the_receivers_inbox(
+    console: Console, stack: StackEndpoints
+) -> None:
+    settings = Settings()
+    (result,) = results(1, seed=73, matters=[MATTER], base_serial=73_000)
+    rid = str(result.envelope.event_id)
+    (dept,) = [p.id for p in CATALOGUE.supervisors_of(MATTER, "371000")]
+    receiver = next(d for d in console.departments() if d != dept)
+    with Publisher("weihai-approval", settings) as pub:
+        pub.publish(result)
+
+    def item(party: str, event_id: str) -> ItemDetail | None:
+        with console.engine.connect() as conn:
+            return get_item(conn, event_id, party)
+
+    eventually(lambda: item(dept, rid) is not None)
+    detail = item(dept, rid)
+    assert detail is not None and detail.row.can_pass_on
+    officer = actions.Officer("li.ming", "李明", dept)
+    event = decode_payload(detail.row.event_type, detail.payload)
+    transfer = actions.transfer(event, officer, receiver, "属其他部门监管职责", datetime.now(UTC))
+    console.publisher.publish(dept, transfer)
+    tid = str(transfer.envelope.event_id)
+    assert inbox_has(stack.bootstrap, receiver, tid)
+
+    def handed_over() -> bool:
+        mine, theirs = item(dept, rid), item(receiver, tid)
+        return (
+            mine is not None
+            and mine.row.handed_to == receiver
+            and mine.row.done
+            and theirs is not None
+            and theirs.row.can_claim
+        )
+
+    eventually(handed_over)
+    theirs = item(receiver, tid)
+    assert theirs is not None and theirs.row.due_at is not None  # the receiver's own period

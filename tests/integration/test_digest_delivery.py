@@ -1,5 +1,6 @@
 """``sgbus digest send`` against a real SMTP server (aiosmtpd, with a login) and a local HTTP
-SMS gateway: exactly what each recipient got, and nothing more on a second run."""
+SMS gateway: exactly what each recipient got — the officers' and the oversight office's
+digests, and a department head's breach notice — and nothing more on a second run."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from tests.fixtures.digest_seed import week_store
+from tests.fixtures.digest_seed import CIVIL, add_item, add_officer, week_store
 
 pytestmark = pytest.mark.integration  # runs an SMTP server, an HTTP server and the CLI
 
@@ -116,6 +117,17 @@ def test_each_recipient_gets_exactly_their_digest_once(
     tmp_path: Path, smtp: tuple[Mailbox, int], gateway: tuple[Gateway, int]
 ) -> None:
     store = week_store(tmp_path / "console.db")
+    # 民政局's head, and a claim of 民政局 breached in the first seconds of Friday.
+    add_officer(store, "sun.head", CIVIL, "head", email="sun@civil.example", phone="13900000009")
+    breached = "2026-10-09T00:00:05+08:00"
+    add_item(
+        store,
+        CIVIL,
+        "WH-2026-0009",
+        "养老机构备案",
+        "2026-10-09T00:00:00+08:00",
+        breached_at=breached,
+    )
     (box, smtp_port), (gw, gw_port) = smtp, gateway
     env = {
         "SGBUS_DIGEST_STORE": str(store.url),
@@ -131,22 +143,29 @@ def test_each_recipient_gets_exactly_their_digest_once(
     }
     done = _send(tmp_path, env)
     assert done.returncode == 0, done.stderr
-    assert "4 sent, 0 failed, 0 already sent today" in done.stdout
+    assert "6 sent, 0 failed, 0 already sent today" in done.stdout
 
     civil = (
         "【审管联动】威海市民政局 2026-10-09 待办提醒",
-        "待认领 2 件,其中今日到期 1 件;已逾期 1 件。\n"
+        "待认领 2 件,其中今日到期 1 件;已逾期 2 件。\n"
         "最紧急的事项:\n"
         "- WH-2026-0001 养老机构备案 期限 2026-10-08 24:00(已逾期)\n"
+        "- WH-2026-0009 养老机构备案 期限 2026-10-08 24:00(已逾期)\n"
         "- WH-2026-0002 民办非企业单位成立登记 期限 2026-10-09 24:00\n"
         "- WH-2026-0003 养老机构备案 期限 2026-10-12 24:00\n"
         "详情请登录审管联动平台查看。",
     )
     oversight = (
         "【审管联动】2026-10-09 各部门待办汇总",
-        "威海市民政局:待认领 2,今日到期 1,已逾期 1\n"
+        "威海市民政局:待认领 2,今日到期 1,已逾期 2\n"
         "威海市住房和城乡建设局:待认领 1,今日到期 0,已逾期 0\n"
-        "合计:待认领 3,今日到期 1,已逾期 1",
+        "合计:待认领 3,今日到期 1,已逾期 2",
+    )
+    head = (
+        "【审管联动】威海市民政局 逾期未办理提醒",
+        "事项 WH-2026-0009(养老机构备案)的审批结果认领,期限 2026-10-08 24:00,"
+        "逾期未办理,已记录在案。请督促尽快办理。\n"
+        "详情请登录审管联动平台查看。",
     )
     housing = (
         "【审管联动】威海市住房和城乡建设局 2026-10-09 待办提醒\n"
@@ -157,16 +176,18 @@ def test_each_recipient_gets_exactly_their_digest_once(
     )
     assert sorted(box.mails) == [
         ("li@civil.example", *civil),
+        ("sun@civil.example", *head),
         ("zhao@oversight.example", *oversight),
     ]
     # The first SMS met a 503 and was retried: each phone got its digest once.
-    assert gw.requests == 3 and set(gw.keys) == {"k1"}
+    assert gw.requests == 4 and set(gw.keys) == {"k1"}
     assert sorted((r["mobile"], r["content"]) for r in gw.received) == [
         ("13800000001", "\n".join(civil)),
         ("13800000002", housing),
+        ("13900000009", "\n".join(head)),
     ]
 
     again = _send(tmp_path, env)
     assert again.returncode == 0, again.stderr
-    assert "0 sent, 0 failed, 4 already sent today" in again.stdout
-    assert len(box.mails) == 2 and gw.requests == 3
+    assert "0 sent, 0 failed, 6 already sent today" in again.stdout
+    assert len(box.mails) == 3 and gw.requests == 4

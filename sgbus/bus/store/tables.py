@@ -278,7 +278,7 @@ digest_log = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("recipient", String(100), primary_key=True),
-    Column("kind", String(16), primary_key=True),
+    Column("kind", String(64), primary_key=True),
     Column("channel", String(8), primary_key=True),
     Column("state", String(16), nullable=False),
     Column("started_at", UTCDateTime(), nullable=False),

@@ -5,6 +5,10 @@
 * **Answers** — the first claim, reply, result or assignment a party gave to an item, keyed by
   the item's event id, so an answer seen before its item still counts when the item arrives.
   The watchdog's auto-claims and deemed consents are answers made on the debtor's behalf.
+  An officer's transfer (转办) or dispute (争议) of an item, and the oversight office's ruling
+  on the dispute, are answers of their own kinds on the item as the party received it; the
+  ruling also answers the dispute in the office's pool. Urgings (督办) are history only: the
+  ledger counts them on the urged obligation.
 * **History** — every event of the case, with a summary free of personal data (全程留痕).
 
 Items keep the id of the obligation the same record opened for their party (the claim flow
@@ -25,8 +29,12 @@ from sgbus.bus.events import (
     Claim,
     ContactPerson,
     DeemedConsent,
+    DisputeRuling,
     Event,
+    ItemTransfer,
     Licensee,
+    ResponsibilityDispute,
+    Urging,
     event_type_of,
 )
 from sgbus.bus.obligations.fields import REPLY_TO_FIELDS, answered_request_id
@@ -51,12 +59,14 @@ NOTICES = frozenset(
         "Escalation",
         "RejectionNotice",
         "DeadLetter",
+        "Urging",
     }
 )
 #: Flows whose obligation is the item's claim, preferred as the item's deadline.
 CLAIM_FLOWS = ("claim", "supervision-claim", "verification-claim")
 
 CLAIM, REPLY, ASSIGN = "claim", "reply", "assign"
+TRANSFER, DISPUTE, RULING = "transfer", "dispute", "ruling"
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,9 @@ def project(
     raw = raw_value if record.unassigned else None
     items = [] if etype in NOTICES else _items(record, etype, openings, received_at, raw)
     answer = _answer(event, etype)
+    answers = [answer] if answer else _action_answers(event)
     history = _history(record, etype)
-    return Projection(items, [answer] if answer else [], history, _deliveries(record, etype))
+    return Projection(items, answers, history, _deliveries(record, etype))
 
 
 def _deliveries(record: AuditRecord, etype: str) -> list[dict[str, Any]]:
@@ -127,7 +138,7 @@ def _items(
                 "occurred_at": env.occurred_at,
                 "received_at": record.appended_at or received_at,
                 **keys,
-                "claimable": etype in CLAIMABLE and not record.unassigned,
+                "claimable": _claimable(record, etype, party),
                 "pooled": record.unassigned,
                 "obligation_id": _obligation_of(openings, party),
                 "payload": payload,
@@ -135,6 +146,17 @@ def _items(
             }
         )
     return rows
+
+
+def _claimable(record: AuditRecord, etype: str, party: str) -> bool:
+    """Whether ``party`` claims this item. A ruling is claimed by the department it hands the
+    item to; the disputing department only learns of it (given back, it claims the item)."""
+    if etype not in CLAIMABLE or record.unassigned:
+        return False
+    event = record.event
+    if isinstance(event, DisputeRuling):
+        return party == event.assigned_to != event.disputed_by
+    return True
 
 
 def _obligation_of(openings: Sequence[Opening], party: str) -> str | None:
@@ -195,6 +217,37 @@ def _answer(event: Event, etype: str) -> dict[str, Any] | None:
     }
 
 
+def _action_answers(event: Event) -> list[dict[str, Any]]:
+    """The answers an officer's action gives: a transfer or a dispute of the item the sender
+    received; a ruling, on the disputed item and on the dispute in the office's pool."""
+    env = event.envelope
+    officer = _officer(event)
+
+    def row(target: object, party: str, kind: str, at: datetime, who: str | None) -> dict[str, Any]:
+        return {
+            "answer_event_id": str(env.event_id),
+            "answer_type": event_type_of(event),
+            "mode": None,
+            "officer": who,
+            "answered_event_id": str(target),
+            "party": party,
+            "kind": kind,
+            "answered_at": at,
+        }
+
+    if isinstance(event, ItemTransfer):
+        return [row(event.item_event_id, env.sender, TRANSFER, event.transferred_at, officer)]
+    if isinstance(event, ResponsibilityDispute):
+        return [row(event.item_event_id, env.sender, DISPUTE, event.disputed_at, officer)]
+    if isinstance(event, DisputeRuling):
+        by = event.decided_by[:100]
+        return [
+            row(event.item_event_id, event.disputed_by, RULING, event.decided_at, by),
+            row(event.dispute_event_id, env.sender, REPLY, event.decided_at, by),
+        ]
+    return []
+
+
 def _officer(event: Event) -> str | None:
     person = getattr(event, "officer", None)
     return person.name[:100] if isinstance(person, ContactPerson) else None
@@ -223,7 +276,26 @@ def summary(event: Event, etype: str) -> str:
         return f"{label}:{event.obligation.debtor} 未在期限内办理({event.obligation.rule or ''})"
     if isinstance(event, CaseAssignment):
         return f"{label}:指派给 {'、'.join(event.assigned_to)}({event.assigned_by[:100]})"
+    action = _action_summary(event, label, officer)
+    if action is not None:
+        return action
     obligation = getattr(event, "obligation", None)
     if obligation is not None:
         return f"{label}:{obligation.debtor} · {flow_label(obligation.flow)}"
     return label + (f",经办人 {officer}" if officer else "")
+
+
+def _action_summary(event: Event, label: str, officer: str | None) -> str | None:
+    """The line of an officer's action: to whom the item went, never the reason (free text)."""
+    by = f",经办人 {officer}" if officer else ""
+    if isinstance(event, ItemTransfer):
+        return f"{label}:转给 {event.transferred_to}{by}"
+    if isinstance(event, ResponsibilityDispute):
+        return f"{label}:提请中心裁定{by}"
+    if isinstance(event, DisputeRuling):
+        if event.assigned_to == event.disputed_by:
+            return f"{label}:退回 {event.disputed_by} 办理({event.decided_by[:100]})"
+        return f"{label}:改由 {event.assigned_to} 办理({event.decided_by[:100]})"
+    if isinstance(event, Urging):
+        return f"{label}:督办 {event.urged_party}"
+    return None

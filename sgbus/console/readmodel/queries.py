@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from sgbus.bus.store.tables import console_answers, console_history, console_items, obligations
-from sgbus.console.readmodel.project import ASSIGN, CLAIM, REPLY
+from sgbus.console.readmodel.project import ASSIGN, CLAIM, DISPUTE, REPLY, RULING, TRANSFER
 
 
 class Tab(StrEnum):
@@ -102,7 +102,49 @@ class ItemRow:
     replied_at: datetime | None
     reply_type: str | None
     assigned_at: datetime | None
+    region: str
+    obligation_id: str | None
+    transferred_at: datetime | None
+    """When the party passed the item on (转办)."""
+    disputed_at: datetime | None
+    """When the party disputed the item (争议)."""
+    ruled_at: datetime | None
+    """When the oversight office ruled on the party's dispute (争议裁定)."""
+    handed_to: str | None
+    """Who got the item from the party: the transfer's receiver, or the department a ruling
+    gave it to (None when the ruling gave it back)."""
+    urgings: int
+    """How many times the oversight office urged the party on the item (督办)."""
     done: bool
+
+    @property
+    def in_dispute(self) -> bool:
+        """Disputed and not ruled yet: the clock is stopped."""
+        return self.disputed_at is not None and self.ruled_at is None
+
+    @property
+    def passed_on(self) -> bool:
+        """Transferred, or given to another department by a ruling: no longer the party's."""
+        return self.handed_to is not None and (
+            self.transferred_at is not None or self.ruled_at is not None
+        )
+
+    @property
+    def can_claim(self) -> bool:
+        """Whether the party may still claim the item (not while its dispute is open)."""
+        return (
+            self.claimable
+            and not self.done
+            and self.claimed_at is None
+            and not self.passed_on
+            and not self.in_dispute
+        )
+
+    @property
+    def can_pass_on(self) -> bool:
+        """Whether the party may still transfer or dispute the item: not claimed, transferred
+        or disputed before (a ruling that gave it back is final)."""
+        return self.can_claim and self.disputed_at is None and self.transferred_at is None
 
 
 @dataclass(frozen=True)
@@ -148,6 +190,10 @@ _o = obligations.c
 _claims = console_answers.alias("claims")
 _replies = console_answers.alias("replies")
 _assigns = console_answers.alias("assigns")
+_transfers = console_answers.alias("transfers")
+_disputes = console_answers.alias("disputes")
+_rulings = console_answers.alias("rulings")
+_handed = console_items.alias("handed")
 
 
 def _answer_join(alias: Any, kind: str) -> ColumnElement[bool]:
@@ -156,8 +202,11 @@ def _answer_join(alias: Any, kind: str) -> ColumnElement[bool]:
 
 
 def _done() -> ColumnElement[bool]:
-    """Whether the party has nothing left to do on the item (see :class:`Tab`)."""
+    """Whether the party has nothing left to do on the item (see :class:`Tab`): answered, or
+    passed on by a transfer or a ruling."""
     return case(
+        (_transfers.c.answer_event_id.is_not(None), true()),
+        (and_(_rulings.c.answer_event_id.is_not(None), _handed.c.party.is_not(None)), true()),
         (_i.claimable, _claims.c.answer_event_id.is_not(None)),
         (_i.pooled, _assigns.c.answer_event_id.is_not(None)),
         else_=or_(
@@ -197,6 +246,13 @@ def _base() -> Select[Any]:
         _replies.c.answered_at.label("replied_at"),
         _replies.c.answer_type.label("reply_type"),
         _assigns.c.answered_at.label("assigned_at"),
+        _i.region,
+        _i.obligation_id,
+        _transfers.c.answered_at.label("transferred_at"),
+        _disputes.c.answered_at.label("disputed_at"),
+        _rulings.c.answered_at.label("ruled_at"),
+        _handed.c.party.label("handed_to"),
+        _o.urgings,
         done,
     ).select_from(_joined())
 
@@ -208,13 +264,27 @@ def _joined() -> Any:
         .outerjoin(_claims, _answer_join(_claims, CLAIM))
         .outerjoin(_replies, _answer_join(_replies, REPLY))
         .outerjoin(_assigns, _answer_join(_assigns, ASSIGN))
+        .outerjoin(_transfers, _answer_join(_transfers, TRANSFER))
+        .outerjoin(_disputes, _answer_join(_disputes, DISPUTE))
+        .outerjoin(_rulings, _answer_join(_rulings, RULING))
+        .outerjoin(_handed, _handed_join())
     )
+
+
+def _handed_join() -> ColumnElement[bool]:
+    """The receiver's copy of the transfer or ruling that took the item from the party."""
+    handover = func.coalesce(_rulings.c.answer_event_id, _transfers.c.answer_event_id)
+    return and_(_handed.c.event_id == handover, _handed.c.party != _i.party)
 
 
 def _category(now: datetime) -> ColumnElement[str]:
     """The list an item is on: claimed (done), overdue, or pending."""
+    in_dispute = and_(
+        _disputes.c.answer_event_id.is_not(None), _rulings.c.answer_event_id.is_(None)
+    )
     return case(
         (_done(), literal(Tab.CLAIMED.value)),
+        (in_dispute, literal(Tab.PENDING.value)),  # the clock is stopped until a ruling
         (and_(_o.due_at.is_not(None), _o.due_at <= now), literal(Tab.OVERDUE.value)),
         else_=literal(Tab.PENDING.value),
     )
@@ -326,7 +396,9 @@ def case_history(conn: Connection, case_key: str) -> list[HistoryRow]:
 
 
 def _row(r: Any) -> ItemRow:
+    computed = ("done", "urgings")
     return ItemRow(
-        **{name: getattr(r, name) for name in ItemRow.__dataclass_fields__ if name != "done"},
+        **{name: getattr(r, name) for name in ItemRow.__dataclass_fields__ if name not in computed},
+        urgings=len(json.loads(r.urgings or "[]")),
         done=bool(r.done),
     )

@@ -23,6 +23,7 @@ import structlog
 from confluent_kafka import Consumer, KafkaException
 from sqlalchemy import Engine
 
+from sgbus.bus.calendar import Deadline
 from sgbus.bus.obligations.regional import AnyIngestor
 from sgbus.bus.parties import AUDIT_TOPIC
 from sgbus.bus.serde import DecodeError, Serde
@@ -33,6 +34,7 @@ from sgbus.consumers.stored_offsets import StoredPositions, subscribe_from_store
 from sgbus.consumers.watchdog.audit import decode_audit, raw_record
 from sgbus.consumers.watchdog.calendars import apply_calendars
 from sgbus.consumers.watchdog.clock import Clock
+from sgbus.consumers.watchdog.item_actions import DeadlineOf
 from sgbus.consumers.watchdog.ledger import sweep
 from sgbus.consumers.watchdog.progress import LocalProgress
 from sgbus.monitoring import metrics
@@ -54,6 +56,20 @@ class ProjectorConfig:
     grace_s: float = 5.0
     """Seconds an answer may take to reach the audit log; the sweep looks that far back."""
     sweep_limit: int = 1000
+
+
+def deadline_of(ingestor: AnyIngestor) -> DeadlineOf:
+    """How the period of a handed-over item is counted: under the rules of its region, as the
+    watchdog counts it."""
+
+    def count(flow: str, region: str, at: datetime) -> tuple[Deadline, Deadline | None]:
+        rules = ingestor.rules_of(region)
+        if rules is None:
+            raise KeyError(f"region {region} is not covered")
+        policy, calendar = rules
+        return policy.deadline(flow, at, calendar), policy.reminder(flow, at, calendar)
+
+    return count
 
 
 class Projector:
@@ -129,7 +145,12 @@ class Projector:
         batch = [self._projected(m) for m in taken.records]
         with self.engine.begin() as conn:
             written = write_batch(
-                conn, self.config.group_id, self.config.topic, batch, dict(taken.ends)
+                conn,
+                self.config.group_id,
+                self.config.topic,
+                batch,
+                dict(taken.ends),
+                deadline_of(self.ingestor),
             )
         self._rewind = []
         self._track(taken.records, taken.ends)
@@ -163,6 +184,7 @@ class Projector:
             project(audit, got.openings, received, raw.value),
             tuple(got.openings),
             tuple(got.answers),
+            tuple(got.actions),
         )
 
     def _track(self, records: list[Msg], ends: dict[tuple[str, int], int]) -> None:

@@ -1,8 +1,10 @@
 """One batch of projected audit records into the console's tables, in the caller's transaction.
 
 Items, answers, history, the obligations (the watchdog's own ledger code, fed by the same
-policy) and the next offsets commit together. Records at offsets already stored (read again
-after a crash) are dropped, so a batch applied twice changes nothing.
+policy, officers' actions included: a transfer or a ruling opens the receiver's obligation, a
+dispute stops the clock, an urging is counted) and the next offsets commit together. Records
+at offsets already stored (read again after a crash) are dropped, so a batch applied twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from sgbus.bus.obligations.actions import ItemAction
 from sgbus.bus.obligations.model import Answer, Opening
 from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.offsets import next_offsets_of, save_offsets
@@ -24,6 +27,7 @@ from sgbus.bus.store.tables import (
 )
 from sgbus.console.readmodel.project import Projection
 from sgbus.consumers.watchdog.batch_apply import advance_offsets, stored_offsets
+from sgbus.consumers.watchdog.item_actions import DeadlineOf, apply_actions
 from sgbus.consumers.watchdog.ledger import apply_batch
 
 
@@ -38,6 +42,7 @@ class Projected:
     projection: Projection | None = None
     openings: tuple[Opening, ...] = ()
     answers: tuple[Answer, ...] = ()
+    actions: tuple[ItemAction, ...] = ()
 
 
 @dataclass
@@ -56,14 +61,18 @@ def write_batch(
     topic: str,
     batch: Sequence[Projected],
     ends: dict[tuple[str, int], int],
+    deadline_of: DeadlineOf | None = None,
 ) -> Written:
-    """Apply the records of ``batch`` not applied before, and store the next offsets."""
+    """Apply the records of ``batch`` not applied before, and store the next offsets.
+    ``deadline_of`` counts the period of an item handed over by an officer's action (as the
+    watchdog does); without it such an action is an error."""
     parts = {p.partition for p in batch} | {p for _, p in ends}
     stored = stored_offsets(conn, group_id, topic, parts)
     fresh = [p for p in batch if p.offset >= stored.get(p.partition, 0)]
     out = Written(records=len(fresh))
     openings: list[Opening] = []
     answers: list[Answer] = []
+    actions: list[ItemAction] = []
     items: list[dict[str, Any]] = []
     replies: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
@@ -71,6 +80,7 @@ def write_batch(
     for p in fresh:
         openings += p.openings
         answers += p.answers
+        actions += p.actions
         if p.projection is None:
             out.skipped.append((p.partition, p.offset))
             continue
@@ -81,7 +91,12 @@ def write_batch(
         position = {"audit_partition": p.partition, "audit_offset": p.offset}
         delivered += [{**d, **position} for d in p.projection.deliveries]
     # The watchdog publishes the outcomes; here the obligations only give the deadlines.
-    apply_batch(conn, openings, answers)
+    result = apply_batch(conn, openings, answers)
+    if actions:
+        if deadline_of is None:
+            raise ValueError(f"{len(actions)} officer action(s) and no way to count deadlines")
+        apply_actions(conn, actions, deadline_of, result)
+    items = _with_handover_obligations(items, result.opened)
     _insert(conn, console_items, items, ("event_id", "party"))
     _insert(conn, console_answers, replies, ("answered_event_id", "party", "kind"))
     _insert(conn, console_history, history, ("event_id",))
@@ -90,6 +105,20 @@ def write_batch(
     nexts = advance_offsets(next_offsets_of((topic, p.partition, p.offset) for p in fresh), ends)
     save_offsets(conn, group_id, {tp: o for tp, o in nexts.items() if o > stored.get(tp[1], -1)})
     return out
+
+
+def _with_handover_obligations(
+    items: list[dict[str, Any]], opened: Sequence[Opening]
+) -> list[dict[str, Any]]:
+    """Items handed over (a transfer, a ruling) with the obligation the action opened for the
+    receiver, which the policy's own openings of the record do not include."""
+    handed = {(o.request_event_id, o.debtor): o.id for o in opened if o.handed_over_from}
+    return [
+        {**row, "obligation_id": handed.get((row["event_id"], row["party"]))}
+        if row["obligation_id"] is None and (row["event_id"], row["party"]) in handed
+        else row
+        for row in items
+    ]
 
 
 def _insert(

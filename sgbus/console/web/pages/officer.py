@@ -1,4 +1,5 @@
-"""The liaison officer's pages: 待认领 / 已认领 / 已逾期 lists, export, the item, claims.
+"""The liaison officer's pages: 待认领 / 已认领 / 已逾期 lists, export, the item, claims,
+replies, and passing an item on (转办) or disputing it (争议).
 
 Every query is scoped to the logged-in officer's party: an item of another party is "not
 found", whether asked by URL, by a form or in a bulk claim.
@@ -84,7 +85,7 @@ def list_context(request: Request, console: Console, f: ItemFilter) -> dict[str,
         "values": kept,
         "query": query,
         "page": page,
-        "items": [item_view(r, now, console.calendar) for r in page.rows],
+        "items": [item_view(r, now, console.calendar, console.party_name) for r in page.rows],
         "counts": page.counts,
         "tabs": [Tab.PENDING, Tab.CLAIMED, Tab.OVERDUE, Tab.ALL],
         "now": now,
@@ -109,7 +110,7 @@ def export_items(request: Request, fmt: str, user: Officer, console: ConsoleDep)
     now = console.now()
     with console.engine.connect() as conn:
         page = list_items(conn, f, now)
-    views = [item_view(r, now, console.calendar) for r in page.rows]
+    views = [item_view(r, now, console.calendar, console.party_name) for r in page.rows]
     rows = [export.cells(v.row, v.days_left, v.state) for v in views]
     stamp = now.strftime("%Y%m%d")
     if fmt == "csv":
@@ -137,11 +138,12 @@ def item(request: Request, event_id: str, user: Officer, console: ConsoleDep) ->
     ctx = {
         "user": user,
         "detail": detail,
-        "view": item_view(detail.row, console.now(), console.calendar),
+        "view": item_view(detail.row, console.now(), console.calendar, console.party_name),
         "fields": rows_of(cls, detail.payload),
         "envelope": rows_of(Envelope, detail.payload["envelope"], hidden=frozenset()),
         "console": console,
         "today": console.now().date(),
+        "departments": [d for d in console.departments() if d != user.party],
     }
     return templates.TemplateResponse(request, "pages/item.html", ctx)
 
@@ -170,6 +172,8 @@ def claim(request: Request, event_id: str, user: Officer, console: ConsoleDep) -
     detail, event = _event_of(console, event_id, _officer(user).party)
     if not detail.row.claimable:
         raise HTTPException(409, "该事项无需认领")
+    if detail.row.passed_on or detail.row.in_dispute:
+        raise HTTPException(409, "该事项已转办或争议未裁定,不能认领")
     result = publish_as_officer(
         console, _officer(user), lambda o: actions.claim(event, o, console.now())
     )
@@ -192,8 +196,9 @@ def bulk_claim(
         if detail is None:
             results.append((event_id, None, "未找到该事项,或该事项不属于本部门"))
             continue
-        if not detail.row.claimable or detail.row.claimed_at is not None:
-            results.append((event_id, detail, "无需认领或已认领"))
+        row = detail.row
+        if not row.claimable or row.claimed_at is not None or row.passed_on or row.in_dispute:
+            results.append((event_id, detail, "无需认领、已认领、已转办或争议未裁定"))
             continue
         outcome = publish_as_officer(console, officer, _claim_of(detail, console))
         results.append((event_id, detail, outcome.message))
@@ -288,6 +293,53 @@ def supervision(
         console, _officer(user), lambda o: actions.supervision_action(event, o, form, console.now())
     )
     return _done(request, f"/items/{event_id}", outcome, user)
+
+
+def _actionable(console: Console, event_id: str, officer: actions.Officer) -> Event:
+    """The item, if the officer's party may still pass it on or dispute it; else 404 (not
+    theirs) or 409 (already claimed, transferred or disputed)."""
+    detail, event = _event_of(console, event_id, officer.party)
+    if not detail.row.can_pass_on:
+        raise HTTPException(409, "该事项已认领、已转办或已提出争议,不能再转办或提出争议")
+    found: Event = event
+    return found
+
+
+@router.post("/items/{event_id}/transfer", dependencies=[Depends(check_csrf)])
+def transfer(
+    request: Request,
+    event_id: str,
+    user: Officer,
+    console: ConsoleDep,
+    to: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Pass the item on to another department (转办), with a reason."""
+    officer = _officer(user)
+    if to not in console.departments() or to == officer.party:
+        raise HTTPException(400, "to: 请从列表中选择接收部门")
+    event = _actionable(console, event_id, officer)
+    result = publish_as_officer(
+        console, officer, lambda o: actions.transfer(event, o, to, reason, console.now())
+    )
+    return _done(request, f"/items/{event_id}", result, user)
+
+
+@router.post("/items/{event_id}/dispute", dependencies=[Depends(check_csrf)])
+def dispute(
+    request: Request,
+    event_id: str,
+    user: Officer,
+    console: ConsoleDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Dispute that the item is this party's (争议); the centre rules on it."""
+    officer = _officer(user)
+    event = _actionable(console, event_id, officer)
+    result = publish_as_officer(
+        console, officer, lambda o: actions.dispute(event, o, reason, console.now())
+    )
+    return _done(request, f"/items/{event_id}", result, user)
 
 
 def _done(request: Request, back: str, result: Any, user: CurrentUser) -> Response:

@@ -16,6 +16,15 @@ from sgbus.producers.publisher import PublishError
 log = structlog.get_logger("sgbus.console.web.publish")
 
 
+_LABELS = {
+    "Claim": "认领",
+    "ItemTransfer": "转办",
+    "ResponsibilityDispute": "提出争议",
+    "DisputeRuling": "争议裁定",
+    "Urging": "督办",
+}
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """What became of an action: published (with the event id), refused, or not sent."""
@@ -49,5 +58,5 @@ def publish_as_officer(
         event_type=event_type_of(event),
         event_id=receipt.event_id,
     )
-    label = {"Claim": "认领"}.get(event_type_of(event), "提交")
+    label = _LABELS.get(event_type_of(event), "提交")
     return ActionResult(True, f"{label}成功,事件编号 {receipt.event_id}", 200, receipt.event_id)
