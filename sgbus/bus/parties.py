@@ -45,6 +45,16 @@ def connector_dead_letter_topic(party: str) -> str:
     return f"sg.{check_party_id(party)}.deadletter"
 
 
+_PARTY_TOPIC = re.compile(r"^sg\.([a-z][a-z0-9-]{1,47})\.(outbox|inbox|deadletter)$")
+
+
+def party_of_topic(topic: str) -> str | None:
+    """The party whose outbox, inbox or connector dead-letter topic ``topic`` is; None for
+    the bus's own topics (``sg.audit``, ``sg.deadletter``…)."""
+    found = _PARTY_TOPIC.fullmatch(topic)
+    return found[1] if found else None
+
+
 AUDIT_TOPIC = "sg.audit"
 DEAD_LETTER_TOPIC = "sg.deadletter"
 #: The router's ledger of replayed events it delivered (compacted, keyed by event id), so a

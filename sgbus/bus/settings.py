@@ -196,6 +196,13 @@ class Settings(BaseSettings):
         " was written before the watchdog times it at the latter (a sender's clock cannot"
         " post-date or backdate an answer beyond this)",
     )
+    report_name_below: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="the 通报 names first the parties whose on-time rate is under this"
+        " (青海 names units late more than half the time: 0.5)",
+    )
     claim_on_receipt_parties: list[str] = Field(
         default_factory=list,
         description="parties whose department service claims on receipt (integrated systems);"

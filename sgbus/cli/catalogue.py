@@ -23,7 +23,8 @@ app.add_typer(catalogue_app, name="catalogue")
 
 
 def matters_table(cat: Catalogue, party: str | None = None, mode: StepMode | None = None) -> Table:
-    """Matters with their technical-step mode and supervising departments."""
+    """Matters with their technical-step mode and supervising departments, each department
+    by its name with its party id beside it (the id is what commands and files use)."""
     matters = cat.matters_of(party) if party else cat.matters
     table = Table(title=f"{cat.name}: {cat.title}", caption=sample_note(cat))
     for column in ("code", "matter", "mode", "departments"):
@@ -31,7 +32,7 @@ def matters_table(cat: Catalogue, party: str | None = None, mode: StepMode | Non
     for matter in matters:
         if mode is not None and matter.mode is not mode:
             continue
-        names = "、".join(cat.party(p).name for p in matter.departments)
+        names = "、".join(cat.labelled(p) for p in matter.departments)
         scope = " (by region)" if matter.per_region else ""
         table.add_row(matter.code, matter.name, matter.mode.value, names + scope)
     return table
@@ -51,10 +52,10 @@ def parties_table(cat: Catalogue) -> Table:
     """Parties with their ids, regions and how many matters each supervises."""
     counts = Counter(p for m in cat.matters for p in m.departments)
     table = Table(title=f"{cat.name}: parties", caption=sample_note(cat))
-    for column in ("party id", "name", "region", "kind", "matters"):
+    for column in ("name", "party id", "region", "kind", "matters"):
         table.add_column(column, overflow="fold", no_wrap=column == "party id")
     for party in cat.parties:
-        table.add_row(party.id, party.name, party.region, party.kind.value, str(counts[party.id]))
+        table.add_row(party.name, party.id, party.region, party.kind.value, str(counts[party.id]))
     return table
 
 

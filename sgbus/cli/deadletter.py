@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
@@ -83,7 +84,8 @@ def list_dead_letters(
     serde = serde_for(settings)
     fernet = reading_key(settings)
     # The bus's own dead letters, and those of the parties' connectors.
-    parties = all_parties(_startup.catalogue(settings))
+    catalogue = _startup.catalogue(settings)
+    parties = all_parties(catalogue)
     topics = [DEAD_LETTER_TOPIC, *(connector_dead_letter_topic(p) for p in parties)]
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
@@ -108,16 +110,17 @@ def list_dead_letters(
             line = json.dumps(asdict(row), default=_json_value, ensure_ascii=False)
             sys.stdout.write(line + "\n")
         return
-    Console().print(_table(rows))
+    Console().print(_table(rows, catalogue.names))
 
 
 def _json_value(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _table(rows: list[Row]) -> Table:
+def _table(rows: list[Row], names: Mapping[str, str]) -> Table:
     """Two lines per dead letter, so the table stays readable in 100 columns: the id over
-    when it failed, the code over why, the topic over where in it, the type over replays."""
+    when it failed, the code over why, the topic (and the name of its party) over where in
+    it, the type over replays."""
     from sgbus.bus.calendar.timeutil import CHINA_TZ
 
     table = Table(
@@ -134,10 +137,21 @@ def _table(rows: list[Row]) -> Table:
         table.add_row(
             f"{r.dead_letter_id}\n{r.failed_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M:%S}",
             f"{r.reason_code}\n[dim]{escape(r.reason)}[/dim]",
-            f"{r.original_topic}\npartition {r.original_partition} offset {r.original_offset}",
+            f"{r.original_topic}{_party_line(r.original_topic, names)}"
+            f"\npartition {r.original_partition} offset {r.original_offset}",
             (r.event_type or "-") + f"\n{r.payload}" + ("\nreplayed" if r.replayed else ""),
         )
     return table
+
+
+def _party_line(topic: str, names: Mapping[str, str]) -> str:
+    """``\n威海市住房和城乡建设局`` under a party's topic whose name is known, else nothing."""
+    from sgbus.bus.catalogue import display_name
+    from sgbus.bus.parties import party_of_topic
+
+    party = party_of_topic(topic)
+    name = display_name(names, party) if party else None
+    return f"\n{escape(name)}" if name and name != party else ""
 
 
 @deadletter_app.command("replay")

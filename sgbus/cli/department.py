@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from sgbus.bus.catalogue import display_name, labelled
 from sgbus.bus.parties import outbox_topic
 from sgbus.bus.settings import Settings
 from sgbus.cli import _startup, app
@@ -170,7 +172,8 @@ def inbox(
     from sgbus.consumers.department.rejects import count_rejected
     from sgbus.consumers.department.store import find_items
 
-    party, engine = _store(_startup.settings(), party, db)
+    settings = _startup.settings()
+    party, engine = _store(settings, party, db)
     with engine.connect() as conn:
         rows = find_items(conn, party, case_key=case, pending_only=pending, limit=limit or None)
         rejected = count_rejected(conn, party)
@@ -179,15 +182,15 @@ def inbox(
         for row in shown:
             sys.stdout.write(json.dumps(row, default=_json_value, ensure_ascii=False) + "\n")
         return
-    Console().print(_table(party, shown))
+    Console().print(_table(party, shown, _startup.catalogue(settings).names))
     if rejected:
         typer.echo(f"{rejected} undecodable record(s) set aside (table rejected_items)")
 
 
-def _table(party: str, rows: list[dict[str, Any]]) -> Table:
-    table = Table(
-        title=f"{party} inbox: {len(rows)} item(s), times Asia/Shanghai", box=box.SIMPLE_HEAD
-    )
+def _table(party: str, rows: list[dict[str, Any]], names: Mapping[str, str]) -> Table:
+    """The items, each sender by its name over its id."""
+    title = f"{labelled(names, party)} inbox: {len(rows)} item(s), times Asia/Shanghai"
+    table = Table(title=title, box=box.SIMPLE_HEAD)
     table.add_column("received", no_wrap=True)
     table.add_column("event type", no_wrap=True)
     table.add_column("case key", overflow="fold", min_width=12)
@@ -198,10 +201,16 @@ def _table(party: str, rows: list[dict[str, Any]]) -> Table:
             _when(r["received_at"]),
             r["event_type"],
             r["case_key"],
-            r["sender"],
+            _party_cell(names, r["sender"]),
             _claim_cell(r),
         )
     return table
+
+
+def _party_cell(names: Mapping[str, str], party: str) -> str:
+    """A party's name over its id (just the id when the catalogue does not name it)."""
+    name = display_name(names, party)
+    return party if name == party else f"{name}\n{party}"
 
 
 def _claim_cell(r: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +19,11 @@ from rich.table import Table
 from sqlalchemy import Engine, select, union
 
 from sgbus.bus.calendar import parse_instant
+from sgbus.bus.catalogue import Catalogue, labelled
 from sgbus.bus.gc_tuning import tune_for_service
 from sgbus.bus.obligations.model import Obligation, State
 from sgbus.bus.obligations.regional import RegionalIngestor
 from sgbus.bus.regions import load_regions
-from sgbus.bus.settings import Settings
 from sgbus.bus.store.tables import obligations
 from sgbus.cli import _startup, app
 from sgbus.cli._errors import user_errors
@@ -230,8 +230,9 @@ def obligations_command(
     settings = _startup.settings()
     url = _startup.watchdog_store(settings, db, existing=True)
     engine = _startup.open_store(url, existing=True)
+    cat = _startup.catalogue(settings)
     if party is not None:
-        party = _known_party(settings, engine, party)
+        party = _known_party(cat, engine, party)
     f = ObligationFilter(party=party, case_key=case, state=state, overdue=overdue, limit=limit)
     with engine.connect() as conn:
         rows = list_obligations(conn, f, at)
@@ -242,13 +243,12 @@ def obligations_command(
     console = Console()
     if not console.is_terminal:
         console = Console(width=180)  # piped or captured: do not squeeze the table into 80
-    console.print(_table(rows, at))
+    console.print(_table(rows, at, cat.names))
 
 
-def _known_party(settings: Settings, engine: Engine, party: str) -> str:
+def _known_party(cat: Catalogue, engine: Engine, party: str) -> str:
     """``party`` if the catalogue or the store knows it: a store may hold parties of an
     earlier catalogue, and a filter on a party nobody knows is a typo, not an empty list."""
-    cat = _startup.catalogue(settings)
     column = obligations.c
     with engine.connect() as conn:
         stored = conn.scalars(union(select(column.debtor), select(column.creditor))).all()
@@ -266,7 +266,8 @@ _STATE_STYLE = {
 }
 
 
-def _table(rows: list[Obligation], now: datetime) -> Table:
+def _table(rows: list[Obligation], now: datetime, names: Mapping[str, str]) -> Table:
+    """The obligations, each party by its name with its id beside it."""
     table = Table(title=f"{len(rows)} obligation(s) — times Asia/Shanghai, due = exclusive")
     for col in ("case", "flow", "debtor → creditor", "opened", "due", "state", "answered", "rule"):
         table.add_column(col, overflow="fold")
@@ -277,13 +278,14 @@ def _table(rows: list[Obligation], now: datetime) -> Table:
         if ob.state is State.SUSPENDED:
             due += f"\n⏸ since {local(ob.suspended_at)}"
         if o.original_due_at is not None:
-            due += f"\n(first {local(o.original_due_at)}, from {o.handed_over_from})"
+            source = labelled(names, o.handed_over_from or "")
+            due += f"\n(first {local(o.original_due_at)}, from {source})"
         if ob.urgings:
             due += f"\n督办 ×{len(ob.urgings)}"
         table.add_row(
             o.case_key,
             o.flow,
-            f"{o.debtor} → {o.creditor}",
+            f"{labelled(names, o.debtor)}\n→ {labelled(names, o.creditor)}",
             local(o.opened_at),
             due,
             f"[{_STATE_STYLE[ob.state]}]{ob.state.value}[/]",

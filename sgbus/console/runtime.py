@@ -109,6 +109,8 @@ class Console:
     clock: Clock
     publisher: EventPublisher
     projector: Projector | None = None
+    report_name_below: float = 0.9
+    """The 通报 names first the parties under this on-time rate (``SGBUS_REPORT_NAME_BELOW``)."""
 
     def now(self) -> datetime:
         """The console's clock (the demo's simulated week, or real time)."""
@@ -121,8 +123,7 @@ class Console:
 
     def party_name(self, party: str) -> str:
         """A party's name from the catalogue, else its id."""
-        found = self.catalogue.parties_by_id.get(party)
-        return found.name if found else party
+        return self.catalogue.display_name(party)
 
     def departments(self) -> list[str]:
         """Party ids of the departments, for assignment."""
@@ -178,4 +179,5 @@ def build_console(
         clock=clock,
         publisher=BusPublisher(settings, serde, principal),
         projector=projector,
+        report_name_below=settings.report_name_below,
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sgbus.bus.calendar import CHINA_TZ
+from sgbus.bus.catalogue.names import display_name
 from sgbus.console.labels import flow_label
 
 TITLE = "【审管联动】"
@@ -110,16 +111,20 @@ def plan(
     recipients: Iterable[Recipient],
     *,
     send_empty: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> list[Message]:
     """The day's digests: one per liaison officer of a party with open work (or every officer
-    with ``send_empty``), and one per oversight officer with every department's counts."""
+    with ``send_empty``), and one per oversight officer with every department's counts.
+    ``names`` names a party that has no work (and so no :class:`PartyWork`) in its digest."""
     out: list[Message] = []
     overview = oversight_message_parts(day, work.values())
     for r in recipients:
         if r.role == "oversight":
             out.append(Message(r, Kind.OVERSIGHT, *overview))
         elif r.role == "officer":
-            mine = work.get(r.party) or PartyWork(r.party, r.party, 0, 0, 0)
+            mine = work.get(r.party) or PartyWork(
+                r.party, display_name(names or {}, r.party), 0, 0, 0
+            )
             if send_empty or not mine.empty:
                 out.append(Message(r, Kind.OFFICER, *officer_message_parts(day, mine)))
     return out

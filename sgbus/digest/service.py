@@ -57,7 +57,7 @@ def compose_day(
     with engine.connect() as conn:
         work = all_work(conn, names, day, now, settings.list_size)
         people = recipients(conn)
-    return plan(day, work, people, send_empty=settings.send_empty)
+    return plan(day, work, people, send_empty=settings.send_empty, names=names)
 
 
 def deliver(

@@ -110,3 +110,14 @@ def test_catalogue_show_and_validate(tmp_path: Path) -> None:
     good.write_text(good.read_text(encoding="utf-8").replace("entrusted", "solo"), encoding="utf-8")
     bad = RUN.invoke(app, ["catalogue", "validate", str(good)])
     assert bad.exit_code == 2 and f"{good}:2: mode: Input should be" in bad.stderr
+
+
+def test_catalogue_show_puts_the_party_id_beside_each_department_name() -> None:
+    shown = RUN.invoke(
+        app, ["catalogue", "show", "--party", "weihai-housing"], env={"COLUMNS": "300"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "威海市住房和城乡建设局 (weihai-housing)" in shown.stdout
+    parties = RUN.invoke(app, ["catalogue", "show", "--parties"], env={"COLUMNS": "200"})
+    row = next(line for line in parties.stdout.splitlines() if "weihai-housing" in line)
+    assert "威海市住房和城乡建设局" in row

@@ -42,6 +42,7 @@ def test_inbox_lists_items_and_claim_state_without_personal_data(db: str) -> Non
     result = CliRunner().invoke(app, ["inbox", "--party", PARTY, "--db", db], env=wide)
     assert result.exit_code == 0, result.output
     assert "ApprovalResult" in result.output and "PolicyChangeNotice" in result.output
+    assert "威海市水务局 (weihai-water) inbox" in result.output
     lines = result.output.splitlines()
     assert sum("pending" in line for line in lines) == 2
     assert any("PolicyChangeNotice" in line and line.rstrip().endswith("-") for line in lines)

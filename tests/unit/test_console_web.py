@@ -308,3 +308,26 @@ def test_a_page_polling_by_itself_does_not_keep_the_session_alive(
     assert client.get("/items").status_code == 200  # a real request does
     monkeypatch.setattr(users.time, "time", lambda: later)
     assert client.get("/items").status_code == 200
+
+
+def test_the_centre_dashboard_and_report_name_parties_under_the_threshold(
+    console: Console, client: TestClient
+) -> None:
+    from sgbus.consumers.watchdog.ledger import sweep
+
+    feed(console, audit(W.approval_result(1, MON)), audit(W.approval_result(2, MON)))
+    with console.engine.begin() as conn:
+        sweep(conn, MON + timedelta(days=30))  # both claims expire unanswered: rate 0
+    log_in(client, "zhao.lei", OVERSIGHT, "officer", "oversight")
+    page = client.get("/centre?month=2026-10")
+    assert page.status_code == 200
+    named = page.text.split('id="named"', 1)[1].split("</ul>", 1)[0]
+    assert "市场监督管理局 <small>weihai-market</small>" in named and "按时率 0.0%" in named
+    assert "2026年10月" in page.text and "被督办" in page.text
+    report = client.get("/centre/report?month=2026-10&format=html")
+    assert report.status_code == 200
+    assert "审管联动办理情况通报(2026年10月)" in report.text
+    first = report.text.split("一、点名通报", 1)[1].split("二、图表", 1)[0]
+    assert "市场监督管理局<small>weihai-market</small>" in first
+    assert "四、督办、争议、转办" in report.text
+    assert client.get("/centre?quarter=2026Q9").status_code == 400

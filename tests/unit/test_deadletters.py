@@ -131,3 +131,31 @@ def test_replay_needs_a_reason_or_an_id() -> None:
     assert out.exit_code == 2 and "either --reason or --id" in out.output
     out = CliRunner().invoke(app, ["deadletter", "list", "--since", "last week"])
     assert out.exit_code == 2 and "--since" in out.output
+
+
+def test_the_list_names_the_party_of_the_topic_read_from() -> None:
+    from rich.console import Console
+
+    from sgbus.bus.deadletters import Row
+    from sgbus.cli.deadletter import _table
+
+    at = dt.datetime(2026, 11, 2, 1, tzinfo=dt.UTC)
+    rows = [
+        Row(
+            "d1",
+            at,
+            "validation-failed",
+            "bad field",
+            "sg.weihai-housing.outbox",
+            0,
+            7,
+            None,
+            False,
+        ),
+        Row("d2", at, "validation-failed", "bad field", "sg.audit", 0, 8, None, False),
+    ]
+    console = Console(width=200, record=True)
+    console.print(_table(rows, example_catalogue().names))
+    text = console.export_text()
+    assert "sg.weihai-housing.outbox" in text and "威海市住房和城乡建设局" in text
+    assert text.count("威海市") == 1  # the bus's own topic names no party

@@ -86,6 +86,8 @@ def test_an_idle_officer_gets_nothing_unless_asked() -> None:
     (m,) = plan(DAY, {}, [IDLE_OFFICER], send_empty=True)
     assert m.body.startswith("待认领 0 件,其中今日到期 0 件;已逾期 0 件。")
     assert m.subject == "【审管联动】water 2026-10-09 待办提醒"  # no name known: the id
+    (named,) = plan(DAY, {}, [IDLE_OFFICER], send_empty=True, names={"water": "某市水务局"})
+    assert named.subject == "【审管联动】某市水务局 2026-10-09 待办提醒"
 
 
 def test_admins_get_no_digest() -> None:

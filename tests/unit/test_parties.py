@@ -12,3 +12,13 @@ def test_topic_names() -> None:
 def test_bad_ids_are_rejected(bad: str) -> None:
     with pytest.raises(BadPartyId, match="bad party id"):
         check_party_id(bad)
+
+
+def test_the_party_of_a_topic() -> None:
+    from sgbus.bus.parties import party_of_topic
+
+    assert party_of_topic("sg.weihai-housing.outbox") == "weihai-housing"
+    assert party_of_topic("sg.weihai-housing.inbox") == "weihai-housing"
+    assert party_of_topic("sg.weihai-housing.deadletter") == "weihai-housing"
+    assert party_of_topic("sg.deadletter") is None and party_of_topic("sg.audit") is None
+    assert party_of_topic("sg.router.replayed") is None

@@ -112,26 +112,28 @@ def test_html_is_self_contained_and_shows_every_line() -> None:
     assert "<script" not in page and "<link" not in page
     assert not re.search(r"""(src|href)=["']?https?:""", page)
     assert page.count("<svg") == 2
-    assert "verification-claim" in page and "wq-health 合计 total" in page
+    assert "verification-claim" in page and "wq-health 合计<small>wq-health · total" in page
     assert "42.9%" in page  # wq-market on-time rate 3/7
 
 
 def test_csv_has_the_header_and_one_row_per_line() -> None:
     rows = list(csv.reader(io.StringIO(render_csv(report()))))
     assert tuple(rows[0]) == HEADER
-    by = {(r[0], r[1]): r for r in rows[1:]}
-    assert by[("wq-market", "verification-claim")][2:8] == ["2", "0", "1", "0", "0", "2"]
-    assert by[("wq-health", "claim")][9] == ""  # no rate yet
-    assert by[("*", "*")][2] == "8"
+    by = {(r[0], r[2]): dict(zip(HEADER, r, strict=True)) for r in rows[1:]}
+    verif = by[("wq-market", "verification-claim")]
+    cols = ("received", "on_time", "late", "auto_resolved", "still_open", "breaches")
+    assert [verif[c] for c in cols] == ["2", "0", "1", "0", "0", "2"]
+    assert by[("wq-health", "claim")]["on_time_rate"] == ""  # no rate yet
+    assert by[("*", "*")]["received"] == "8"
 
 
 def test_xlsx_holds_the_table_rates_and_daily_volume(tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
     write_xlsx(report(), out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary", "On-time rate", "Daily volume"]
+    assert wb.sheetnames == ["Named", "Summary", "Actions", "On-time rate", "Daily volume"]
     summary = [list(r) for r in wb["Summary"].iter_rows(min_row=3, values_only=True)]
-    assert summary[-1][:3] == ["*", "*", 8]
+    assert summary[-1][:5] == ["*", "全部单位 All parties", "*", None, 8]
     rates = dict(wb["On-time rate"].iter_rows(min_row=2, values_only=True))
     assert rates["wq-market"] == pytest.approx(3 / 7, abs=1e-4) and rates["wq-health"] is None
     assert wb["Daily volume"].max_row == 8

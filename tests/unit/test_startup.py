@@ -200,6 +200,11 @@ def test_obligations_know_the_parties_of_the_store(home: Path, tmp_path: Path) -
     assert result.exit_code == 2 and "did you mean weihai-water" in result.output
     listed = RUN.invoke(app, ["obligations", "--db", url, "--party", "weihai-water", "--json"])
     assert listed.exit_code == 0, listed.output
+    table = RUN.invoke(app, ["obligations", "--db", url, "--party", "weihai-housing"])
+    assert table.exit_code == 0, table.output
+    # names people read, with the id beside them (the default catalogue is 威海's)
+    assert "威海市住房和城乡建设局 (weihai-housing)" in table.output
+    assert "威海市行政审批服务局 (weihai-approval)" in table.output
 
 
 def test_a_service_store_folder_may_be_created_but_not_under_a_file(tmp_path: Path) -> None:

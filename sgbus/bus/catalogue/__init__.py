@@ -20,6 +20,7 @@ from sgbus.bus.catalogue.model import (
     UnknownMatter,
     UnknownParty,
 )
+from sgbus.bus.catalogue.names import display_name, labelled
 
 __all__ = [
     "SHIPPED_CATALOGUES",
@@ -30,7 +31,9 @@ __all__ = [
     "StepMode",
     "UnknownMatter",
     "UnknownParty",
+    "display_name",
     "example_catalogue",
+    "labelled",
     "load_catalogue",
     "load_catalogue_ref",
     "parse_catalogue_csv",

@@ -20,6 +20,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sgbus.bus.catalogue.names import display_name, labelled
 from sgbus.bus.parties import PARTY_ID_PATTERN
 
 MATTER_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
@@ -138,6 +139,14 @@ class Catalogue(BaseModel):
             )
         return found
 
+    def display_name(self, party_id: str) -> str:
+        """The party's Chinese name for people to read; its id when the catalogue lacks it."""
+        return display_name(self.names, party_id)
+
+    def labelled(self, party_id: str) -> str:
+        """``威海市住房和城乡建设局 (weihai-housing)``: the name with the id beside it."""
+        return labelled(self.names, party_id)
+
     def supervisors_of(self, matter_code: str, region: str | None = None) -> list[Party]:
         """The parties that supervise ``matter_code``; they receive its approval results.
 
@@ -166,6 +175,11 @@ class Catalogue(BaseModel):
     def parties_by_id(self) -> dict[str, Party]:
         """Parties indexed by id."""
         return {p.id: p for p in self.parties}
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Official names by party id (for :mod:`sgbus.bus.catalogue.names`)."""
+        return {p.id: p.name for p in self.parties}
 
 
 def _unique(values: list[str], what: str) -> set[str]:

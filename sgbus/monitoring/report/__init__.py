@@ -1,11 +1,14 @@
-"""The periodic status report (通报) of pushes and claims, from the watchdog's SQL store.
+"""The periodic status report (通报), from the watchdog's SQL store.
 
-``sgbus report --from DATE --to DATE --format html|csv|xlsx`` (see :mod:`sgbus.cli.report`).
-Numbers: :mod:`.model`; data: :mod:`.source`; output: :mod:`.html`, :mod:`.tabular`.
+``sgbus report --month 2026-11 | --quarter 2026Q4 | --from DATE --to DATE`` (see
+:mod:`sgbus.cli.report`). Numbers: :mod:`.model` (with :mod:`.actions`, :mod:`.periods`);
+data: :mod:`.source`; output: :mod:`.html`, :mod:`.tabular`. The console's 通报 download
+makes the same report with :func:`make_report`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sgbus.monitoring.report.html import render_html
-from sgbus.monitoring.report.model import Report, build_report
+from sgbus.monitoring.report.model import DEFAULT_NAME_BELOW, Report, build_report
 from sgbus.monitoring.report.source import load_facts
 from sgbus.monitoring.report.tabular import render_csv, write_xlsx
 
@@ -27,12 +30,21 @@ class Format(StrEnum):
 
 
 def make_report(
-    engine: Engine, start: date, end: date, now: datetime, region: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    now: datetime,
+    region: str | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+    name_below: float = DEFAULT_NAME_BELOW,
 ) -> Report:
-    """Read the period's obligations (of ``region`` only, if given) and aggregate them."""
+    """Read the period's obligations (of ``region`` only, if given) and aggregate them;
+    ``names`` are the parties' names, ``name_below`` the on-time rate under which a party is
+    named first."""
     with engine.connect() as conn:
         facts = load_facts(conn, start, end, region)
-    return build_report(facts, start, end, generated_at=now)
+    return build_report(facts, start, end, generated_at=now, names=names, name_below=name_below)
 
 
 def write_report(report: Report, fmt: Format, out: Path, source: str) -> None:
@@ -45,4 +57,4 @@ def write_report(report: Report, fmt: Format, out: Path, source: str) -> None:
         out.write_text(render_html(report, source), encoding="utf-8")
 
 
-__all__ = ["Format", "Report", "build_report", "make_report", "write_report"]
+__all__ = ["DEFAULT_NAME_BELOW", "Format", "Report", "build_report", "make_report", "write_report"]

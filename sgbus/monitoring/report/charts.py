@@ -19,7 +19,7 @@ def rate_colour(rate: float | None) -> str:
 
 def rate_bars(items: Sequence[tuple[str, float | None]], width: int = 640) -> str:
     """Horizontal bars of a rate in [0, 1] per label, with the percentage written at the end."""
-    label_w, row_h, top = 170, 30, 24
+    label_w, row_h, top = 200, 30, 24
     bar_w = width - label_w - 70
     height = top + row_h * max(1, len(items)) + 10
     parts = [_svg_open(width, height, "On-time rate per department")]

@@ -41,8 +41,9 @@ from sgbus.console.web.pages.publish import publish_as_officer
 from sgbus.console.web.templating import templates
 from sgbus.console.web.users import CurrentUser, check_csrf, require_oversight
 from sgbus.console.web.views import ItemView, item_view
-from sgbus.monitoring.report import Format, make_report
+from sgbus.monitoring.report import Format, Report, make_report
 from sgbus.monitoring.report.html import render_html
+from sgbus.monitoring.report.periods import month_period, quarter_period
 from sgbus.monitoring.report.tabular import render_csv, write_xlsx
 
 router = APIRouter(prefix="/centre")
@@ -69,6 +70,16 @@ def can_urge(view: ItemView, centre: str | None) -> bool:
 
 
 def _period(request: Request, console: Console) -> tuple[date, date]:
+    """``?month=2026-11``, ``?quarter=2026Q4``, or ``?from=…&to=…`` (default: this month to
+    today)."""
+    params = request.query_params
+    try:
+        if params.get("month"):
+            return month_period(params["month"])
+        if params.get("quarter"):
+            return quarter_period(params["quarter"])
+    except ValueError:
+        raise HTTPException(400, "month / quarter: 应为 2026-11 或 2026Q4 的形式") from None
     today = console.now().date()
     start = parse_day(request.query_params.get("from"), "from") or today.replace(day=1)
     end = parse_day(request.query_params.get("to"), "to") or today
@@ -77,12 +88,26 @@ def _period(request: Request, console: Console) -> tuple[date, date]:
     return start, end
 
 
+def _report(console: Console, start: date, end: date) -> Report:
+    """The 通报 of the period, as ``sgbus report`` makes it: names from the catalogue, the
+    configured threshold for naming parties."""
+    return make_report(
+        console.engine,
+        start,
+        end,
+        console.now(),
+        names=console.catalogue.names,
+        name_below=console.report_name_below,
+    )
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, user: Oversight, console: ConsoleDep) -> Response:
-    """Per-department figures for a period: received, on time, late, auto-claimed, open,
-    breaches, on-time rate (the 通报's own numbers)."""
+    """Per-department figures for a period (the 通报's own numbers): parties under the
+    threshold named first; received, on time, late, auto-resolved, open, disputed,
+    transferred, breaches, on-time rate; urgings, disputes and transfers."""
     start, end = _period(request, console)
-    report = make_report(console.engine, start, end, console.now())
+    report = _report(console, start, end)
     ctx = {
         "user": user,
         "console": console,
@@ -299,7 +324,7 @@ def report(request: Request, user: Oversight, console: ConsoleDep) -> Response:
         fmt = Format(request.query_params.get("format") or "html")
     except ValueError:
         raise HTTPException(400, "format: 应为 html、csv 或 xlsx") from None
-    built = make_report(console.engine, start, end, console.now())
+    built = _report(console, start, end)
     name = f"tongbao-{start.isoformat()}-{end.isoformat()}.{fmt.value}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt is Format.HTML:
