@@ -1,9 +1,10 @@
-"""``sgbus transfer``, ``sgbus dispute``, ``sgbus rule`` and ``sgbus urge``: the officers'
-actions on an item, published as the acting party.
+"""``sgbus transfer``, ``sgbus dispute``, ``sgbus rule``, ``sgbus urge`` and ``sgbus answer``:
+the officers' actions on an item, published as the acting party.
 
 A department transfers or disputes an item of its own inbox store (``sgbus department run``
 keeps it); the oversight office rules on a dispute in its own store, and urges a department on
-an obligation of the watchdog's store (``sgbus obligations`` lists them).
+an obligation of the watchdog's store (``sgbus obligations`` lists them). A department answers
+a 函询 of its store with one of the fixed answers.
 """
 
 from __future__ import annotations
@@ -186,3 +187,32 @@ def urge(
     except ActionError as exc:
         raise typer.BadParameter(str(exc)) from None
     _publish(party, [event])
+
+
+@app.command("answer")
+def answer(
+    case_key: _CASE,
+    party: _PARTY,
+    position: Annotated[str, typer.Option("--position", help="同意, 有条件同意 or 不同意")],
+    reply: Annotated[
+        str | None,
+        typer.Option("--reply", help="the conditions (有条件同意) or the reason (不同意)"),
+    ] = None,
+    by: _BY = None,
+    db: _DB = None,
+) -> None:
+    """Answer the 函询 (consultation letters) of a case with one of the fixed answers; 不同意
+    needs its reason, 有条件同意 its conditions."""
+    from sgbus.bus.actions import ActionError, build_consultation_reply
+
+    party = _checked(party)
+    now = datetime.now(UTC)
+    letters = _items(party, db, case_key, frozenset({"ConsultationLetter"}))
+    try:
+        events = [
+            build_consultation_reply(letter, party, position, reply, now, officer=by)
+            for letter in letters
+        ]
+    except ActionError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    _publish(party, events)
