@@ -283,3 +283,17 @@ def test_an_approval_result_without_material_references_is_fine() -> None:
     del data["material_references"]
     event = ApprovalResult.model_validate(data)
     assert event.material_references == [] and _issues(event) == {}
+
+
+def test_every_policy_flow_is_a_known_flow_id() -> None:
+    # The watchdog's outcome events carry the flow of any rule; one the list lacks would be
+    # dead-lettered by the router (an unruled dispute's Escalation once was).
+    from sgbus.bus.policy.model import Flow
+    from sgbus.bus.validation import FLOW_IDS
+
+    assert {f.value for f in Flow} == FLOW_IDS
+
+
+def test_an_escalation_of_a_dispute_ruling_is_valid() -> None:
+    event = _with(golden_event("Escalation"), obligation__flow="dispute-ruling")
+    assert _issues(event) == {}

@@ -34,6 +34,7 @@ FLOW_IDS = frozenset(
         "transfer-decision",
         "meeting-agenda",
         "meeting-minutes",
+        "dispute-ruling",
     }
 )
 """Flow ids the watchdog's policies use (``ObligationRef.flow``)."""
