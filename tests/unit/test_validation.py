@@ -212,7 +212,7 @@ def test_non_resident_documents_are_not_checked_as_resident_ids() -> None:
     ("name", "changes", "path"),
     [
         ("ConsultationReply", {"deemed": True, "position": "DISAGREE"}, "position"),
-        ("ConsultationReply", {"reply": None}, "reply"),
+        ("ConsultationReply", {"reply": " "}, "reply"),
         ("Claim", {"mode": "AUTOMATIC"}, "officer"),
         ("Claim", {"mode": "ON_DELIVERY"}, "officer"),
         ("CaseTransferDecision", {"acceptance": "NOT_ACCEPTED"}, "case_filed"),
@@ -296,4 +296,14 @@ def test_every_policy_flow_is_a_known_flow_id() -> None:
 
 def test_an_escalation_of_a_dispute_ruling_is_valid() -> None:
     event = _with(golden_event("Escalation"), obligation__flow="dispute-ruling")
+    assert _issues(event) == {}
+
+
+@pytest.mark.parametrize(
+    ("position", "reply"), [("AGREE", None), ("DISAGREE", None), ("UNKNOWN", "x")]
+)
+def test_answers_the_policy_switch_judges_are_valid(position: str, reply: str | None) -> None:
+    # 同意 needs no text; a bare 不同意 or another answer reaches the watchdog, whose policy
+    # switch (lenient_consultation_answers) decides whether it counts.
+    event = _with(golden_event("ConsultationReply"), position=position, reply=reply)
     assert _issues(event) == {}
