@@ -48,6 +48,7 @@ def _items(party: str, db: str | None, case_key: str, types: frozenset[str]) -> 
 
 
 def _publish(party: str, events: list[Any]) -> None:
+    from sgbus.bus.validation import EventValidationError
     from sgbus.producers.publisher import Publisher, PublishError
 
     try:
@@ -55,7 +56,7 @@ def _publish(party: str, events: list[Any]) -> None:
             for event in events:
                 pub.publish(event)
                 typer.echo(f"published {type(event).__name__} {event.envelope.event_id}")
-    except PublishError as exc:
+    except (PublishError, EventValidationError) as exc:
         typer.echo(f"sgbus: {exc}", err=True)
         raise typer.Exit(1) from None
 

@@ -22,25 +22,31 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
-from confluent_kafka import KafkaException
 import yaml
-from click.testing import Result
+from confluent_kafka import KafkaException
 from sqlalchemy import select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from sgbus.bus import headers as h
 from sgbus.bus.actions import action_id
 from sgbus.bus.claims import claim_event_id
-from sgbus.bus.events import ApprovalResult, Event
+from sgbus.bus.events import (
+    ApprovalResult,
+    ConsultationPosition,
+    ConsultationReply,
+    Escalation,
+    Event,
+)
 from sgbus.bus.obligations.model import Obligation, OutcomeKind, State, outcome_id
 from sgbus.bus.parties import AUDIT_TOPIC, inbox_topic
 from sgbus.bus.reading import Read, read_to_end
+from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings, get_settings
 from sgbus.bus.store import make_engine, migrate
 from sgbus.bus.store.offsets import save_offsets
@@ -354,3 +360,224 @@ def test_transfer_is_never_a_breach_for_the_first_department(bus: Bus) -> None:
     assert all(never_breached(o) for o in bus.obligations(case).values())
     breach = outcome_id(first.id, OutcomeKind.BREACH)
     assert not bus.records(AUDIT_TOPIC, breach, timeout=3)
+
+
+# -- 争议 and its ruling --------------------------------------------------------------------
+
+
+def dispute(bus: Bus, item: ApprovalResult, when: datetime) -> str:
+    """商务局 disputes ``item`` through the CLI at ``when``; the dispute's event id, once it is
+    in the oversight office's pool (inbox) and the audit log."""
+    case = item.envelope.case_key
+    out = bus.cli(
+        when,
+        *("dispute", case, "--party", COMMERCE, "--reason", "监管职责未列入本部门权责清单"),
+        *("--propose", HEALTH, "--by", "李明", "--db", bus.stores[COMMERCE]),
+    )
+    dispute_id = str(action_id(item.envelope.event_id, COMMERCE, "dispute"))
+    assert f"published ResponsibilityDispute {dispute_id}" in out.output
+    bus.routed(dispute_id, OVERSIGHT)
+    bus.stored(OVERSIGHT, case, "ResponsibilityDispute")
+    return dispute_id
+
+
+def rule(bus: Bus, case: str, dispute_id: str, to: str, when: datetime) -> str:
+    """The oversight office rules on the case's dispute through the CLI at ``when``."""
+    out = bus.cli(
+        when,
+        *("rule", case, "--party", OVERSIGHT, "--to", to, "--reason", "依监管职责清单第十二项"),
+        *("--by", "协调科", "--db", bus.stores[OVERSIGHT]),
+    )
+    ruling_id = str(action_id(dispute_id, OVERSIGHT, "ruling"))
+    assert f"published DisputeRuling {ruling_id}" in out.output
+    return ruling_id
+
+
+def listed(bus: Bus, case: str, when: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+    """``sgbus obligations --json`` of ``case`` as of ``when``, by (flow, debtor)."""
+    out = bus.cli(
+        when,
+        *("obligations", "--case", case, "--json", "--now", when.isoformat()),
+        *("--db", bus.watchdog_db),
+    )
+    rows = [json.loads(line) for line in out.output.splitlines() if line.startswith("{")]
+    return {(r["flow"], r["debtor"]): r for r in rows}
+
+
+def test_dispute_stops_the_clock_and_a_ruling_back_restarts_it(bus: Bus) -> None:
+    item = bus.item(at("2026-10-26", "10:00"))  # Monday: claim due Fri 10-30 00:00
+    case = item.envelope.case_key
+    dispute_id = dispute(bus, item, at("2026-10-27", "10:00"))  # Tuesday
+    bus.settle(at("2026-10-27", "10:30"))
+    claim = bus.claim_of(case, COMMERCE)
+    assert claim.state is State.SUSPENDED
+    assert claim.suspended_at == at("2026-10-27", "10:00")
+    # The office owes a ruling within 3 working days (Wed, Thu, Fri).
+    owed = bus.obligations(case)[("dispute-ruling", OVERSIGHT)]
+    assert (owed.opening.creditor, owed.opening.due_at) == (COMMERCE, at("2026-10-31", "00:00"))
+
+    # Friday 09:00: 商务局's deadline (10-30 00:00) has passed on the clock; nothing expires.
+    bus.settle(at("2026-10-30", "09:00"))
+    assert bus.claim_of(case, COMMERCE).state is State.SUSPENDED
+    assert never_breached(bus.claim_of(case, COMMERCE))
+    shown = listed(bus, case, at("2026-10-30", "09:00"))[("claim", COMMERCE)]
+    assert shown["state"] == "suspended"
+    assert shown["suspended_at"] == "2026-10-27T10:00:00+08:00"
+    table = bus.cli(
+        at("2026-10-30", "09:00"),
+        *("obligations", "--case", case, "--now", "2026-10-30T09:00:00+08:00"),
+        *("--db", bus.watchdog_db),
+    )
+    assert "⏸ since 10-27 10:00" in table.output or "⏸ since 2026-10-27 10:00" in table.output
+
+    # Friday 10:00 the office rules the item is 商务局's after all: its clock restarts, the
+    # deadline moved by the 3 days the dispute stood.
+    ruling_id = rule(bus, case, dispute_id, COMMERCE, at("2026-10-30", "10:00"))
+    bus.routed(ruling_id, COMMERCE)
+    bus.settle(at("2026-10-30", "10:30"))
+    claim = bus.claim_of(case, COMMERCE)
+    assert claim.state is State.OPEN
+    assert claim.opening.due_at == at("2026-11-02", "00:00")
+    assert bus.obligations(case)[("dispute-ruling", OVERSIGHT)].state is State.DISCHARGED
+    bus.settle(at("2026-11-01", "23:00"))
+    assert bus.claim_of(case, COMMERCE).state is State.OPEN
+    # The restarted clock runs out like any other.
+    bus.settle(at("2026-11-02", "00:30"))
+    assert bus.claim_of(case, COMMERCE).state is State.BREACHED
+
+
+def test_a_ruling_to_another_department_is_a_transfer(bus: Bus) -> None:
+    item = bus.item(at("2026-11-09", "10:00"))  # Monday: claim due Fri 11-13 00:00
+    case = item.envelope.case_key
+    dispute_id = dispute(bus, item, at("2026-11-10", "10:00"))
+    ruling_id = rule(bus, case, dispute_id, HEALTH, at("2026-11-12", "10:00"))  # Thursday
+    bus.routed(ruling_id, COMMERCE, HEALTH)
+    bus.stored(HEALTH, case, "DisputeRuling")
+    bus.settle(at("2026-11-12", "10:30"))
+    first, second = bus.claim_of(case, COMMERCE), bus.claim_of(case, HEALTH)
+    assert first.state is State.TRANSFERRED
+    assert first.closed_at == at("2026-11-12", "10:00")
+    # 卫生健康委 owes a claim of the ruling within 3 working days of it (Fri, Mon, Tue).
+    assert second.opening.request_event_id == ruling_id
+    assert second.opening.due_at == at("2026-11-18", "00:00")
+    assert second.opening.original_due_at == at("2026-11-13", "00:00")
+    assert second.opening.handed_over_from == COMMERCE
+    assert bus.obligations(case)[("dispute-ruling", OVERSIGHT)].state is State.DISCHARGED
+    bus.settle(at("2026-11-17", "12:00"))
+    assert bus.claim_of(case, HEALTH).state is State.OPEN
+    bus.settle(at("2026-11-18", "00:30"))
+    assert bus.claim_of(case, HEALTH).state is State.BREACHED
+    assert never_breached(bus.claim_of(case, COMMERCE))
+
+
+def test_an_unruled_dispute_escalates_after_three_working_days(bus: Bus) -> None:
+    item = bus.item(at("2026-11-23", "10:00"))  # Monday: claim due Fri 11-27 00:00
+    case = item.envelope.case_key
+    dispute(bus, item, at("2026-11-24", "10:00"))  # Tuesday: ruling due Sat 11-28 00:00
+    bus.settle(at("2026-11-27", "23:00"))
+    owed = bus.obligations(case)[("dispute-ruling", OVERSIGHT)]
+    assert owed.state is State.OPEN and owed.opening.due_at == at("2026-11-28", "00:00")
+    assert bus.claim_of(case, COMMERCE).state is State.SUSPENDED
+    bus.settle(at("2026-11-28", "00:30"))
+    escalation = outcome_id(owed.id, OutcomeKind.ESCALATION)
+    bus.routed(escalation, OVERSIGHT, COMMERCE)
+    (record,) = bus.records(inbox_topic(OVERSIGHT), escalation)
+    event = serde_for(bus.settings).decode(record.value or b"", record.topic)
+    assert isinstance(event, Escalation) and event.escalated_to == OVERSIGHT
+    # 商务局's clock still stands: the dispute is open, only escalated.
+    bus.settle(at("2026-11-30", "09:00"))
+    assert bus.claim_of(case, COMMERCE).state is State.SUSPENDED
+    assert never_breached(bus.claim_of(case, COMMERCE))
+
+
+# -- 督办 ---------------------------------------------------------------------------------
+
+
+def test_urging_reaches_the_department_and_is_counted(bus: Bus) -> None:
+    item = bus.item(at("2026-11-30", "09:00"))  # Monday: claim due Fri 12-04 00:00
+    case = item.envelope.case_key
+    bus.settle(at("2026-11-30", "09:30"))
+    owed = bus.claim_of(case, COMMERCE)
+    sent = []
+    for when in (at("2026-12-01", "09:00"), at("2026-12-01", "09:20")):
+        out = bus.cli(
+            when,
+            *("urge", owed.id, "--party", OVERSIGHT, "--message", "请于1个工作日内认领"),
+            *("--db", bus.watchdog_db),
+        )
+        (urging_id,) = [w.split()[-1] for w in out.output.splitlines() if "Urging" in w]
+        bus.routed(urging_id, COMMERCE)
+        sent.append((urging_id, when))
+    bus.stored(COMMERCE, case, "Urging")
+    bus.settle(at("2026-12-01", "09:30"))
+    counted = bus.claim_of(case, COMMERCE)
+    assert sorted(counted.urgings) == sorted(sent)
+    assert counted.state is State.OPEN
+    assert len(listed(bus, case, at("2026-12-01", "09:30"))[("claim", COMMERCE)]["urgings"]) == 2
+
+
+# -- 函询 answers -------------------------------------------------------------------------
+
+
+def test_consultation_answers_are_the_fixed_set(bus: Bus) -> None:
+    letter = bus.letter(at("2026-11-30", "10:00"))  # answer due Fri 12-04 00:00
+    case = letter.envelope.case_key
+    answer = ("answer", case, "--party", COMMERCE, "--position", "不同意")
+    where = ("--db", bus.stores[COMMERCE])
+    refused = bus.cli(at("2026-12-01", "10:00"), *answer, *where, ok=False)
+    assert refused.exit_code == 2
+    assert "不同意 its reason" in refused.output
+    bus.cli(at("2026-12-01", "10:00"), *answer, "--reply", "与本部门行业规划不一致", *where)
+    reply_id = str(action_id(letter.envelope.event_id, COMMERCE, "reply"))
+    bus.routed(reply_id, APPROVAL)
+    # Only the answer with its reason was published (the refused one had the same id).
+    (record,) = bus.records(AUDIT_TOPIC, reply_id)
+    reply = serde_for(bus.settings).decode(record.value or b"", record.topic)
+    assert isinstance(reply, ConsultationReply)
+    assert (reply.position, reply.reply) == (
+        ConsultationPosition.DISAGREE,
+        "与本部门行业规划不一致",
+    )
+    bus.settle(at("2026-12-01", "10:30"))
+    owed = bus.obligations(case)[("consultation-reply", COMMERCE)]
+    assert owed.state is State.DISCHARGED and owed.answered_at == at("2026-12-01", "10:00")
+
+    # 同意 needs no text.
+    agreed = bus.letter(at("2026-11-30", "10:00"))
+    bus.cli(
+        at("2026-12-01", "10:00"),
+        *("answer", agreed.envelope.case_key, "--party", COMMERCE, "--position", "同意"),
+        *where,
+    )
+    bus.routed(str(action_id(agreed.envelope.event_id, COMMERCE, "reply")), APPROVAL)
+
+    # A system that sends 不同意 without a reason anyway: under the strict switch
+    # (lenient_consultation_answers: false) it is no answer, and the letter stays owed.
+    other = bus.letter(at("2026-11-30", "10:00"))
+    bare = make_event(
+        "ConsultationReply",
+        event_id=uuid.UUID(int=bus.rng.getrandbits(128), version=4),
+        sender=COMMERCE,
+        recipients=[APPROVAL],
+        at=at("2026-12-01", "10:00"),
+        region="371000",
+        case_key=other.envelope.case_key,
+        causation=other.envelope.event_id,
+        letter_event_id=other.envelope.event_id,
+        position=ConsultationPosition.DISAGREE,
+        reply=None,
+        deemed=False,
+    )
+    with Publisher(COMMERCE, bus.settings) as pub:
+        pub.publish(bare)
+    bus.routed(str(bare.envelope.event_id), APPROVAL)
+    bus.settle(at("2026-12-01", "10:45"))
+    still = bus.obligations(other.envelope.case_key)[("consultation-reply", COMMERCE)]
+    assert still.state is State.OPEN and still.answered_at is None
+    bus.settle(at("2026-12-04", "00:30"))
+    assert (
+        bus.obligations(other.envelope.case_key)[("consultation-reply", COMMERCE)].state
+        is State.BREACHED
+    )
+    for answered in (case, agreed.envelope.case_key):
+        assert bus.obligations(answered)[("consultation-reply", COMMERCE)].state is State.DISCHARGED
