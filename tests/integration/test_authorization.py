@@ -62,7 +62,8 @@ def kafka_of(stack: StackEndpoints, party: str, **extra: Any) -> dict[str, Any]:
 
 def delivery_errors(conf: dict[str, Any], topics: list[str]) -> dict[str, int | None]:
     """Produce one record to each topic; the error code each delivery ended with."""
-    producer = Producer({**conf, "message.timeout.ms": 20_000, "acks": "all"})
+    # The caller's timeout wins: a refused client waits it out in full.
+    producer = Producer({"message.timeout.ms": 20_000, "acks": "all", **conf})
     outcome: dict[str, int | None] = {}
 
     def record(err: KafkaError | None, msg: Any) -> None:
