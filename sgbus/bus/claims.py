@@ -11,7 +11,15 @@ import re
 import uuid
 from datetime import datetime
 
-from sgbus.bus.events import Claim, ClaimMode, ContactPerson, Event, event_type_of, reply_envelope
+from sgbus.bus.events import (
+    Claim,
+    ClaimMode,
+    ContactPerson,
+    DisputeRuling,
+    Event,
+    event_type_of,
+    reply_envelope,
+)
 
 # Fixed namespace of claim ids; changing it would give already claimed items new claim ids.
 _CLAIM_NS = uuid.UUID("0b7f6c3e-8d1a-4f0e-9c57-3a2d41e5b6f8")
@@ -21,6 +29,22 @@ INTEGRATED_NOTE = "integrated: claimed on receipt by the department's own system
 
 #: Note carried by claims the router records on delivery (mode ON_DELIVERY).
 ON_DELIVERY_NOTE = "on delivery: the policy counts the push as the claim (推送即认领)"
+
+# Events that a recipient must claim (签收); everything else is stored for the record only.
+# An item handed over (转办, a dispute ruled to another department) is claimed like the item.
+CLAIMABLE = frozenset(
+    {"ApprovalResult", "SupervisionAction", "VerificationTask", "ItemTransfer", "DisputeRuling"}
+)
+
+
+def owes_claim(event: Event, party: str) -> bool:
+    """Whether ``party``, having received ``event``, owes a claim of it. A ruling is claimed
+    by the department it hands the item to; the disputing department only learns of it
+    (given back, it claims the original item, whose clock restarts)."""
+    if isinstance(event, DisputeRuling):
+        return party == event.assigned_to != event.disputed_by
+    return event_type_of(event) in CLAIMABLE
+
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 

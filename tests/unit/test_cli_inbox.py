@@ -32,7 +32,7 @@ def db(tmp_path: Path) -> str:
         Received(Position(TOPIC, 0, i), e, serde.encode(e, TOPIC)) for i, e in enumerate(events)
     ]
     with engine.begin() as conn:
-        store_items(conn, PARTY, [to_item(r, AT) for r in received])
+        store_items(conn, PARTY, [to_item(r, AT, PARTY) for r in received])
     _register()
     return url
 

@@ -107,7 +107,7 @@ def test_only_claimable_new_items_get_an_integrated_claim() -> None:
         str(e.envelope.event_id): Received(Position("sg.wh-market.inbox", 0, i), e, b"x")
         for i, e in enumerate(events)
     }
-    items = [to_item(r, AT) for r in received.values()]
+    items = [to_item(r, AT, PARTY) for r in received.values()]
     planned = integrated_claims(items, received, PARTY, AT)
     assert [c.claimed_event_id for c, _ in planned] == [
         events[0].envelope.event_id,
@@ -118,7 +118,7 @@ def test_only_claimable_new_items_get_an_integrated_claim() -> None:
 
 def test_an_item_row_keeps_identity_and_position_but_no_payload_fields() -> None:
     ev = approval(7, PARTY)
-    item = to_item(Received(Position("sg.wh-market.inbox", 2, 41), ev, b"raw"), AT)
+    item = to_item(Received(Position("sg.wh-market.inbox", 2, 41), ev, b"raw"), AT, PARTY)
     assert (item.event_id, item.event_type, item.case_key, item.sender) == (
         str(ev.envelope.event_id),
         event_type_of(ev),

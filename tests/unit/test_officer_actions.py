@@ -346,3 +346,20 @@ def test_an_action_on_an_unknown_item_changes_nothing_and_says_so(engine: Engine
 def _as_dispute(event: Event) -> ResponsibilityDispute:
     assert isinstance(event, ResponsibilityDispute)
     return event
+
+
+# -- who owes a claim ------------------------------------------------------------------------
+
+
+def test_a_ruling_is_claimed_by_the_department_it_hands_the_item_to_only() -> None:
+    from sgbus.bus.claims import owes_claim
+
+    item = W.approval_result(1, MON)
+    dispute = build_dispute(item, MARKET, "不属本部门职责", MON)
+    elsewhere = build_ruling(dispute, OVERSIGHT, HEALTH, "属卫生健康部门职责", "赵磊", MON)
+    back = build_ruling(dispute, OVERSIGHT, MARKET, "属本部门职责", "赵磊", MON)
+    assert owes_claim(item, MARKET)
+    assert owes_claim(elsewhere, HEALTH) and not owes_claim(elsewhere, MARKET)
+    # Given back, the department claims the original item, whose clock restarts.
+    assert not owes_claim(back, MARKET)
+    assert not owes_claim(dispute, OVERSIGHT)

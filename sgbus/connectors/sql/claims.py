@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from sgbus.bus.claims import build_claim
+from sgbus.bus.claims import CLAIMABLE, build_claim
 from sgbus.bus.events import EVENT_CLASSES
 from sgbus.connectors.api import ConnectorContext, Source, SourceRecord
 from sgbus.connectors.sql.config import SqlConfig
 from sgbus.connectors.sql.db import DepartmentDb, OnTable
 from sgbus.connectors.sql.tables import INBOX, inbox_table
-from sgbus.consumers.department.store import CLAIMABLE
 from sgbus.producers.publisher import Receipt
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import DataError, IntegrityError
 
 from sgbus.bus.calendar import WorkingCalendar
+from sgbus.bus.claims import CLAIMABLE
 from sgbus.bus.events import Event
 from sgbus.bus.regions.configured import load_regions
 from sgbus.connectors.api import ConnectorContext, InboxRecord, Sink
@@ -18,7 +19,6 @@ from sgbus.connectors.sql.config import SqlConfig
 from sgbus.connectors.sql.db import DepartmentDb, OnTable, insert_ignore
 from sgbus.connectors.sql.flatten import inbox_row
 from sgbus.connectors.sql.tables import INBOX, inbox_table
-from sgbus.consumers.department.store import CLAIMABLE
 from sgbus.consumers.watchdog.calendars import load_calendar
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sgbus.bus.claims import owes_claim
 from sgbus.bus.events import (
     AutoClaim,
     CaseAssignment,
@@ -42,11 +43,6 @@ from sgbus.bus.obligations.ingest import AuditRecord
 from sgbus.bus.obligations.model import Opening
 from sgbus.console.labels import event_label, flow_label
 
-#: Event types a party claims (签收) on receipt; the department service uses the same set.
-# An item handed over (转办, a dispute ruled to another department) is claimed like the item.
-CLAIMABLE = frozenset(
-    {"ApprovalResult", "SupervisionAction", "VerificationTask", "ItemTransfer", "DisputeRuling"}
-)
 #: Event types that are never items of work: answers, outcomes and notices about other events.
 NOTICES = frozenset(
     {
@@ -149,14 +145,8 @@ def _items(
 
 
 def _claimable(record: AuditRecord, etype: str, party: str) -> bool:
-    """Whether ``party`` claims this item. A ruling is claimed by the department it hands the
-    item to; the disputing department only learns of it (given back, it claims the item)."""
-    if etype not in CLAIMABLE or record.unassigned:
-        return False
-    event = record.event
-    if isinstance(event, DisputeRuling):
-        return party == event.assigned_to != event.disputed_by
-    return True
+    """Whether ``party`` claims this item (a pooled result is nobody's until assigned)."""
+    return not record.unassigned and owes_claim(record.event, party)
 
 
 def _obligation_of(openings: Sequence[Opening], party: str) -> str | None:

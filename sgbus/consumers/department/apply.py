@@ -65,7 +65,7 @@ def apply_batch(conn: Connection, dept: Department, batch: Batch, now: datetime)
     """Store the batch's new items, claim them on receipt if the party does, record the
     watchdog's auto-claims and the undecodable records, and save the next offsets."""
     by_id = {str(r.event.envelope.event_id): r for r in batch.received}
-    new = store_items(conn, dept.party, [to_item(r, now) for r in batch.received])
+    new = store_items(conn, dept.party, [to_item(r, now, dept.party) for r in batch.received])
     pushed = record_delivery_claims(conn, dept.party, new, by_id)
     # An item the router claimed on delivery in this batch needs no claim of our own.
     unclaimed = [item for item in new if item.event_id not in pushed]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sgbus.bus import headers as h
-from sgbus.bus.claims import build_claim, child_traceparent
+from sgbus.bus.claims import build_claim, child_traceparent, owes_claim
 from sgbus.bus.events import AutoClaim, Claim, ClaimMode, Event, event_type_of
 from sgbus.bus.store.outbox import OutgoingMessage
-from sgbus.consumers.department.store import CLAIMABLE, InboxItem
+from sgbus.consumers.department.store import InboxItem
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ class Batch:
         return out + [(u.at.topic, u.at.partition, u.at.offset) for u in self.undecodable]
 
 
-def to_item(r: Received, received_at: datetime) -> InboxItem:
-    """The store row of a received event."""
+def to_item(r: Received, received_at: datetime, party: str) -> InboxItem:
+    """The store row of an event ``party`` received."""
     env = r.event.envelope
     return InboxItem(
         event_id=str(env.event_id),
@@ -83,6 +83,7 @@ def to_item(r: Received, received_at: datetime) -> InboxItem:
         source_partition=r.at.partition,
         source_offset=r.at.offset,
         value=r.value,
+        claimable=owes_claim(r.event, party),
     )
 
 
@@ -118,7 +119,7 @@ def integrated_claims(
     """The claim an integrated system makes of each new claimable item, with its cause."""
     out = []
     for item in new_items:
-        if item.event_type in CLAIMABLE:
+        if item.claimable:
             cause = received[item.event_id]
             out.append((build_claim(cause.event, party, at, integrated=True), cause))
     return out

@@ -17,12 +17,6 @@ from sgbus.bus.events import ClaimMode
 from sgbus.bus.store.bulk import insert_ignore_many
 from sgbus.bus.store.tables import inbox_items
 
-# Events that a recipient must claim (签收); everything else is stored for the record only.
-# An item handed over (转办, a dispute ruled to another department) is claimed like the item.
-CLAIMABLE = frozenset(
-    {"ApprovalResult", "SupervisionAction", "VerificationTask", "ItemTransfer", "DisputeRuling"}
-)
-
 
 class ClaimState(StrEnum):
     """Where an item stands."""
@@ -46,11 +40,8 @@ class InboxItem:
     source_partition: int
     source_offset: int
     value: bytes
-
-    @property
-    def claimable(self) -> bool:
-        """Whether the recipient owes a claim for this item."""
-        return self.event_type in CLAIMABLE
+    claimable: bool
+    """Whether the recipient owes a claim of it (:func:`sgbus.bus.claims.owes_claim`)."""
 
 
 def store_items(conn: Connection, party: str, items: Sequence[InboxItem]) -> list[InboxItem]:
