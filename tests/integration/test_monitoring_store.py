@@ -30,7 +30,7 @@ def opening(req: str, debtor: str, action: ExpiryAction, provisional: bool = Fal
 
 
 def gauge(name: str, party: str) -> float | None:
-    return REGISTRY.get_sample_value(name, {"party": party, "flow": "claim"})
+    return REGISTRY.get_sample_value(name, {"party": party, "flow": "claim", "city": ""})
 
 
 def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engine) -> None:

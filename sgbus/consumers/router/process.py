@@ -72,6 +72,7 @@ class Routed:
     unassigned: bool = False  # an approval result routed to the unassigned pool
     #: A rejection's dead letter, payload not sealed yet (:func:`route_record` writes it).
     dead_letter: DeadLetter | None = None
+    region: str | None = None  # the event's region (for the metrics' city label)
 
 
 def route_record(
@@ -174,6 +175,7 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver) -> Routed:
         decision.parties,
         event_id=event_id,
         unassigned=decision.unassigned and isinstance(event, ApprovalResult),
+        region=event.envelope.region,
     )
 
 
@@ -266,6 +268,7 @@ def _assign(
         source,
         routed.delivered_to,
         event_id=own_id,
+        region=routed.region,
     )
 
 
