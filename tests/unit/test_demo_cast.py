@@ -116,3 +116,17 @@ def test_city_totals_add_up_each_citys_rows() -> None:
     assert list(totals) == ["371000", "370784"]
     assert (totals["371000"].published, totals["371000"].claimed) == (4, 3)
     assert totals["371000"].breaches == 1 and totals["370784"].auto_claims == 4
+
+
+def test_simulated_time_stands_still_until_the_actors_start() -> None:
+    from sgbus.consumers.watchdog.clock import SimulatedClock
+    from sgbus.demo.scenario import StartGate
+
+    gate = StartGate()
+    start = dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC)
+    clock = SimulatedClock(start, 1e9, monotonic=gate)
+    assert clock.now() == start  # services connecting: no simulated time passes
+    gate.release()
+    while clock.now() == start:  # a billion times real time: moves within microseconds
+        pass
+    assert clock.now() > start
