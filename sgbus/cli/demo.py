@@ -50,7 +50,7 @@ def _table(run: Running) -> Group:
         "breaches",
     ):
         table.add_column(
-            col, justify="left" if col in ("party", "behaviour", "claimed") else "right"
+            col, justify="left" if col in ("city", "party", "behaviour", "claimed") else "right"
         )
     for r in rows:
         claimed = ", ".join(f"{k} {v}" for k, v in sorted(r.claimed.items())) or "—"
@@ -78,15 +78,17 @@ def _table(run: Running) -> Group:
 
 def _city_table(run: Running, rows: list[Row]) -> Table:
     """Per-city figures: each city's departments and bureau together, under its own rules."""
-    names = {c.region: c.name for c in run.cities}
-    table = Table(title="per city", expand=False)
-    cols = ("city", "published", "delivered", "claimed", "pending", "reminders")
+    names = {c.region: f"{c.region} {c.name}" for c in run.cities}
+    rules = {c.region: c.rules for c in run.cities}
+    table = Table(title="per city, each under its own rules", expand=False)
+    cols = ("city", "rules", "published", "delivered", "claimed", "pending", "reminders")
     for col in (*cols, "auto-claims", "breaches"):
-        table.add_column(col, justify="left" if col == "city" else "right")
+        table.add_column(col, justify="left" if col in ("city", "rules") else "right")
     for t in city_totals(rows):
         figures = (t.published, t.delivered, t.claimed, t.pending, t.reminders)
         table.add_row(
-            f"{t.city} {names.get(t.city, '')}",
+            names.get(t.city, t.city),
+            rules.get(t.city, ""),
             *(str(n) for n in figures),
             str(t.auto_claims),
             str(t.breaches),

@@ -51,6 +51,8 @@ class City:
     approval: str
     oversight: str
     issuer: Issuer
+    rules: str = ""
+    """The name of the policy the city's events follow (under a map; empty otherwise)."""
 
 
 def _prompt(received: dt.datetime) -> dt.datetime:
@@ -103,7 +105,8 @@ def cities_of(policy: str) -> list[City]:
         if j.region is None or cat.approval is None or cat.oversight is None:
             continue  # a default entry has no region of its own to publish under
         issuer = Issuer(cat.party(cat.approval).name, j.name)
-        cities.append(City(j.region, j.name, cat, cat.approval, cat.oversight, issuer))
+        city = City(j.region, j.name, cat, cat.approval, cat.oversight, issuer, j.policy.name)
+        cities.append(city)
     if not cities:
         raise ValueError(f"policy map {policy!r} has no region entry with an approval bureau")
     return cities

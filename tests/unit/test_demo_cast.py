@@ -35,6 +35,7 @@ def test_one_policy_runs_weihai_alone_as_before() -> None:
 
 def test_a_policy_map_brings_every_city_with_its_own_parties() -> None:
     cities = cities_of("shandong")
+    assert [c.rules for c in cities] == ["weihai", "zichuan", "anqiu"]
     assert [(c.region, c.approval, c.oversight) for c in cities] == [
         ("371000", "weihai-approval", "weihai-oversight"),
         ("370302", "zichuan-approval", "zichuan-oversight"),
