@@ -26,6 +26,7 @@ from sgbus.consumers.router.directory import CatalogueDirectory, RegionalDirecto
 from sgbus.consumers.router.lookup import find_unassigned
 from sgbus.consumers.router.process import AssignmentDirectory
 from sgbus.consumers.router.service import GROUP_ID, Router
+from sgbus.monitoring.cities import configure_cities
 from sgbus.monitoring.lag_sampler import serve_service_metrics
 from sgbus.producers.publisher import Publisher, PublishError
 from sgbus.runtime.logging import configure_logging
@@ -52,7 +53,9 @@ def _directory(settings: Settings) -> AssignmentDirectory:
     """Routing by region under a policy map; else the one configured catalogue, as always."""
     if is_policy_map(settings.policy):
         with user_errors():
-            return RegionalDirectory(_startup.regions(settings))
+            regions = _startup.regions(settings)
+            configure_cities(regions)  # the traffic metrics' city label follows the map
+            return RegionalDirectory(regions)
     return CatalogueDirectory(catalogue_of(settings))
 
 

@@ -22,6 +22,7 @@ from sgbus.bus.catalogue import Catalogue
 from sgbus.bus.events import EVENT_CLASSES, Event
 from sgbus.bus.kafka_clients import make_consumer, make_producer
 from sgbus.bus.policy import Policy
+from sgbus.bus.regions import Regions
 from sgbus.bus.serde import Serde, serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.store import make_engine
@@ -111,6 +112,8 @@ class Console:
     projector: Projector | None = None
     report_name_below: float = 0.9
     """The 通报 names first the parties under this on-time rate (``SGBUS_REPORT_NAME_BELOW``)."""
+    regions: Regions | None = None
+    """The policy map's regions when the bus runs under one (the centre's per-city views)."""
 
     def now(self) -> datetime:
         """The console's clock (the demo's simulated week, or real time)."""
@@ -124,6 +127,12 @@ class Console:
     def party_name(self, party: str) -> str:
         """A party's name from the catalogue, else its id."""
         return self.catalogue.display_name(party)
+
+    def cities(self) -> dict[str, str]:
+        """Region code → name of each city of the policy map; empty without a map."""
+        if self.regions is None or not self.regions.is_map:
+            return {}
+        return {j.region: j.name for j in self.regions.jurisdictions if j.region is not None}
 
     def departments(self) -> list[str]:
         """Party ids of the departments, for assignment."""
@@ -180,4 +189,5 @@ def build_console(
         publisher=BusPublisher(settings, serde, principal),
         projector=projector,
         report_name_below=settings.report_name_below,
+        regions=ingestor.regions if ingestor.regions.is_map else None,
     )

@@ -18,7 +18,7 @@ from sgbus.console.readmodel.service import ProjectorConfig
 from sgbus.console.runtime import Console, build_console
 from sgbus.console.serve import Serving, projector_thread, serving
 from sgbus.console.web.config import ConsoleSettings
-from sgbus.demo.scenario import APPROVAL, OVERSIGHT, Running, start_at_end
+from sgbus.demo.scenario import Running, start_at_end
 from sgbus.stack.config import StackConfig
 from sgbus.stack.secure import identity_admin
 
@@ -52,17 +52,17 @@ class DemoConsole:
 
 
 def demo_logins(run: Running) -> list[Login]:
-    """An officer per demo party, the centre's officer, and an administrator; fresh passwords
-    each run (the demo prints them)."""
+    """An officer per demo party, each city's centre officer, and an administrator; fresh
+    passwords each run (the demo prints them)."""
 
     def password() -> str:
         return secrets.token_urlsafe(9)
 
-    logins = [
-        Login(party, password(), party, ("officer",))
-        for party in [APPROVAL, *(r.party for r in run.roles)]
-    ]
-    logins.append(Login(OVERSIGHT, password(), OVERSIGHT, ("officer", "oversight")))
+    officers = [*(c.approval for c in run.cities), *(r.party for r in run.roles)]
+    logins = [Login(party, password(), party, ("officer",)) for party in officers]
+    logins.extend(
+        Login(c.oversight, password(), c.oversight, ("officer", "oversight")) for c in run.cities
+    )
     logins.append(Login("demo-admin", password(), None, ("admin",)))
     return logins
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from dataclasses import dataclass
 
 from sgbus.bus.catalogue.model import Matter
 from sgbus.bus.events import (
@@ -37,6 +38,34 @@ _AUTHORITY_USCC = "11371000MB28512348"
 _CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+@dataclass(frozen=True)
+class Issuer:
+    """The approval bureau a synthetic result comes from, and the place its licensees are in."""
+
+    authority: str
+    """The bureau's name, e.g. 威海市行政审批服务局."""
+    place: str
+    """The city (or county) its licensees are in, e.g. 威海市."""
+    address: str = ""
+    """A street in the place, for licensees' addresses; default ``<place>人民路``."""
+
+    @property
+    def street(self) -> str:
+        """The street licensees' addresses are on."""
+        return self.address or f"{self.place}人民路"
+
+    @property
+    def short(self) -> str:
+        """The one-character abbreviation in document numbers: 威 for 威海市, 安 for
+        潍坊市安丘市 (a county's own name, not its city's)."""
+        city, _, county = self.place.partition("市")
+        return (county or city)[0]
+
+
+#: The 威海 bureau: what every result was issued by before the demo had several cities.
+WEIHAI = Issuer("威海市行政审批服务局", "威海", "山东省威海市环翠区新威路")
+
+
 def uscc(rng: random.Random, region: str) -> str:
     """A unified social credit code with a correct check character (GB 32100-2015)."""
     body = "91" + region + "".join(rng.choice(_USCC_CHARS) for _ in range(9))
@@ -59,13 +88,15 @@ def approval_result(
     decided_at: dt.datetime,
     rng: random.Random,
     recipients: list[str] | None = None,
+    issuer: Issuer = WEIHAI,
 ) -> ApprovalResult:
-    """An approval result for ``matter``; its case key is unique per (region, serial)."""
-    document_number = f"威审批〔{decided_at.year}〕{serial}号"
+    """An approval result for ``matter`` from ``issuer``; its case key is unique per
+    (region, serial)."""
+    document_number = f"{issuer.short}审批〔{decided_at.year}〕{serial}号"
     case_key = approval_case_key(region, document_number)
     event_id = uuid.UUID(int=rng.getrandbits(128), version=4)
     name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
-    authority = Organisation(name="威海市行政审批服务局", uscc=_AUTHORITY_USCC)
+    authority = Organisation(name=issuer.authority, uscc=_AUTHORITY_USCC)
     return ApprovalResult(
         envelope=new_envelope(
             ApprovalResult,
@@ -81,11 +112,11 @@ def approval_result(
         outcome=ApprovalOutcome.GRANTED,
         licensee=Licensee(
             kind=LicenseeKind.LEGAL_PERSON,
-            name=f"威海{rng.choice(_TRADES)}有限公司{serial}",
+            name=f"{issuer.place}{rng.choice(_TRADES)}有限公司{serial}",
             uscc=uscc(rng, region),
             legal_representative=name,
             phone=f"1386311{rng.randrange(10000):04d}",
-            address=f"山东省威海市环翠区新威路{rng.randrange(1, 300)}号",
+            address=f"{issuer.street}{rng.randrange(1, 300)}号",
         ),
         document_title=f"{matter.name}决定书",
         document_number=document_number,

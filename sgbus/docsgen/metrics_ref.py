@@ -51,8 +51,13 @@ def _who_updates(module: ModuleType) -> str:
 INTRO = """
 Every service serves these on `/metrics` when `SGBUS_METRICS_PORT` is set (see
 [Settings](settings.md)). Labels are bounded — `service`, `party`, `flow`, `event_type`,
-`reason`, `group`, `topic`, `partition` — and any other value becomes `other`, so no case key
-or person can reach Prometheus. Histograms also give `_bucket`, `_sum` and `_count`.
+`reason`, `group`, `topic`, `partition`, `city` — and any other value becomes `other`, so no
+case key or person can reach Prometheus. Histograms also give `_bucket`, `_sum` and `_count`.
+
+`city` is the entry of the policy map an event's region resolved to — its region code
+(`371000` for 威海 and its counties), `default`, or `other` for a region the map does not
+cover — on a bus under a policy map (`SGBUS_POLICY=shandong`); it is empty (absent, to
+Prometheus) on a bus with one policy. Sum over it for the province.
 """
 
 

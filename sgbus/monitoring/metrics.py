@@ -4,7 +4,13 @@ Services import this module, call :func:`sgbus.monitoring.endpoint.serve_metrics
 and then only the ``record_*`` / ``observe_*`` / ``mark_*`` helpers below; they clean label
 values (see :mod:`sgbus.monitoring.labels`), so a case key, a person or free text can never
 become a label. Labels are limited to: service, party, flow, event_type, reason, group, topic,
-partition.
+partition, city.
+
+The ``city`` label (:mod:`sgbus.monitoring.cities`) says which entry of the policy map an
+event's region resolved to — the entry's region code (``371000``), ``default`` or ``other`` —
+on a bus that runs under a policy map, and is empty (absent, to Prometheus) on a bus with one
+policy. The router labels its traffic with it, the watchdog its obligations; sum over it for
+the province.
 
 Who updates what, and when
 --------------------------
@@ -19,6 +25,8 @@ metric (helper)                                   who, at what point
                                                   router → the sending party (outbox owner);
                                                   department service → its own party;
                                                   watchdog → the event's sender on sg.audit.
+                                                  ``city``: the router's only (the event's
+                                                  region), else empty.
 ``sgbus_events_out_total``                        every producer side, once per event
 (:func:`record_event_out`)                        written, after the commit. Router → one
                                                   per recipient inbox copy (``party`` =
@@ -27,6 +35,7 @@ metric (helper)                                   who, at what point
                                                   answers on its outbox (``party`` = itself);
                                                   watchdog → outcomes (``party`` =
                                                   ``watchdog``); relay → each relayed row.
+                                                  ``city``: the router's only, else empty.
 ``sgbus_dead_letters_total``                      router (and any service that dead-letters),
 (:func:`record_dead_letter`)                      once per record written to sg.deadletter,
                                                   after the commit; ``reason`` is the
@@ -47,11 +56,13 @@ metric (helper)                                   who, at what point
 ``sgbus_answer_delay_working_seconds``            watchdog, when an answer reaches an
 (:func:`observe_answer_delay`)                    obligation (on time or late): working
                                                   hours from the request (push) to the
-                                                  answer (claim). ``party`` = debtor.
+                                                  answer (claim). ``party`` = debtor;
+                                                  ``city`` = the obligation's region's.
 ``sgbus_obligations_opened_total``                watchdog, after committing ``apply_batch``:
 (:func:`record_obligations_opened`)               one per new obligation (the first one of a
                                                   party and flow also creates its discharged,
                                                   outcome and answer-delay series at zero).
+                                                  Every obligation metric has ``city``.
 ``sgbus_obligations_discharged_total``            watchdog, after committing ``apply_batch``:
 (:func:`record_discharged`)                       one per obligation answered on time.
 ``sgbus_obligation_outcomes_total``               watchdog, after committing the outcomes of
@@ -97,6 +108,7 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info, disable
 
 from sgbus.bus.obligations.model import Opening, Outcome, OutcomeKind
 from sgbus.monitoring import labels
+from sgbus.monitoring.cities import NO_CITY, city
 from sgbus.monitoring.lag import ConsumerLagCollector
 
 # ``*_created`` series double the series count and no query here uses them.
@@ -107,12 +119,12 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated upstre
 EVENTS_IN = Counter(
     "sgbus_events_in_total",
     "Events a service consumed and accepted, by the party whose topic it read.",
-    ["service", "party", "event_type"],
+    ["service", "party", "event_type", "city"],
 )
 EVENTS_OUT = Counter(
     "sgbus_events_out_total",
     "Events a service wrote, by the party whose topic it wrote.",
-    ["service", "party", "event_type"],
+    ["service", "party", "event_type", "city"],
 )
 DEAD_LETTERS = Counter(
     "sgbus_dead_letters_total",
@@ -188,7 +200,7 @@ _H = 3600
 ANSWER_DELAY = Histogram(
     "sgbus_answer_delay_working_seconds",
     "Working time from a request (e.g. a push) to its answer (e.g. the claim).",
-    ["party", "flow"],
+    ["party", "flow", "city"],
     buckets=tuple(h * _H for h in (1, 4, 8, 12, 24, 36, 48, 60, 72, 96, 120, 168, 240)),
 )
 
@@ -197,32 +209,32 @@ ANSWER_DELAY = Histogram(
 OBLIGATIONS_OPENED = Counter(
     "sgbus_obligations_opened_total",
     "Obligations opened, by debtor party and flow.",
-    ["party", "flow"],
+    ["party", "flow", "city"],
 )
 OBLIGATIONS_DISCHARGED = Counter(
     "sgbus_obligations_discharged_total",
     "Obligations answered on time, by debtor party and flow.",
-    ["party", "flow"],
+    ["party", "flow", "city"],
 )
 OBLIGATION_OUTCOMES = Counter(
     "sgbus_obligation_outcomes_total",
     "Watchdog outcomes (reminder, auto-claim, deemed consent, breach, escalation).",
-    ["party", "flow", "event_type"],
+    ["party", "flow", "event_type", "city"],
 )
 OBLIGATIONS_OPEN = Gauge(
     "sgbus_obligations_open",
     "Obligations not yet answered and not yet due, by debtor party and flow.",
-    ["party", "flow"],
+    ["party", "flow", "city"],
 )
 OBLIGATIONS_OVERDUE = Gauge(
     "sgbus_obligations_overdue",
     "Obligations past their deadline and still unanswered, by debtor party and flow.",
-    ["party", "flow"],
+    ["party", "flow", "city"],
 )
 OBLIGATIONS_PROVISIONAL = Gauge(
     "sgbus_obligations_provisional",
     "Open obligations whose deadline rests on a provisional (non-official) calendar year.",
-    ["party", "flow"],
+    ["party", "flow", "city"],
 )
 
 # -- consumer lag ------------------------------------------------------------------------
@@ -258,20 +270,25 @@ def initialise_series(service: str) -> None:
     SERVICE_HEALTHY.labels(svc).set(1)
     if svc == "watchdog":
         for kind in OutcomeKind:
-            EVENTS_OUT.labels(svc, labels.party("watchdog"), kind.value)
+            EVENTS_OUT.labels(svc, labels.party("watchdog"), kind.value, NO_CITY)
 
 
-def record_event_in(service: str, party: str, event_type: str, n: int = 1) -> None:
-    """Count ``n`` accepted events read from ``party``'s topic."""
+def record_event_in(
+    service: str, party: str, event_type: str, n: int = 1, region: str | None = None
+) -> None:
+    """Count ``n`` accepted events read from ``party``'s topic (of ``region``'s city, if
+    given)."""
     EVENTS_IN.labels(
-        labels.service(service), labels.party(party), labels.event_type(event_type)
+        labels.service(service), labels.party(party), labels.event_type(event_type), city(region)
     ).inc(n)
 
 
-def record_event_out(service: str, party: str, event_type: str, n: int = 1) -> None:
-    """Count ``n`` events written to ``party``'s topic."""
+def record_event_out(
+    service: str, party: str, event_type: str, n: int = 1, region: str | None = None
+) -> None:
+    """Count ``n`` events written to ``party``'s topic (of ``region``'s city, if given)."""
     EVENTS_OUT.labels(
-        labels.service(service), labels.party(party), labels.event_type(event_type)
+        labels.service(service), labels.party(party), labels.event_type(event_type), city(region)
     ).inc(n)
 
 
@@ -314,14 +331,17 @@ def observe_delivery_delay(party: str, seconds: float) -> None:
     DELIVERY_DELAY.labels(labels.party(party)).observe(max(0.0, seconds))
 
 
-def observe_answer_delay(party: str, flow: str, working_hours: float) -> None:
-    """Observe request → answer delay, in working hours, of ``party``'s obligation in ``flow``.
+def observe_answer_delay(
+    party: str, flow: str, working_hours: float, region: str | None = None
+) -> None:
+    """Observe request → answer delay, in working hours, of ``party``'s obligation in ``flow``
+    (of ``region``'s city).
 
     The caller computes the working hours with the working-day calendar; this module does
     no calendar arithmetic so that the metric and the status report use one definition.
     """
     seconds = max(0.0, working_hours) * _H
-    ANSWER_DELAY.labels(labels.party(party), labels.flow(flow)).observe(seconds)
+    ANSWER_DELAY.labels(labels.party(party), labels.flow(flow), city(region)).observe(seconds)
 
 
 def record_obligations_opened(openings: Iterable[Opening]) -> None:
@@ -332,27 +352,27 @@ def record_obligations_opened(openings: Iterable[Opening]) -> None:
     a series born at its burst's value would never show in ``increase()`` or ``rate()``.
     """
     for o in openings:
-        key = (labels.party(o.debtor), labels.flow(o.flow))
+        key = (labels.party(o.debtor), labels.flow(o.flow), city(o.region))
         if key not in _FOLLOWED:
             _initialise_followers(*key)
         OBLIGATIONS_OPENED.labels(*key).inc()
 
 
-#: (party, flow) pairs whose answer and outcome series exist (creating them twice is harmless).
-_FOLLOWED: set[tuple[str, str]] = set()
+#: (party, flow, city) whose answer and outcome series exist (creating them twice is harmless).
+_FOLLOWED: set[tuple[str, str, str]] = set()
 
 
-def _initialise_followers(party: str, flow: str) -> None:
-    _FOLLOWED.add((party, flow))
-    OBLIGATIONS_DISCHARGED.labels(party, flow)
-    ANSWER_DELAY.labels(party, flow)
+def _initialise_followers(party: str, flow: str, city_label: str) -> None:
+    _FOLLOWED.add((party, flow, city_label))
+    OBLIGATIONS_DISCHARGED.labels(party, flow, city_label)
+    ANSWER_DELAY.labels(party, flow, city_label)
     for kind in OutcomeKind:
-        OBLIGATION_OUTCOMES.labels(party, flow, kind.value)
+        OBLIGATION_OUTCOMES.labels(party, flow, kind.value, city_label)
 
 
-def record_discharged(party: str, flow: str) -> None:
-    """Count one obligation of ``party`` in ``flow`` answered on time."""
-    OBLIGATIONS_DISCHARGED.labels(labels.party(party), labels.flow(flow)).inc()
+def record_discharged(party: str, flow: str, region: str | None = None) -> None:
+    """Count one obligation of ``party`` in ``flow`` (of ``region``'s city) answered on time."""
+    OBLIGATIONS_DISCHARGED.labels(labels.party(party), labels.flow(flow), city(region)).inc()
 
 
 def record_outcomes(outcomes: Iterable[Outcome]) -> None:
@@ -360,7 +380,10 @@ def record_outcomes(outcomes: Iterable[Outcome]) -> None:
     for out in outcomes:
         o = out.obligation.opening
         OBLIGATION_OUTCOMES.labels(
-            labels.party(o.debtor), labels.flow(o.flow), labels.event_type(out.kind.value)
+            labels.party(o.debtor),
+            labels.flow(o.flow),
+            labels.event_type(out.kind.value),
+            city(o.region),
         ).inc()
 
 

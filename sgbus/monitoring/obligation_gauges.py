@@ -19,13 +19,14 @@ from sqlalchemy import Connection, Engine, func, select
 from sgbus.bus.obligations.model import State
 from sgbus.bus.store.tables import obligations
 from sgbus.monitoring import labels
+from sgbus.monitoring.cities import city
 from sgbus.monitoring.metrics import (
     OBLIGATIONS_OPEN,
     OBLIGATIONS_OVERDUE,
     OBLIGATIONS_PROVISIONAL,
 )
 
-Key = tuple[str, str]  # (party, flow)
+Key = tuple[str, str, str]  # (party, flow, city)
 log = structlog.get_logger("sgbus.monitoring.obligation_gauges")
 
 
@@ -40,11 +41,13 @@ class GroupCount:
     answered: bool
     provisional: bool
     count: int
+    region: str | None = None
+    """The obligations' region (their city is its entry of the policy map)."""
 
 
 @dataclass(frozen=True)
 class GaugeValues:
-    """Values of the three obligation gauges, by (party, flow)."""
+    """Values of the three obligation gauges, by (party, flow, city)."""
 
     open: dict[Key, int]
     overdue: dict[Key, int]
@@ -62,7 +65,7 @@ def gauge_values(groups: Iterable[GroupCount]) -> GaugeValues:
     """
     open_, overdue, provisional = Tally[Key](), Tally[Key](), Tally[Key]()
     for g in groups:
-        key = (labels.party(g.debtor), labels.flow(g.flow))
+        key = (labels.party(g.debtor), labels.flow(g.flow), city(g.region))
         is_open = g.state == State.OPEN.value
         if is_open and not g.past_due:
             open_[key] += g.count
@@ -84,6 +87,7 @@ def count_groups(conn: Connection, now: datetime) -> list[GroupCount]:
         past_due,
         answered,
         obligations.c.provisional,
+        obligations.c.region,
     )
     q = (
         select(*cols, func.count().label("n"))
@@ -99,6 +103,7 @@ def count_groups(conn: Connection, now: datetime) -> list[GroupCount]:
             bool(r.answered),
             bool(r.provisional),
             int(r.n),
+            r.region,
         )
         for r in conn.execute(q)
     ]
@@ -109,8 +114,8 @@ _published: set[Key] = set()
 
 
 def publish(values: GaugeValues) -> None:
-    """Set the gauges; a (party, flow) seen before but absent now is set to zero, not left
-    at its old value."""
+    """Set the gauges; a (party, flow, city) seen before but absent now is set to zero, not
+    left at its old value."""
     with _lock:
         keys = set(values.open) | set(values.overdue) | set(values.provisional) | _published
         for key in keys:

@@ -30,7 +30,7 @@ def opening(req: str, debtor: str, action: ExpiryAction, provisional: bool = Fal
 
 
 def gauge(name: str, party: str) -> float | None:
-    return REGISTRY.get_sample_value(name, {"party": party, "flow": "claim"})
+    return REGISTRY.get_sample_value(name, {"party": party, "flow": "claim", "city": ""})
 
 
 def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engine) -> None:
@@ -48,14 +48,14 @@ def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engi
         apply_batch(conn, [], [Answer("claim", "b1", "gm-fire", "ans-b1", T0 + timedelta(hours=2))])
     with store_engine.connect() as conn:
         v = refresh_obligation_gauges(conn, T0 + timedelta(days=1))
-    assert v.open == {("gm-market", "claim"): 3}
+    assert v.open == {("gm-market", "claim", ""): 3}
     assert v.overdue == {}
-    assert v.provisional == {("gm-market", "claim"): 1}
+    assert v.provisional == {("gm-market", "claim", ""): 1}
     assert gauge("sgbus_obligations_open", "gm-market") == 3
 
     after_due = DUE + timedelta(minutes=1)
     with store_engine.connect() as conn:  # deadline passed, sweep not yet run: overdue
-        assert refresh_obligation_gauges(conn, after_due).overdue == {("gm-market", "claim"): 3}
+        assert refresh_obligation_gauges(conn, after_due).overdue == {("gm-market", "claim", ""): 3}
     with store_engine.begin() as conn:
         sweep(conn, after_due)  # a1, a2 breached; a3 auto-claimed (not overdue)
         apply_batch(
@@ -64,7 +64,7 @@ def test_open_overdue_and_provisional_gauges_follow_the_store(store_engine: Engi
     with store_engine.connect() as conn:
         v = refresh_obligation_gauges(conn, after_due)
     assert v.open == {} and v.provisional == {}
-    assert v.overdue == {("gm-market", "claim"): 1}  # a2 only
+    assert v.overdue == {("gm-market", "claim", ""): 1}  # a2 only
     assert gauge("sgbus_obligations_open", "gm-market") == 0  # reset, not left at 3
     assert gauge("sgbus_obligations_overdue", "gm-market") == 1
 

@@ -48,22 +48,18 @@ def test_every_dead_letter_reason_and_flow_is_a_label_value() -> None:
     assert labels.event_type("ApprovalResults") == labels.OTHER  # near misses too
 
 
+ROUTER_IN = {"service": "router", "party": "wh-approval", "event_type": "ApprovalResult"}
+ROUTER_IN |= {"city": ""}
+ROUTER_OUT = ROUTER_IN | {"party": "other"}
+
+
 def test_event_counters_use_cleaned_labels() -> None:
-    before = value(
-        "sgbus_events_in_total", service="router", party="wh-approval", event_type="ApprovalResult"
-    )
+    before = value("sgbus_events_in_total", **ROUTER_IN)
     metrics.record_event_in("router", "wh-approval", "ApprovalResult", 3)
     metrics.record_event_out("router", "case 371000:001", "ApprovalResult")
-    after = value(
-        "sgbus_events_in_total", service="router", party="wh-approval", event_type="ApprovalResult"
-    )
+    after = value("sgbus_events_in_total", **ROUTER_IN)
     assert after - before == 3
-    assert (
-        value(
-            "sgbus_events_out_total", service="router", party="other", event_type="ApprovalResult"
-        )
-        >= 1
-    )
+    assert value("sgbus_events_out_total", **ROUTER_OUT) >= 1
 
 
 def test_dead_letters_by_reason() -> None:
@@ -83,7 +79,7 @@ def test_delay_histograms_clamp_negative_values_to_zero() -> None:
     assert value("sgbus_delivery_delay_seconds_bucket", **le) == b0 + 1
     assert value("sgbus_delivery_delay_seconds_count", party="wh-health") >= 2
 
-    lab = {"party": "wh-health", "flow": "claim"}
+    lab = {"party": "wh-health", "flow": "claim", "city": ""}
     c0 = value("sgbus_answer_delay_working_seconds_count", **lab)
     s0 = value("sgbus_answer_delay_working_seconds_sum", **lab)
     b0 = value("sgbus_answer_delay_working_seconds_bucket", le="43200.0", **lab)  # 12 h
@@ -102,7 +98,7 @@ def _opening(debtor: str, flow: str) -> Opening:
 def test_outcomes_and_openings_are_counted_by_debtor_and_flow() -> None:
     o = _opening("wh-fire", "supervision-claim")
     ob = Obligation(o)
-    lab = {"party": "wh-fire", "flow": "supervision-claim"}
+    lab = {"party": "wh-fire", "flow": "supervision-claim", "city": ""}
     b_open = value("sgbus_obligations_opened_total", **lab)
     b_auto = value("sgbus_obligation_outcomes_total", event_type="AutoClaim", **lab)
     metrics.record_obligations_opened([o, o])

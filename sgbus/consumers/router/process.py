@@ -80,6 +80,7 @@ class Routed:
     claimed_on_delivery: tuple[str, ...] = ()
     #: A rejection's dead letter, payload not sealed yet (:func:`route_record` writes it).
     dead_letter: DeadLetter | None = None
+    region: str | None = None  # the event's region (for the metrics' city label)
 
 
 def route_record(
@@ -202,6 +203,7 @@ def _deliver(rec: InRecord, event: Event, decision: Deliver, at: _Routing) -> Ro
         event_id=event_id,
         unassigned=decision.unassigned and isinstance(event, ApprovalResult),
         claimed_on_delivery=tuple(c.claimed_by for c in claims),
+        region=event.envelope.region,
     )
 
 
@@ -289,6 +291,7 @@ def _assign(rec: InRecord, source: str, event: CaseAssignment, at: _Routing) -> 
         routed.delivered_to,
         event_id=own_id,
         claimed_on_delivery=routed.claimed_on_delivery,
+        region=routed.region,
     )
 
 

@@ -219,9 +219,10 @@ class Router:
                 continue
             self.stats.routed += 1
             self.stats.claims_on_delivery += len(r.claimed_on_delivery)
-            metrics.record_event_in(SERVICE, r.sender or "other", r.event_type or "other")
+            event_type = r.event_type or "other"
+            metrics.record_event_in(SERVICE, r.sender or "other", event_type, region=r.region)
             for party in r.delivered_to:
-                metrics.record_event_out(SERVICE, party, r.event_type or "other")
+                metrics.record_event_out(SERVICE, party, event_type, region=r.region)
 
     def _close(self) -> None:
         """Leave the group and let go of the producer, within a few seconds."""

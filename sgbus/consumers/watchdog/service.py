@@ -382,12 +382,13 @@ class Watchdog:
             if ob.answered_at is None:
                 continue
             if ob.state is State.DISCHARGED:
-                metrics.record_discharged(o.debtor, o.flow)
+                metrics.record_discharged(o.debtor, o.flow, o.region)
             # Late answers too: the delay histogram shows how late, not only who was on time.
             if ob.answered_at >= o.opened_at:
                 cal = self.ingestor.calendar_for(o.region)
                 worked = cal.working_time_between(o.opened_at, ob.answered_at)
-                metrics.observe_answer_delay(o.debtor, o.flow, worked.total_seconds() / 3600)
+                hours = worked.total_seconds() / 3600
+                metrics.observe_answer_delay(o.debtor, o.flow, hours, o.region)
 
     # -- deadlines ------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sgbus.consumers.watchdog.clock import make_clock
 from sgbus.consumers.watchdog.interpreters import InlineInterpreter, WorkerInterpreter
 from sgbus.consumers.watchdog.service import Watchdog, WatchdogConfig
 from sgbus.consumers.watchdog.topics import watchdog_topic_specs
+from sgbus.monitoring.cities import configure_cities
 from sgbus.producers.relay import OutboxRelay
 
 
@@ -63,6 +64,7 @@ def build_ingestor(settings: Settings, opts: RunOptions) -> RegionalIngestor:
     problems = regional_problems(regions)
     if problems:
         raise PolicyNotApplicable("; ".join(problems))
+    configure_cities(regions)  # the obligation metrics' city label follows the map
     calendar = load_calendar(_calendar_paths(settings, opts))
     return RegionalIngestor(regions, calendar, skew_tolerance(settings, opts))
 

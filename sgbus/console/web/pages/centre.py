@@ -88,33 +88,60 @@ def _period(request: Request, console: Console) -> tuple[date, date]:
     return start, end
 
 
-def _report(console: Console, start: date, end: date) -> Report:
-    """The 通报 of the period, as ``sgbus report`` makes it: names from the catalogue, the
-    configured threshold for naming parties."""
+def _report(console: Console, start: date, end: date, city: str | None = None) -> Report:
+    """The 通报 of the period (of one city, if given), as ``sgbus report`` makes it: names
+    from the catalogue, the configured threshold for naming parties."""
     return make_report(
         console.engine,
         start,
         end,
         console.now(),
+        region=city,
         names=console.catalogue.names,
         name_below=console.report_name_below,
     )
+
+
+def _city(request: Request, console: Console) -> str | None:
+    """The city a view is narrowed to (a region code of the policy map), or None for the
+    whole bus (the province under a map)."""
+    value = request.query_params.get("city") or None
+    if value is not None and value not in console.cities():
+        raise HTTPException(400, f"city: 未知地区 {value[:12]!r}")
+    return value
+
+
+def _query(start: date, end: date, city: str | None) -> str:
+    """The period (and city) of a view, for the links that keep it."""
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    return urlencode(params | ({"city": city} if city else {}))
 
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, user: Oversight, console: ConsoleDep) -> Response:
     """Per-department figures for a period (the 通报's own numbers): parties under the
     threshold named first; received, on time, late, auto-resolved, open, disputed,
-    transferred, breaches, on-time rate; urgings, disputes and transfers."""
+    transferred, breaches, on-time rate; urgings, disputes and transfers. For one city, or
+    the whole province, when the bus runs under a policy map."""
     start, end = _period(request, console)
-    report = _report(console, start, end)
+    city = _city(request, console)
+    report = _report(console, start, end, city)
+    cities = console.cities()
+    # The province view leads with one line per city, each linking to that city's view.
+    by_city = {
+        code: _report(console, start, end, code).total for code in (cities if city is None else ())
+    }
     ctx = {
         "user": user,
         "console": console,
         "report": report,
         "start": start,
         "end": end,
-        "query": urlencode({"from": start.isoformat(), "to": end.isoformat()}),
+        "city": city,
+        "cities": cities,
+        "by_city": by_city,
+        "query": _query(start, end, city),
+        "city_query": {code: _query(start, end, code) for code in by_city},
     }
     return templates.TemplateResponse(request, "pages/centre.html", ctx)
 
@@ -318,17 +345,20 @@ def assign(
 
 @router.get("/report")
 def report(request: Request, user: Oversight, console: ConsoleDep) -> Response:
-    """The 通报 for a period, as HTML, CSV or XLSX."""
+    """The 通报 for a period, as HTML, CSV or XLSX (of one city, with ``city``)."""
     start, end = _period(request, console)
+    city = _city(request, console)
     try:
         fmt = Format(request.query_params.get("format") or "html")
     except ValueError:
         raise HTTPException(400, "format: 应为 html、csv 或 xlsx") from None
-    built = _report(console, start, end)
-    name = f"tongbao-{start.isoformat()}-{end.isoformat()}.{fmt.value}"
+    built = _report(console, start, end, city)
+    suffix = f"-{city}" if city else ""
+    name = f"tongbao-{start.isoformat()}-{end.isoformat()}{suffix}.{fmt.value}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt is Format.HTML:
-        body = render_html(built, "审管互动平台").encode("utf-8")
+        source = "审管互动平台" + (f" · {console.cities()[city]}" if city else "")
+        body = render_html(built, source).encode("utf-8")
         return Response(body, media_type="text/html; charset=utf-8", headers=disposition)
     if fmt is Format.CSV:
         body = ("\ufeff" + render_csv(built)).encode("utf-8")
