@@ -78,14 +78,16 @@ def sheet_out(
     ] = False,
 ) -> None:
     """Write the claim form: one row per item not yet claimed, the most urgent first, with
-    empty columns 认领人 and 认领时间 for the office to fill in."""
+    empty columns 认领人 and 认领时间 for the office to fill in. With --all, every item and
+    whether its claim is on the bus yet."""
+    from sgbus.connectors.sql.claim_form import summary
     from sgbus.connectors.sql.claim_sheet import load_items, write_form
 
     engine, table = _inbox(config_file, url)
     items = load_items(engine, table, everything)
     write_form(target, items)
-    what = "item(s)" if everything else "item(s) to claim"
-    typer.echo(f"{target}: {len(items)} {what}")
+    what = summary(items) if everything else f"{len(items)} item(s) to claim"
+    typer.echo(f"{target}: {what}")
 
 
 @sheet_app.command("in")

@@ -25,6 +25,7 @@ from sgbus.connectors.sql.claim_form import (
     matter_name,
     read_form,
     state,
+    summary,
 )
 from sgbus.consumers.department.store import CLAIMABLE
 
@@ -79,6 +80,10 @@ def test_a_claimed_item_shows_who_and_when_and_whether_it_is_on_the_bus() -> Non
     cells = form_row(claimed)
     assert cells[-2:] == ["王五", dt.datetime(2026, 12, 5, 9, 30)]
     assert state(claimed) == "已认领，待发送"
+    sent = item(ID2, claimed_at=at, claim_event_id=ID1)
+    assert summary([claimed, item(), sent]) == (
+        "3 item(s): 1 to claim, 1 claimed and sent, 1 claimed and not sent yet"
+    )
     assert state(item(claimed_at=at, claim_event_id=ID2)) == "已认领，已发送"
     assert state(item(claimed_at=at, claim_error="refused")).startswith("认领未发送")
 

@@ -86,7 +86,9 @@ def test_the_form_lists_the_unclaimed_items_and_nothing_personal(
     cells = " ".join(str(c) for r in rows for c in r if c is not None)
     assert items[0].licensee.name not in cells  # the payload stays in the database
     everything = sheet("out", "--url", url(tmp_path), "--out", str(target), "--all")
-    assert "2 item(s)" in everything.output
+    assert (
+        "2 item(s): 1 to claim, 0 claimed and sent, 1 claimed and not sent yet" in everything.output
+    )
     assert load_workbook(target).worksheets[0].max_row == 3
 
 

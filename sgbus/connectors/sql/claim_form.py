@@ -88,6 +88,17 @@ def state(item: FormItem) -> str:
     return "已认领，待发送"
 
 
+def summary(items: Sequence[FormItem]) -> str:
+    """How many items of a form are to claim, claimed and sent, or claimed and not sent yet."""
+    to_claim = sum(i.claimed_at is None for i in items)
+    sent = sum(bool(i.claim_event_id) for i in items)
+    waiting = len(items) - to_claim - sent
+    return (
+        f"{len(items)} item(s): {to_claim} to claim, {sent} claimed and sent,"
+        f" {waiting} claimed and not sent yet"
+    )
+
+
 def beijing(moment: dt.datetime) -> dt.datetime:
     """``moment`` as a Beijing wall-clock time without offset (what an Excel cell holds)."""
     return moment.astimezone(CHINA_TZ).replace(tzinfo=None, microsecond=0)
