@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table as RichTable
 from sqlalchemy import Engine, Table
 
 from sgbus.cli import _startup, app
@@ -21,7 +19,6 @@ sheet_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(sheet_app, name="sheet")
-out = Console()
 
 ConfigOption = Annotated[
     Path | None,
@@ -113,14 +110,9 @@ def sheet_in(
         RowOutcome(r.row, r.event_id, Outcome.REFUSED, r.column, r.reason) for r in reading.refused
     ]
     outcomes.sort(key=lambda o: o.row)
-    if outcomes:
-        shown = RichTable(
-            "行号 row", "事件编号 event id", "结果 result", "列 column", "说明 reason"
-        )
-        for o in outcomes:
-            label = _LABELS[o.outcome.value]
-            shown.add_row(str(o.row), o.event_id or "", label, o.column or "", o.reason)
-        out.print(shown)
+    for o in outcomes:  # plain lines: no wrapping, easy to grep
+        why = f"{o.column}: {o.reason}" if o.column else o.reason
+        typer.echo(f"row {o.row}  {o.event_id or '-'}  {_LABELS[o.outcome.value]}  {why}".rstrip())
     counts = {k: sum(o.outcome is k for o in outcomes) for k in Outcome}
     typer.echo(
         f"{form}: {counts[Outcome.CLAIMED]} claimed, {counts[Outcome.UNCHANGED]} unchanged,"

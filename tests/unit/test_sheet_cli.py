@@ -33,7 +33,7 @@ def inbox(tmp_path: Path) -> tuple[SqlInboxSink, list[ApprovalResult]]:
 
 def sheet(*args: str) -> Any:
     _register()
-    return CliRunner().invoke(app, ["sheet", *args], env={"COLUMNS": "200"})
+    return CliRunner().invoke(app, ["sheet", *args])
 
 
 def url(tmp_path: Path) -> str:
@@ -148,9 +148,9 @@ def test_refused_rows_are_reported_by_row_and_the_command_fails(
     numbers = row_numbers(form)
     assert numbers[unknown] == 4
     said = {e: line_of(lines, e) for e in (first, second, unknown)}
-    assert said[first].startswith(f"│ {numbers[first]} ") and CLAIMED_AT in said[first]
+    assert said[first].startswith(f"row {numbers[first]} ") and CLAIMED_AT in said[first]
     assert "not a time" in said[first]
-    assert said[second].startswith(f"│ {numbers[second]} ") and "claimed already" in said[second]
+    assert said[second].startswith(f"row {numbers[second]} ") and "claimed already" in said[second]
     assert "no such item" in said[unknown] and EVENT_ID in said[unknown]
     assert "钱七" not in got.output
     with sink.db.engine.connect() as conn:
