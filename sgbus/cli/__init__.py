@@ -52,6 +52,7 @@ def _register() -> None:
         reconcile,
         report,
         schemas,
+        sheet,
         smoke,
         stack,
         version,
