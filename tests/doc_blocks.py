@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -147,9 +148,27 @@ def environment(tmp: Path, extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
-    )
+    # A block of its own process group: at the timeout, the services it started in the
+    # background go with it, instead of living on to disturb the next page.
+    with subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            raise AssertionError(
+                f"{' '.join(argv[:1])}: no end after {TIMEOUT_S} s\n"
+                f"stdout:\n{out[-3000:]}\nstderr:\n{err[-3000:]}"
+            ) from None
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def run_block(block: Block, cwd: Path, env: dict[str, str]) -> str | None:

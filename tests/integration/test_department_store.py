@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from sgbus.bus.claims import CLAIMABLE
 from sgbus.bus.events import ClaimMode
 from sgbus.consumers.department.store import (
     InboxItem,
@@ -30,6 +31,7 @@ def item(n: int, event_type: str = "ApprovalResult", case: str = "c") -> InboxIt
         source_partition=0,
         source_offset=n,
         value=b"bytes-%d" % n,
+        claimable=event_type in CLAIMABLE,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sgbus.bus.calendar import CHINA_TZ
+from sgbus.bus.claims import CLAIMABLE
 from sgbus.connectors.sql.claim_form import (
     CLAIMED_AT,
     CLAIMED_BY,
@@ -27,7 +28,6 @@ from sgbus.connectors.sql.claim_form import (
     state,
     summary,
 )
-from sgbus.consumers.department.store import CLAIMABLE
 
 NOW = dt.datetime(2026, 12, 5, 6, 0, tzinfo=dt.UTC)  # 14:00 in Beijing
 ID1 = "5bc8fbbc-bde5-4099-8164-d8399f767c45"

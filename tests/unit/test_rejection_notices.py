@@ -12,7 +12,7 @@ from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.events import ApprovalResult, DeadLetter, DeadLetterReason, RejectionNotice
 from sgbus.bus.serde import Serde, build_serde
 from sgbus.bus.validation import Issue, validate_event
-from sgbus.consumers.department.store import InboxItem
+from sgbus.consumers.department.intake import Position, Received, to_item
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.notices import field_paths
 from sgbus.consumers.router.process import Routed, route_record
@@ -144,17 +144,8 @@ def test_field_paths_are_unique_and_in_order() -> None:
     assert field_paths(issues) == ("b.c", "a")
 
 
-def test_a_department_stores_a_notice_as_information_not_to_claim() -> None:
-    item = InboxItem(
-        event_id="e",
-        event_type="RejectionNotice",
-        case_key="371000:x",
-        sender="router",
-        occurred_at=T0,
-        received_at=T0,
-        source_topic="sg.weihai-approval.inbox",
-        source_partition=0,
-        source_offset=0,
-        value=b"",
-    )
-    assert not item.claimable
+def test_a_department_stores_a_notice_as_information_not_to_claim(serde: Serde) -> None:
+    routed = route(serde, serde.encode(invalid(result()), OUTBOX))
+    _, notice, value = notice_of(serde, routed)
+    received = Received(Position("sg.weihai-approval.inbox", 0, 0), notice, value)
+    assert not to_item(received, T0, "weihai-approval").claimable

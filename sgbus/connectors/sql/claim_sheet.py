@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, Engine, RowMapping, Table, select, update
 
+from sgbus.bus.claims import CLAIMABLE
 from sgbus.connectors.files.sheets import read_sheet
 from sgbus.connectors.sql.claim_form import (
     CLAIMED_BY,
@@ -29,7 +30,6 @@ from sgbus.connectors.sql.claim_form import (
     matter_name,
     read_form,
 )
-from sgbus.consumers.department.store import CLAIMABLE
 
 _TO_FILL = PatternFill("solid", start_color="FFF2CC")  # the columns the office fills in
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
