@@ -32,6 +32,11 @@ pytest_plugins = [
 ]
 
 
+#: The variables the session's stack set (a worker running unit files after integration ones
+#: must not hand them to a unit test).
+_STACK_VARIABLES: set[str] = set()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEndpoints]:
     """Kafka bootstrap and registry URL for the session: ``SGBUS_BOOTSTRAP`` /
@@ -40,6 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackEndpoints]:
     with session_stack(tmp_path_factory.mktemp("stack")) as endpoints:
         # Settings() in tests and in the services they start find the stack's credentials.
         env = pytest.MonkeyPatch()
+        _STACK_VARIABLES.update(endpoints.environment())
         for name, value in endpoints.environment().items():
             env.setenv(name, value)
         try:
@@ -55,6 +61,8 @@ def _plaintext_without_a_stack(
     """Tests that talk to no broker run as a plaintext development client: they have no
     credentials to find. Integration tests get the session stack's (see ``stack``)."""
     if request.node.get_closest_marker("integration") is None:
+        for name in _STACK_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("SGBUS_INSECURE", "1")
 
 

@@ -28,7 +28,9 @@ class Serving:
 
 
 def projector_thread(console: Console, stop: threading.Event) -> threading.Thread | None:
-    """Start the projector (schema, subscription) and run it in a daemon thread."""
+    """Start the projector (schema, subscription) and run it in a daemon thread; return once
+    the store's schema is up to date (a database that is away is waited out), so that the web
+    app, started next, never answers from tables that are not there yet."""
     projector = console.projector
     if projector is None:
         return None
@@ -42,6 +44,8 @@ def projector_thread(console: Console, stop: threading.Event) -> threading.Threa
 
     thread = threading.Thread(target=run, name="console-projector", daemon=True)
     thread.start()
+    while thread.is_alive() and not stop.is_set() and not projector.store_ready.wait(0.2):
+        pass
     return thread
 
 

@@ -342,7 +342,7 @@ def list_items(conn: Connection, f: ItemFilter, now: datetime) -> Page:
     q = (
         _base()
         .where(*where, _tab(f.tab, now))
-        .order_by(_o.due_at.is_(None), _o.due_at, _i.occurred_at, _i.event_id)
+        .order_by(_o.due_at.is_(None), _o.due_at, _i.occurred_at, _i.case_key, _i.event_id)
         .limit(f.per_page)
         .offset((page - 1) * f.per_page)
     )

@@ -103,6 +103,8 @@ class Projector:
         self._progress = LocalProgress()
         self._positions: StoredPositions | None = None
         self._rewind: list[Msg] = []
+        #: Set once the store's schema is up to date: the web app may answer from then on.
+        self.store_ready = threading.Event()
 
     def start(self) -> bool:
         """Bring the store's schema up to date and subscribe at the stored offsets (waiting
@@ -121,6 +123,7 @@ class Projector:
 
     def _prepare(self) -> bool:
         migrate(self.engine)
+        self.store_ready.set()
         # Provisional deadlines already stored follow the calendar this instance runs on, as
         # the watchdog's do after a reload.
         apply_calendars(self.engine, self.ingestor.rules_of)
