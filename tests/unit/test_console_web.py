@@ -331,3 +331,21 @@ def test_the_centre_dashboard_and_report_name_parties_under_the_threshold(
     assert "市场监督管理局<small>weihai-market</small>" in first
     assert "四、督办、争议、转办" in report.text
     assert client.get("/centre?quarter=2026Q9").status_code == 400
+
+
+def test_every_page_title_is_plain_text() -> None:
+    """A page's <title> is one line of text: never markup swallowed by an unclosed block."""
+    import re
+    from pathlib import Path
+
+    import sgbus.console.web
+
+    folder = Path(sgbus.console.web.__file__).parent / "templates"
+    titles = {
+        path.name: re.search(r"{% block title %}(.*?){% endblock %}", path.read_text(), re.S)
+        for path in folder.rglob("*.html")
+    }
+    bad = {
+        name: m.group(1)[:60] for name, m in titles.items() if m and re.search(r"[<\n]", m.group(1))
+    }
+    assert titles and not bad, bad
