@@ -7,6 +7,7 @@ import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sgbus.bus.catalogue import example_catalogue
 from sgbus.bus.events import ApprovalResult
@@ -15,11 +16,13 @@ from sgbus.bus.serde import serde_for
 from sgbus.bus.settings import Settings
 from sgbus.bus.topics import apply, desired_topics
 from sgbus.cli.bus import all_parties
+from sgbus.connectors.testing.process import ConnectorProcess
 from sgbus.consumers.router.delivery_claims import ClaimModes
 from sgbus.consumers.router.directory import CatalogueDirectory
 from sgbus.consumers.router.process import AssignmentDirectory
 from sgbus.consumers.router.service import Router, RouterStats
 from sgbus.demo.synthetic import approval_result
+from sgbus.stack.testing import StackEndpoints
 
 CATALOGUE = example_catalogue()
 
@@ -73,3 +76,22 @@ def running_router(
     finally:
         stop.set()
         thread.join(30)
+
+
+def sql_connector(
+    name: str, party: str, url: str, workdir: Path, stack: StackEndpoints
+) -> ConnectorProcess:
+    """A SQL-bridge connector ``name`` of ``party`` on the database at ``url``, started as its
+    own process on the session stack, with its state in ``workdir/name``."""
+    folder = workdir / name
+    folder.mkdir()
+    config = {
+        "party": party,
+        "url": url,
+        "state_db": f"sqlite:///{folder / 'state.db'}",
+        "poll_interval_s": 0.2,
+    }
+    env = {"SGBUS_BOOTSTRAP": stack.bootstrap, "SGBUS_SCHEMA_REGISTRY": stack.schema_registry or ""}
+    process = ConnectorProcess(name, config, folder, {**stack.environment(), **env})
+    process.start()
+    return process

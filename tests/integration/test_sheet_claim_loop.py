@@ -19,30 +19,15 @@ from sqlalchemy import create_engine, inspect, select
 from sgbus.bus.claims import claim_event_id
 from sgbus.connectors.sql.claim_form import CLAIMED_BY, EVENT_ID, HEADER
 from sgbus.connectors.sql.tables import inbox_table
-from sgbus.connectors.testing.process import ConnectorProcess, wait_for
+from sgbus.connectors.testing.process import wait_for
 from sgbus.demo.synthetic import approval_result
 from sgbus.producers.publisher import Publisher
 from sgbus.stack.testing import StackEndpoints
-from tests.integration.bus_helpers import CATALOGUE, bus_settings, running_router
+from tests.integration.bus_helpers import CATALOGUE, bus_settings, running_router, sql_connector
 
 pytestmark = pytest.mark.integration
 BUREAU = "weihai-approval"
 MATTER = "WH-A1-001"
-
-
-def connector(name: str, office: Path, stack: StackEndpoints) -> ConnectorProcess:
-    folder = office.parent / name
-    folder.mkdir()
-    config = {
-        "party": office.stem,
-        "url": f"sqlite:///{office}",
-        "state_db": f"sqlite:///{folder / 'state.db'}",
-        "poll_interval_s": 0.2,
-    }
-    env = {"SGBUS_BOOTSTRAP": stack.bootstrap, "SGBUS_SCHEMA_REGISTRY": stack.schema_registry or ""}
-    process = ConnectorProcess(name, config, folder, {**stack.environment(), **env})
-    process.start()
-    return process
 
 
 @pytest.fixture
@@ -56,7 +41,10 @@ def test_an_excel_only_office_claims_on_a_form(
 ) -> None:
     (dept,) = [p.id for p in CATALOGUE.supervisors_of(MATTER, "371000")]
     office = tmp_path / f"{dept}.db"
-    inbox_sql, claims_sql = (connector(n, office, stack) for n in ("sql-inbox", "sql-claims"))
+    inbox_sql, claims_sql = (
+        sql_connector(n, office.stem, f"sqlite:///{office}", office.parent, stack)
+        for n in ("sql-inbox", "sql-claims")
+    )
     for p in (inbox_sql, claims_sql):
         running.callback(p.stop)
 

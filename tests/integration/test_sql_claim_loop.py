@@ -19,30 +19,19 @@ from sgbus.bus.claims import claim_event_id
 from sgbus.bus.parties import inbox_topic
 from sgbus.bus.reading import read_to_end
 from sgbus.connectors.sql.tables import inbox_table, outbox_table
-from sgbus.connectors.testing.process import ConnectorProcess, wait_for
+from sgbus.connectors.testing.process import wait_for
 from sgbus.stack.testing import StackEndpoints
-from tests.integration.bus_helpers import CATALOGUE, bus_settings, results, running_router
+from tests.integration.bus_helpers import (
+    CATALOGUE,
+    bus_settings,
+    results,
+    running_router,
+    sql_connector,
+)
 
 pytestmark = pytest.mark.integration
 BUREAU = "weihai-approval"
 MATTER = "WH-A1-001"
-
-
-def connector(
-    name: str, party: str, url: str, workdir: Path, stack: StackEndpoints
-) -> ConnectorProcess:
-    folder = workdir / name
-    folder.mkdir()
-    config = {
-        "party": party,
-        "url": url,
-        "state_db": f"sqlite:///{folder / 'state.db'}",
-        "poll_interval_s": 0.2,
-    }
-    env = {"SGBUS_BOOTSTRAP": stack.bootstrap, "SGBUS_SCHEMA_REGISTRY": stack.schema_registry or ""}
-    process = ConnectorProcess(name, config, folder, {**stack.environment(), **env})
-    process.start()
-    return process
 
 
 @pytest.fixture
@@ -58,9 +47,9 @@ def test_a_database_only_department_claims_an_approval_result(
     (dept,) = [p.id for p in CATALOGUE.supervisors_of(MATTER, "371000")]
     bureau_db = f"sqlite:///{tmp_path / 'bureau.db'}"
     processes = [
-        connector("sql-outbox", BUREAU, bureau_db, tmp_path, stack),
-        connector("sql-inbox", dept, postgres_url, tmp_path, stack),
-        connector("sql-claims", dept, postgres_url, tmp_path, stack),
+        sql_connector("sql-outbox", BUREAU, bureau_db, tmp_path, stack),
+        sql_connector("sql-inbox", dept, postgres_url, tmp_path, stack),
+        sql_connector("sql-claims", dept, postgres_url, tmp_path, stack),
     ]
     for p in processes:
         running.callback(p.stop)
